@@ -1,0 +1,28 @@
+package dev.gt.api;
+
+import java.util.List;
+
+/**
+ * A snapshot of a GT client.
+ *
+ * @param running whether the client was started and not closed
+ * @param tunnels the ready tunnels
+ * @param services what the server registered for each service, in service order
+ */
+public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services) {
+    /** Compact constructor: copies the lists. */
+    public ClientState {
+        tunnels = List.copyOf(tunnels);
+        services = List.copyOf(services);
+    }
+
+    /**
+     * What the server said about one service.
+     *
+     * @param index the service's index
+     * @param service the spec
+     * @param host the routing prefix (HTTP, HTTPS), or {@code null}
+     * @param tcpPort the opened server port (TCP), or 0
+     */
+    public record RegisteredService(int index, ServiceSpec service, String host, int tcpPort) { }
+}

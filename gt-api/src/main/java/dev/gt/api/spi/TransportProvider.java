@@ -1,0 +1,30 @@
+package dev.gt.api.spi;
+
+/**
+ * Supplies the I/O machinery GT runs its sockets on. Implementations are found with
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.gt.api.spi.TransportProvider});
+ * among the available ones the highest {@link #priority()} wins, and a provider passed explicitly
+ * to a builder wins over discovery.
+ */
+public interface TransportProvider {
+    /** A short name for logs and snapshots: {@code io_uring}, {@code epoll}, {@code nio}. */
+    String name();
+
+    /** Higher is preferred. */
+    int priority();
+
+    /** Whether this provider can run on this machine (native library loaded, kernel support). */
+    boolean isAvailable();
+
+    /** Why {@link #isAvailable()} is false, or {@code null}. */
+    Throwable unavailabilityCause();
+
+    /**
+     * Creates event loops and channel factories. The caller owns the result and must
+     * {@link IoTransport#close() close} it.
+     *
+     * @param threads number of event-loop threads (at least 1)
+     * @param threadNamePrefix prefix of the threads' names
+     */
+    IoTransport create(int threads, String threadNamePrefix);
+}

@@ -1,0 +1,101 @@
+package dev.gt.core;
+
+import dev.gt.api.GtEventListener;
+import dev.gt.api.ServiceSpec;
+import dev.gt.api.spi.TransportProvider;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The immutable configuration of a {@link GtClient}, made by {@link GtClient.Builder}. Option
+ * names in the descriptions are GT's command-line flags.
+ */
+public final class GtClientConfig {
+    final String id;
+    final String secret;
+    final List<RemoteUrl> remotes;
+    final List<ServiceSpec> services;
+    final Duration reconnectDelay;
+    final Duration remoteTimeout;
+    final int remoteConnections;
+    final int remoteIdleConnections;
+    final GtEventListener eventListener;
+    final TransportProvider transport;
+    final int workerThreads;
+
+    GtClientConfig(GtClient.Builder b, String secret) {
+        this.id = b.id;
+        this.secret = secret;
+        this.remotes = List.copyOf(b.remotes);
+        this.services = List.copyOf(b.services);
+        this.reconnectDelay = b.reconnectDelay;
+        this.remoteTimeout = b.remoteTimeout;
+        this.remoteConnections = b.remoteConnections;
+        this.remoteIdleConnections = Math.min(b.remoteIdleConnections, b.remoteConnections);
+        this.eventListener = b.eventListener;
+        this.transport = b.transport;
+        this.workerThreads = b.workerThreads;
+    }
+
+    /** {@code -id}: the client id; also the host prefix of a service without one. */
+    public String id() {
+        return id;
+    }
+
+    /** {@code -secret}: the secret (generated with {@code SecureRandom} when none was given). */
+    public String secret() {
+        return secret;
+    }
+
+    /** {@code -remote}: the servers to connect to. */
+    public List<RemoteUrl> remotes() {
+        return remotes;
+    }
+
+    /** {@code -local} and its per-service flags: the services, in wire order. */
+    public List<ServiceSpec> services() {
+        return services;
+    }
+
+    /** {@code -reconnectDelay}: the pause before a tunnel is connected again (jitter is added). */
+    public Duration reconnectDelay() {
+        return reconnectDelay;
+    }
+
+    /** {@code -remoteTimeout}: a tunnel that hears nothing for this long is dropped; pings go at half. */
+    public Duration remoteTimeout() {
+        return remoteTimeout;
+    }
+
+    /** {@code -remoteConnections}: most tunnels per server. */
+    public int remoteConnections() {
+        return remoteConnections;
+    }
+
+    /** {@code -remoteIdleConnections}: tunnels kept open per server while there is no load. */
+    public int remoteIdleConnections() {
+        return remoteIdleConnections;
+    }
+
+    /** Receives the client's events. */
+    public GtEventListener eventListener() {
+        return eventListener;
+    }
+
+    /** The transport to use, or {@code null} to pick the best available one. */
+    public TransportProvider transport() {
+        return transport;
+    }
+
+    /** Event-loop threads. */
+    public int workerThreads() {
+        return workerThreads;
+    }
+
+    @Override
+    public String toString() {
+        return "GtClientConfig{id=" + id + ", secret=***, remotes=" + remotes + ", services=" + services
+                + ", reconnectDelay=" + reconnectDelay + ", remoteTimeout=" + remoteTimeout
+                + ", remoteConnections=" + remoteConnections + ", remoteIdleConnections=" + remoteIdleConnections + "}";
+    }
+}

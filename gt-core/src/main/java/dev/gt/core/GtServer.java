@@ -1,0 +1,230 @@
+package dev.gt.core;
+
+import dev.gt.api.GtEventListener;
+import dev.gt.api.PortRange;
+import dev.gt.api.ServerState;
+import dev.gt.api.spi.TransportProvider;
+import dev.gt.core.internal.server.ServerRuntime;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A GT server: accepts client tunnels and forwards visitors (HTTP by Host header, raw TCP by port)
+ * through them.
+ *
+ * <pre>{@code
+ * GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").build();
+ * server.start().join();
+ * InetSocketAddress bound = server.addr();
+ * ...
+ * server.close();
+ * }</pre>
+ *
+ * Several servers may run in one JVM; each owns its event loops.
+ */
+public final class GtServer implements AutoCloseable {
+    private final GtServerConfig config;
+    private final ServerRuntime runtime;
+
+    private GtServer(GtServerConfig config) {
+        this.config = config;
+        this.runtime = new ServerRuntime(config);
+    }
+
+    /** Starts a builder with GT's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Creates a server from a configuration. */
+    public static GtServer create(GtServerConfig config) {
+        return new GtServer(Objects.requireNonNull(config, "config"));
+    }
+
+    /** The configuration. */
+    public GtServerConfig config() {
+        return config;
+    }
+
+    /**
+     * Binds the listeners. The future completes when the server is listening, or fails with the
+     * bind error (the server is then closed). Calling it again returns the same future.
+     */
+    public CompletableFuture<GtServer> start() {
+        return runtime.start().thenApply(v -> this);
+    }
+
+    /** The bound {@code -addr} listener address, or {@code null} before start or when none is configured. */
+    public InetSocketAddress addr() {
+        return runtime.boundAddr();
+    }
+
+    /** A snapshot of listeners and connected clients. */
+    public ServerState state() {
+        return runtime.state();
+    }
+
+    /**
+     * Stops accepting, tells clients to go away, closes every connection and the event loops.
+     * Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<Void> stop() {
+        return runtime.stop();
+    }
+
+    /** {@link #stop()} and wait. */
+    @Override
+    public void close() {
+        stop().join();
+    }
+
+    @Override
+    public String toString() {
+        return "GtServer{" + config + "}";
+    }
+
+    /** Builds a {@link GtServer}; setters validate at once and name the option in their errors. */
+    public static final class Builder {
+        InetSocketAddress addr;
+        final Map<String, String> users = new LinkedHashMap<>();
+        boolean allowAnyClient;
+        final List<PortRange> tcpRanges = new ArrayList<>();
+        int tcpNumber;
+        String tcpBindHost;
+        String httpMuxHeader = "Host";
+        Duration timeout = Duration.ofSeconds(90);
+        int connections = 10;
+        int maxHandshakeOptions = 600;
+        int maxHeadBytes = 16 * 1024;
+        GtEventListener eventListener = GtEventListener.NOOP;
+        TransportProvider transport;
+        int workerThreads = Runtime.getRuntime().availableProcessors();
+
+        Builder() {
+        }
+
+        /** {@code -addr}: listen for tunnels and HTTP visitors here ({@code 8080}, {@code :8080}, {@code 127.0.0.1:0}). */
+        public Builder addr(String addr) {
+            this.addr = addr == null || addr.isBlank() ? null : Addresses.parseListen("addr", addr);
+            return this;
+        }
+
+        /** {@code -addr} as an address; port 0 picks a free port, read back with {@link GtServer#addr()}. */
+        public Builder addr(InetSocketAddress addr) {
+            this.addr = addr;
+            return this;
+        }
+
+        /** {@code -id}/{@code -secret}: adds a user; a later call for the same id replaces its secret. */
+        public Builder user(String id, String secret) {
+            Checks.id("id", id);
+            Checks.secret("secret", secret);
+            users.put(id, secret);
+            return this;
+        }
+
+        /** {@code -allowAnyClient}: accept unknown ids too, binding each id to the first secret seen. */
+        public Builder allowAnyClient(boolean allow) {
+            this.allowAnyClient = allow;
+            return this;
+        }
+
+        /** {@code -tcpRange}: adds ports TCP services may open. */
+        public Builder tcpRange(PortRange range) {
+            tcpRanges.add(Objects.requireNonNull(range, "tcpRange"));
+            return this;
+        }
+
+        /** {@code -tcpRange} in GT's notation ({@code 1024-65535}). */
+        public Builder tcpRange(String range) {
+            return tcpRange(PortRange.parse(range));
+        }
+
+        /** {@code -tcpNumber}: TCP ports one client id may hold; 0 means no limit. */
+        public Builder tcpNumber(int n) {
+            this.tcpNumber = Checks.range("tcpNumber", n, 0, 65535);
+            return this;
+        }
+
+        /** The host TCP service ports bind to ({@code 127.0.0.1} in tests); {@code null} = every interface. */
+        public Builder tcpBindHost(String host) {
+            this.tcpBindHost = host;
+            return this;
+        }
+
+        /** {@code -httpMUXHeader}: the header that picks the client; {@code Host} routes by the first label. */
+        public Builder httpMuxHeader(String header) {
+            Objects.requireNonNull(header, "httpMUXHeader");
+            if (header.isEmpty() || !Checks.isToken(header)) {
+                throw new IllegalArgumentException("-httpMUXHeader '" + header + "' is not an HTTP header name");
+            }
+            this.httpMuxHeader = header;
+            return this;
+        }
+
+        /** {@code -timeout}: idle timeout of tunnels and visitors; {@link Duration#ZERO} disables it. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Checks.nonNegative("timeout", timeout);
+            return this;
+        }
+
+        /** {@code -connections}: tunnels one client id may hold (at least 1). */
+        public Builder connections(int n) {
+            this.connections = Checks.range("connections", n, 1, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** {@code -maxHandShakeOptions}: services one hello may carry (at least 1). */
+        public Builder maxHandshakeOptions(int n) {
+            this.maxHandshakeOptions = Checks.range("maxHandShakeOptions", n, 1, 65535);
+            return this;
+        }
+
+        /** Largest request head read while looking for the routing header (1 KiB to 1 MiB; 16 KiB). */
+        public Builder maxHeadBytes(int n) {
+            this.maxHeadBytes = Checks.range("maxHeadBytes", n, 1024, 1 << 20);
+            return this;
+        }
+
+        /** Receives the server's events (on event-loop threads; never block). */
+        public Builder eventListener(GtEventListener listener) {
+            this.eventListener = Objects.requireNonNull(listener, "eventListener");
+            return this;
+        }
+
+        /** Use this transport instead of the best discovered one. */
+        public Builder transport(TransportProvider transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** Event-loop threads (default: available processors). */
+        public Builder workerThreads(int n) {
+            this.workerThreads = Checks.range("workerThreads", n, 1, 1024);
+            return this;
+        }
+
+        /**
+         * The immutable configuration.
+         *
+         * @throws IllegalArgumentException when no listener is configured
+         */
+        public GtServerConfig buildConfig() {
+            if (addr == null) {
+                throw new IllegalArgumentException("no listener is configured (expected -addr)");
+            }
+            return new GtServerConfig(this);
+        }
+
+        /** Builds the server (not started). */
+        public GtServer build() {
+            return new GtServer(buildConfig());
+        }
+    }
+}

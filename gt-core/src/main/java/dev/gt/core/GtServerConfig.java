@@ -1,0 +1,128 @@
+package dev.gt.core;
+
+import dev.gt.api.GtEventListener;
+import dev.gt.api.PortRange;
+import dev.gt.api.spi.TransportProvider;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The immutable configuration of a {@link GtServer}, made by {@link GtServer.Builder}. Option
+ * names in the descriptions are GT's command-line flags.
+ */
+public final class GtServerConfig {
+    final InetSocketAddress addr;
+    final Map<String, String> users;
+    final boolean allowAnyClient;
+    final List<PortRange> tcpRanges;
+    final int tcpNumber;
+    final String tcpBindHost;
+    final String httpMuxHeader;
+    final Duration timeout;
+    final int connections;
+    final int maxHandshakeOptions;
+    final int maxHeadBytes;
+    final GtEventListener eventListener;
+    final TransportProvider transport;
+    final int workerThreads;
+
+    GtServerConfig(GtServer.Builder b) {
+        this.addr = b.addr;
+        this.users = Map.copyOf(b.users);
+        this.allowAnyClient = b.allowAnyClient;
+        this.tcpRanges = List.copyOf(b.tcpRanges);
+        this.tcpNumber = b.tcpNumber;
+        this.tcpBindHost = b.tcpBindHost;
+        this.httpMuxHeader = b.httpMuxHeader;
+        this.timeout = b.timeout;
+        this.connections = b.connections;
+        this.maxHandshakeOptions = b.maxHandshakeOptions;
+        this.maxHeadBytes = b.maxHeadBytes;
+        this.eventListener = b.eventListener;
+        this.transport = b.transport;
+        this.workerThreads = b.workerThreads;
+    }
+
+    /** {@code -addr}: the listener for client tunnels and HTTP visitors. */
+    public InetSocketAddress addr() {
+        return addr;
+    }
+
+    /** {@code -id}/{@code -secret}: configured users, id to secret. */
+    public Map<String, String> users() {
+        return users;
+    }
+
+    /**
+     * Whether unknown ids are accepted first-come ({@code -allowAnyClient}). With no users at all
+     * this is GT's automatic allow-any mode whatever the flag says.
+     */
+    public boolean allowAnyClient() {
+        return allowAnyClient || users.isEmpty();
+    }
+
+    /** {@code -tcpRange}: the pool of ports TCP services may open. */
+    public List<PortRange> tcpRanges() {
+        return tcpRanges;
+    }
+
+    /** {@code -tcpNumber}: TCP ports one client id may hold; 0 means no limit. */
+    public int tcpNumber() {
+        return tcpNumber;
+    }
+
+    /** The host TCP service ports bind to; {@code null} means every interface (GT's behaviour). */
+    public String tcpBindHost() {
+        return tcpBindHost;
+    }
+
+    /** {@code -httpMUXHeader}: the header whose value picks the client ({@code Host} by default). */
+    public String httpMuxHeader() {
+        return httpMuxHeader;
+    }
+
+    /** {@code -timeout}: idle timeout of tunnels and visitors, and the deadline of a request head. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** {@code -connections}: tunnels one client id may hold. */
+    public int connections() {
+        return connections;
+    }
+
+    /** {@code -maxHandShakeOptions}: services one hello may carry. */
+    public int maxHandshakeOptions() {
+        return maxHandshakeOptions;
+    }
+
+    /** Largest HTTP request head read while looking for the routing header. */
+    public int maxHeadBytes() {
+        return maxHeadBytes;
+    }
+
+    /** Receives the server's events. */
+    public GtEventListener eventListener() {
+        return eventListener;
+    }
+
+    /** The transport to use, or {@code null} to pick the best available one. */
+    public TransportProvider transport() {
+        return transport;
+    }
+
+    /** Event-loop threads. */
+    public int workerThreads() {
+        return workerThreads;
+    }
+
+    @Override
+    public String toString() {
+        // Secrets never appear: only ids are listed.
+        return "GtServerConfig{addr=" + addr + ", users=" + users.keySet() + ", allowAnyClient=" + allowAnyClient()
+                + ", tcpRanges=" + tcpRanges + ", tcpNumber=" + tcpNumber + ", httpMUXHeader=" + httpMuxHeader
+                + ", timeout=" + timeout + ", connections=" + connections + "}";
+    }
+}

@@ -1,0 +1,52 @@
+package dev.gt.core;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * A server address as {@code -remote} takes it: {@code tcp://host[:port]} (port 80 by default) or
+ * {@code host:port} without a scheme, which means tcp.
+ *
+ * @param scheme the transport scheme ({@code tcp})
+ * @param host the server host
+ * @param port the server port
+ */
+public record RemoteUrl(String scheme, String host, int port) {
+    /**
+     * Parses a remote URL.
+     *
+     * @throws IllegalArgumentException naming the value and what was expected
+     */
+    public static RemoteUrl parse(String text) {
+        String t = text.trim();
+        String withScheme = t.contains("://") ? t : "tcp://" + t;
+        URI uri;
+        try {
+            uri = new URI(withScheme);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("-remote '" + text + "' is not a URL (expected tcp://host[:port])", e);
+        }
+        String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("tcp")) {
+            throw new IllegalArgumentException("-remote '" + text + "' has scheme '" + scheme
+                    + "' (expected tcp; tls:// and quic:// are not supported by this version)");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("-remote '" + text + "' has no host (expected tcp://host[:port])");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        if (port == 0) {
+            throw new IllegalArgumentException("-remote '" + text + "' has port 0 (expected 1 to 65535)");
+        }
+        return new RemoteUrl(scheme, host, port);
+    }
+
+    @Override
+    public String toString() {
+        return scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+}

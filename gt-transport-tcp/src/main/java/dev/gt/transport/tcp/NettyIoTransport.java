@@ -1,0 +1,74 @@
+package dev.gt.transport.tcp;
+
+import dev.gt.api.spi.IoTransport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** An {@link IoTransport} over one of Netty's I/O handlers. */
+final class NettyIoTransport implements IoTransport {
+    private final String name;
+    private final EventLoopGroup group;
+    private final ChannelFactory<? extends ServerChannel> serverFactory;
+    private final ChannelFactory<? extends Channel> socketFactory;
+    private CompletableFuture<Void> shutdown;
+
+    NettyIoTransport(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
+            ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
+        }
+        this.name = name;
+        // Daemon threads: an embedding application that forgets close() must still be able to exit.
+        this.group = new MultiThreadIoEventLoopGroup(threads,
+                new DefaultThreadFactory(threadNamePrefix + "-" + name, true), ioHandlerFactory);
+        this.serverFactory = serverFactory;
+        this.socketFactory = socketFactory;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    @Override
+    public ChannelFactory<? extends ServerChannel> serverChannelFactory() {
+        return serverFactory;
+    }
+
+    @Override
+    public ChannelFactory<? extends Channel> socketChannelFactory() {
+        return socketFactory;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> shutdown() {
+        if (shutdown == null) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).addListener(done -> f.complete(null));
+            shutdown = f;
+        }
+        return shutdown;
+    }
+
+    @Override
+    public void close() {
+        shutdown().join();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
