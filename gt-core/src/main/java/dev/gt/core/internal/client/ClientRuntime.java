@@ -1,24 +1,238 @@
 package dev.gt.core.internal.client;
 
 import dev.gt.api.ClientState;
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
+import dev.gt.api.ServiceKind;
+import dev.gt.api.ServiceSpec;
+import dev.gt.api.TunnelInfo;
+import dev.gt.api.spi.IoTransport;
+import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.GtClientConfig;
+import dev.gt.core.RemoteUrl;
+import dev.gt.core.internal.Transports;
+import dev.gt.core.internal.proto.Hello;
+import dev.gt.core.internal.proto.Protocol;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Placeholder until the client runtime lands. */
+/** The machinery behind {@link dev.gt.core.GtClient}. */
 public final class ClientRuntime {
+    private static final Logger log = LoggerFactory.getLogger(ClientRuntime.class);
+
+    final GtClientConfig config;
+    private final Hello hello;
+    IoTransport io;
+    LocalDialer dialer;
+    private final List<RemotePool> pools = new ArrayList<>();
+    private final ClientState.RegisteredService[] registered;
+    private ExecutorService resolver;
+    private ScheduledFuture<?> shrinkTask;
+    private CompletableFuture<Void> started;
+    private CompletableFuture<Void> stopped;
+    private volatile boolean running;
+
     public ClientRuntime(GtClientConfig config) {
+        this.config = config;
+        List<Hello.Service> services = new ArrayList<>();
+        for (ServiceSpec s : config.services()) {
+            int kind = s.kind() == ServiceKind.HTTP ? Protocol.KIND_HTTP
+                    : s.kind() == ServiceKind.HTTPS ? Protocol.KIND_HTTPS : Protocol.KIND_TCP;
+            services.add(new Hello.Service(kind, s.hostPrefix(), s.remoteTcpPort(), s.remoteTcpRandom()));
+        }
+        this.hello = new Hello(config.id(), config.secret(), Protocol.DEFAULT_WINDOW, services);
+        this.registered = new ClientState.RegisteredService[services.size()];
     }
 
-    public CompletableFuture<Void> start() {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("not yet"));
+    Hello hello() {
+        return hello;
+    }
+
+    public synchronized CompletableFuture<Void> start() {
+        if (started != null) {
+            return started;
+        }
+        started = new CompletableFuture<>();
+        if (stopped != null) {
+            started.completeExceptionally(new IllegalStateException("the client was stopped"));
+            return started;
+        }
+        try {
+            TransportProvider provider = Transports.select(config.transport());
+            io = provider.create(config.workerThreads(), "gt-client");
+        } catch (RuntimeException e) {
+            started.completeExceptionally(e);
+            return started;
+        }
+        log.info("GT client '{}' using the {} transport; {} service{}, server{} {}", config.id(), io.name(),
+                config.services().size(), config.services().size() == 1 ? "" : "s",
+                config.remotes().size() == 1 ? "" : "s", config.remotes());
+        running = true;
+        dialer = new LocalDialer(io, config.services());
+        dialer.start("gt-client-" + Integer.toHexString(System.identityHashCode(this))).whenComplete((v, e) -> {
+            if (e != null) {
+                started.completeExceptionally(e);
+                stop();
+                return;
+            }
+            synchronized (this) {
+                if (stopped != null) {
+                    return;
+                }
+                for (RemoteUrl r : config.remotes()) {
+                    RemotePool p = new RemotePool(this, r);
+                    pools.add(p);
+                    p.start();
+                }
+                long period = Math.max(1000, config.remoteTimeout().toMillis() / 2);
+                shrinkTask = io.group().scheduleAtFixedRate(() -> {
+                    for (RemotePool p : poolsSnapshot()) {
+                        p.shrink();
+                    }
+                }, period, period, TimeUnit.MILLISECONDS);
+            }
+        });
+        return started;
+    }
+
+    private synchronized List<RemotePool> poolsSnapshot() {
+        return new ArrayList<>(pools);
+    }
+
+    boolean isStarted() {
+        return started != null && started.isDone();
+    }
+
+    void firstAttemptFailed(Throwable cause) {
+        // Not a failure of start(): the client keeps trying; the log and events say what happened.
+    }
+
+    CompletableFuture<InetAddress> resolve(String host) {
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        if (literal != null) {
+            try {
+                return CompletableFuture.completedFuture(InetAddress.getByAddress(host, literal));
+            } catch (UnknownHostException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new GtException(GtErrorCode.INTERNAL_ERROR, "cannot resolve " + host, e);
+            }
+        }, resolver());
+    }
+
+    private synchronized ExecutorService resolver() {
+        if (resolver == null) {
+            resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("gt-client-resolver", true));
+        }
+        return resolver;
+    }
+
+    void onTunnelReady(RemotePool pool, ClientTunnel t, List<ClientTunnel.Registered> announced) {
+        for (ClientTunnel.Registered r : announced) {
+            ServiceSpec spec = config.services().get(r.index());
+            ClientState.RegisteredService now = new ClientState.RegisteredService(r.index(), spec, r.host(), r.tcpPort());
+            boolean changed;
+            synchronized (registered) {
+                changed = !now.equals(registered[r.index()]);
+                registered[r.index()] = now;
+            }
+            if (changed) {
+                if (spec.kind() == ServiceKind.TCP) {
+                    log.info("service {} ({}) is reachable on server port {} (tcp port={})", r.index(),
+                            spec.localUrl() != null ? spec.localUrl() : "handler", r.tcpPort(), r.tcpPort());
+                } else {
+                    log.info("service {} ({}) is reachable as host prefix '{}'", r.index(),
+                            spec.localUrl() != null ? spec.localUrl() : "handler", r.host());
+                }
+                fire(new GtEvent.ServiceRegistered(pool.remote.toString(), r.index(), spec, r.host(), r.tcpPort()));
+            }
+        }
+        fire(new GtEvent.TunnelConnected(pool.remote.toString(), t.slot, t.channel().remoteAddress()));
+        started.complete(null);
+    }
+
+    void onRejected(RemotePool pool, ClientTunnel t, GtErrorCode code, String message) {
+        String hint = code.isRetryable() ? "will retry" : "retrying will not help until the configuration changes";
+        log.error("server {} rejected tunnel {}: {} (code {}): {} ({})", pool.remote, t.slot, code.description(),
+                code.code(), message, hint);
+        fire(new GtEvent.HandshakeRejected(pool.remote.toString(), t.slot, code, message));
+        started.completeExceptionally(new GtException(code, message));
+    }
+
+    void fire(GtEvent event) {
+        try {
+            config.eventListener().onEvent(event);
+        } catch (RuntimeException e) {
+            log.warn("event listener failed on {}: {}", event, e.toString());
+        }
     }
 
     public ClientState state() {
-        return new ClientState(false, List.of(), List.of());
+        List<TunnelInfo> tunnels = new ArrayList<>();
+        for (RemotePool p : poolsSnapshot()) {
+            for (ClientTunnel t : p.readyTunnels()) {
+                tunnels.add(new TunnelInfo(p.remote.toString(), t.slot, t.channel().remoteAddress(), t.streamCount(),
+                        t.rtt(), io.name()));
+            }
+        }
+        List<ClientState.RegisteredService> services = new ArrayList<>();
+        synchronized (registered) {
+            for (ClientState.RegisteredService r : registered) {
+                if (r != null) {
+                    services.add(r);
+                }
+            }
+        }
+        return new ClientState(running, tunnels, services);
     }
 
-    public CompletableFuture<Void> stop() {
-        return CompletableFuture.completedFuture(null);
+    public synchronized CompletableFuture<Void> stop() {
+        if (stopped != null) {
+            return stopped;
+        }
+        stopped = new CompletableFuture<>();
+        running = false;
+        if (started != null && !started.isDone()) {
+            started.completeExceptionally(new IllegalStateException("the client was stopped before it connected"));
+        }
+        if (io == null) {
+            stopped.complete(null);
+            return stopped;
+        }
+        if (shrinkTask != null) {
+            shrinkTask.cancel(false);
+        }
+        for (RemotePool p : pools) {
+            p.stop();
+        }
+        // Let GOAWAY frames leave before the loops go.
+        io.group().schedule(() -> { }, 50, TimeUnit.MILLISECONDS).addListener(f -> io.shutdown().whenComplete((v, e) -> {
+            dialer.close();
+            synchronized (this) {
+                if (resolver != null) {
+                    resolver.shutdownNow();
+                }
+            }
+            log.info("GT client '{}' stopped", config.id());
+            stopped.complete(null);
+        }));
+        return stopped;
     }
 }

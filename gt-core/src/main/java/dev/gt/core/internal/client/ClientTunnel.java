@@ -1,0 +1,187 @@
+package dev.gt.core.internal.client;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtException;
+import dev.gt.api.ServiceSpec;
+import dev.gt.core.internal.http.HostRewriter;
+import dev.gt.core.internal.mux.MuxTunnel;
+import dev.gt.core.internal.mux.Stream;
+import dev.gt.core.internal.mux.StreamRelayHandler;
+import dev.gt.core.internal.proto.Protocol;
+import dev.gt.core.internal.proto.ProtocolException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The client end of a tunnel: sends the hello, then dials a local service per OPEN. */
+final class ClientTunnel extends MuxTunnel {
+    private static final Logger log = LoggerFactory.getLogger(ClientTunnel.class);
+    private static final int MAX_HEAD = 16 * 1024;
+
+    /** What the server announced for one service. */
+    record Registered(int index, String host, int tcpPort) { }
+
+    final RemotePool pool;
+    final int slot;
+    private final List<Registered> registered = new ArrayList<>();
+    private boolean ready;
+    private int serverTunnelId;
+    private ScheduledFuture<?> handshakeDeadline;
+
+    ClientTunnel(RemotePool pool, Channel channel, int slot) {
+        super(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW);
+        this.pool = pool;
+        this.slot = slot;
+    }
+
+    boolean isReady() {
+        return ready;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel.writeAndFlush(pool.runtime.hello().encode(alloc));
+        long deadline = pool.runtime.config.remoteTimeout().toMillis();
+        handshakeDeadline = loop.schedule(() -> {
+            if (!ready) {
+                close(GtErrorCode.TIMEOUT, "no answer to the hello within " + pool.runtime.config.remoteTimeout(),
+                        null);
+            }
+        }, deadline, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void onService(int index, int kind, int tcpPort, String host) {
+        if (ready) {
+            throw new ProtocolException("SERVICE frame after READY");
+        }
+        if (index >= pool.runtime.config.services().size()) {
+            throw new ProtocolException("SERVICE frame for service " + index + " (the client has "
+                    + pool.runtime.config.services().size() + ")");
+        }
+        registered.add(new Registered(index, host, tcpPort));
+    }
+
+    @Override
+    public void onReady(int window, long timeoutMillis, int tunnelId) {
+        if (ready) {
+            throw new ProtocolException("second READY frame");
+        }
+        if (window < Protocol.MIN_WINDOW || window > Protocol.MAX_WINDOW) {
+            throw new ProtocolException("server window " + window + " (expected " + Protocol.MIN_WINDOW + " to "
+                    + Protocol.MAX_WINDOW + ")");
+        }
+        sendWindow(window);
+        ready = true;
+        serverTunnelId = tunnelId;
+        if (handshakeDeadline != null) {
+            handshakeDeadline.cancel(false);
+        }
+        Duration remoteTimeout = pool.runtime.config.remoteTimeout();
+        Duration ping = remoteTimeout.dividedBy(2);
+        if (timeoutMillis > 0) {
+            Duration third = Duration.ofMillis(timeoutMillis / 3);
+            if (third.compareTo(ping) < 0) {
+                ping = third;
+            }
+        }
+        startKeepalive(ping, remoteTimeout);
+        pool.onReady(this, registered);
+    }
+
+    @Override
+    public void onError(int code, int serviceIndex, String message) {
+        GtErrorCode c = GtErrorCode.orInternal(code);
+        GtException e = new GtException(c, message);
+        pool.onRejected(this, c, message);
+        close(c, "rejected", e);
+    }
+
+    @Override
+    public void onOpen(int id, int serviceIndex, byte[] visitorIp, int visitorPort) {
+        if (!ready) {
+            throw new ProtocolException("OPEN before READY");
+        }
+        if (id <= 0 || (id & 1) == 0) {
+            throw new ProtocolException("OPEN with stream id " + id + " (expected an odd positive number)");
+        }
+        if (hasStream(id)) {
+            throw new ProtocolException("OPEN for stream " + id + ", which is open");
+        }
+        Stream s = newStream(id);
+        List<ServiceSpec> services = pool.runtime.config.services();
+        if (serviceIndex >= services.size()) {
+            s.reset(GtErrorCode.NO_SUCH_SERVICE, "service " + serviceIndex + " (the client has " + services.size() + ")");
+            return;
+        }
+        ServiceSpec spec = services.get(serviceIndex);
+        pool.maybeGrow(this);
+        pool.runtime.dialer.dial(serviceIndex, loop, ch -> {
+            long idle = spec.localTimeout().toNanos();
+            if (idle > 0) {
+                ch.pipeline().addLast("gt-idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+            }
+            if (spec.useLocalAsHttpHost()) {
+                InetSocketAddress a = spec.localAddress();
+                String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"
+                        : a.getHostString()) + ":" + a.getPort();
+                ch.pipeline().addLast("gt-host", new HostRewriter(hostPort, MAX_HEAD));
+            }
+            ch.pipeline().addLast("gt-relay", new StreamRelayHandler(s));
+        }, (ch, cause) -> {
+            if (cause != null) {
+                String target = spec.localUrl() != null ? spec.localUrl() : "in-process handler";
+                log.warn("cannot connect to {} for a visitor: {}", target, cause.getMessage());
+                s.reset(GtErrorCode.DIAL_FAILED, target + ": " + cause.getMessage());
+                return;
+            }
+            if (s.isClosed()) {
+                ch.close();
+                return;
+            }
+            s.attach(ch);
+        });
+    }
+
+    @Override
+    protected String peerSideName() {
+        return "local service";
+    }
+
+    @Override
+    protected void onPeerGoAway(GtErrorCode code, String message) {
+        log.info("server is retiring tunnel {} to {}: {}", slot, pool.remote, message);
+        pool.onGoAway(this);
+        if (streamCount() == 0) {
+            channel.close();
+        }
+    }
+
+    @Override
+    protected void onStreamRemoved(Stream s) {
+        if (isGoingAway() && streamCount() == 0) {
+            channel.close();
+        }
+    }
+
+    @Override
+    protected void onTunnelClosed(Throwable cause) {
+        if (handshakeDeadline != null) {
+            handshakeDeadline.cancel(false);
+        }
+        pool.onClosed(this, ready, cause);
+    }
+
+    int serverTunnelId() {
+        return serverTunnelId;
+    }
+}

@@ -1,0 +1,254 @@
+package dev.gt.core.internal.client;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.core.RemoteUrl;
+import dev.gt.core.internal.proto.FrameDecoder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tunnels to one server: {@code remoteIdleConnections} slots are kept connected, more are
+ * opened (up to {@code remoteConnections}) while every tunnel is busy, and surplus idle ones are
+ * retired. Each active slot reconnects forever after {@code reconnectDelay} plus jitter.
+ */
+final class RemotePool {
+    private static final Logger log = LoggerFactory.getLogger(RemotePool.class);
+    /** A tunnel with this many streams counts as busy (GT's rule). */
+    private static final int BUSY_STREAMS = 3;
+    private static final long RETIRE_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+    final ClientRuntime runtime;
+    final RemoteUrl remote;
+    private final Slot[] slots;
+    private boolean stopped;
+
+    private static final class Slot {
+        final int index;
+        boolean active;
+        boolean connecting;
+        ClientTunnel tunnel;
+        ScheduledFuture<?> reconnect;
+        int attempt;
+        long idleSince = System.nanoTime();
+
+        Slot(int index) {
+            this.index = index;
+        }
+    }
+
+    RemotePool(ClientRuntime runtime, RemoteUrl remote) {
+        this.runtime = runtime;
+        this.remote = remote;
+        this.slots = new Slot[runtime.config.remoteConnections()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(i);
+        }
+    }
+
+    synchronized void start() {
+        for (int i = 0; i < runtime.config.remoteIdleConnections(); i++) {
+            slots[i].active = true;
+            connect(slots[i]);
+        }
+    }
+
+    private void connect(Slot slot) {
+        if (stopped || !slot.active || slot.connecting || slot.tunnel != null) {
+            return;
+        }
+        slot.connecting = true;
+        slot.reconnect = null;
+        runtime.resolve(remote.host()).whenComplete((addr, err) -> {
+            if (err != null) {
+                connectFailed(slot, err);
+                return;
+            }
+            dial(slot, addr);
+        });
+    }
+
+    private void dial(Slot slot, InetAddress addr) {
+        Bootstrap b = new Bootstrap().group(runtime.io.group()).channelFactory(runtime.io.socketChannelFactory())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(runtime.config.remoteTimeout().toMillis(), 30_000))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
+                        synchronized (RemotePool.this) {
+                            slot.tunnel = t;
+                        }
+                        ch.pipeline().addLast("gt-frames", new FrameDecoder(t, true));
+                        ch.pipeline().addLast("gt-tunnel", t);
+                    }
+                });
+        b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                connectFailed(slot, f.cause());
+            }
+        });
+    }
+
+    private void connectFailed(Slot slot, Throwable cause) {
+        synchronized (this) {
+            slot.connecting = false;
+            slot.tunnel = null;
+        }
+        log.warn("cannot connect to {}: {}", remote, cause.getMessage());
+        if (!runtime.isStarted()) {
+            runtime.firstAttemptFailed(cause);
+        }
+        runtime.fire(new GtEvent.TunnelDisconnected(remote.toString(), slot.index, cause));
+        scheduleReconnect(slot);
+    }
+
+    private synchronized void scheduleReconnect(Slot slot) {
+        if (stopped || !slot.active || slot.reconnect != null) {
+            return;
+        }
+        slot.attempt++;
+        Duration base = runtime.config.reconnectDelay();
+        long jitter = base.toNanos() <= 0 ? 0 : ThreadLocalRandom.current().nextLong(base.toNanos() / 5 + 1);
+        Duration delay = base.plusNanos(jitter);
+        runtime.fire(new GtEvent.ReconnectScheduled(remote.toString(), slot.index, delay, slot.attempt));
+        log.info("reconnecting tunnel {} to {} in {} ms (attempt {})", slot.index, remote, delay.toMillis(),
+                slot.attempt);
+        slot.reconnect = runtime.io.group().schedule(() -> {
+            synchronized (RemotePool.this) {
+                slot.reconnect = null;
+                connect(slot);
+            }
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    void onReady(ClientTunnel t, List<ClientTunnel.Registered> registered) {
+        Slot slot = slots[t.slot];
+        synchronized (this) {
+            slot.connecting = false;
+            slot.attempt = 0;
+            slot.idleSince = System.nanoTime();
+        }
+        log.info("tunnel {} to {} ready ({} via {})", t.slot, remote, t.channel().remoteAddress(),
+                runtime.io.name());
+        runtime.onTunnelReady(this, t, registered);
+    }
+
+    void onRejected(ClientTunnel t, GtErrorCode code, String message) {
+        runtime.onRejected(this, t, code, message);
+    }
+
+    void onGoAway(ClientTunnel t) {
+        // The tunnel drains and closes; onClosed then reconnects the slot.
+    }
+
+    void onClosed(ClientTunnel t, boolean wasReady, Throwable cause) {
+        Slot slot = slots[t.slot];
+        synchronized (this) {
+            if (slot.tunnel == t) {
+                slot.tunnel = null;
+            }
+            slot.connecting = false;
+        }
+        if (wasReady) {
+            log.info("tunnel {} to {} closed: {}", t.slot, remote, cause.getMessage());
+            runtime.fire(new GtEvent.TunnelDisconnected(remote.toString(), t.slot, cause));
+        }
+        scheduleReconnect(slot);
+    }
+
+    /** Opens one more tunnel when every ready one is busy. */
+    synchronized void maybeGrow(ClientTunnel opening) {
+        Slot free = null;
+        for (Slot s : slots) {
+            if (!s.active) {
+                if (free == null) {
+                    free = s;
+                }
+                continue;
+            }
+            if (s.connecting || s.reconnect != null) {
+                return;
+            }
+            ClientTunnel t = s.tunnel;
+            if (t != null && t.isReady() && !t.isGoingAway() && t.streamCount() < BUSY_STREAMS && t != opening) {
+                return;
+            }
+        }
+        if (free != null && opening.streamCount() >= BUSY_STREAMS) {
+            free.active = true;
+            log.debug("all tunnels to {} are busy; opening tunnel {}", remote, free.index);
+            connect(free);
+        }
+    }
+
+    /** Retires idle tunnels beyond {@code remoteIdleConnections}; called periodically. */
+    synchronized void shrink() {
+        long now = System.nanoTime();
+        int idle = 0;
+        for (Slot s : slots) {
+            ClientTunnel t = s.tunnel;
+            if (!s.active || t == null || !t.isReady()) {
+                continue;
+            }
+            if (t.streamCount() > 0) {
+                s.idleSince = now;
+                continue;
+            }
+            idle++;
+            if (idle > runtime.config.remoteIdleConnections() && now - s.idleSince > RETIRE_IDLE_NANOS) {
+                log.debug("retiring idle tunnel {} to {}", s.index, remote);
+                s.active = false;
+                t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");
+                idle--;
+            }
+        }
+    }
+
+    synchronized List<ClientTunnel> readyTunnels() {
+        List<ClientTunnel> r = new ArrayList<>();
+        for (Slot s : slots) {
+            if (s.tunnel != null && s.tunnel.isReady()) {
+                r.add(s.tunnel);
+            }
+        }
+        return r;
+    }
+
+    void stop() {
+        List<ClientTunnel> open = new ArrayList<>();
+        synchronized (this) {
+            stopped = true;
+            for (Slot s : slots) {
+                if (s.reconnect != null) {
+                    s.reconnect.cancel(false);
+                    s.reconnect = null;
+                }
+                if (s.tunnel != null) {
+                    open.add(s.tunnel);
+                }
+            }
+        }
+        for (ClientTunnel t : open) {
+            t.close(GtErrorCode.GOING_AWAY, "client shutting down", null);
+        }
+    }
+}

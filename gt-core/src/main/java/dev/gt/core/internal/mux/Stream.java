@@ -1,0 +1,392 @@
+package dev.gt.core.internal.mux;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.core.internal.proto.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
+import java.util.ArrayDeque;
+
+/**
+ * One visitor connection carried over a tunnel, tied to a peer channel (the visitor on the server,
+ * the local service on the client). Every method runs on the tunnel's event loop; events of a peer
+ * on another loop are handed over by {@link StreamRelayHandler}.
+ *
+ * <p>Flow control: this side may send at most {@code sendCredit} bytes; the receiver returns
+ * credit with WINDOW frames once it has handed the bytes to its peer channel and that channel is
+ * writable. Reads from the peer stop while credit is exhausted or the tunnel is not writable,
+ * so memory per stream is bounded by one window plus one read buffer, and a slow peer only slows
+ * its own stream.
+ */
+public final class Stream {
+    /** Takes over a stream reset by the other side before any data reached the peer (HTTP 502 page). */
+    @FunctionalInterface
+    public interface EarlyResetHandler {
+        /** Returns true if it took care of closing {@code peer}. */
+        boolean onEarlyReset(Channel peer, GtErrorCode code, String message);
+    }
+
+    final MuxTunnel tunnel;
+    final int id;
+    private Channel peer;
+    private boolean peerSameLoop;
+    private int sendCredit;
+    private int recvAllowed;
+    private int creditReady;
+    private int creditBlocked;
+    private ArrayDeque<ByteBuf> toPeerQueue;
+    private final ArrayDeque<ByteBuf> fromPeerPending = new ArrayDeque<>(2);
+    private boolean remoteFin;
+    private boolean remoteFinDelivered;
+    private boolean localFinPending;
+    private boolean localFinSent;
+    private boolean closed;
+    boolean dirty;
+    boolean waitingForTunnel;
+    private long deliveredBytes;
+    private long sentBytes;
+    private EarlyResetHandler earlyResetHandler;
+
+    Stream(MuxTunnel tunnel, int id) {
+        this.tunnel = tunnel;
+        this.id = id;
+        this.sendCredit = tunnel.sendWindow;
+        this.recvAllowed = tunnel.recvWindow;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Channel peer() {
+        return peer;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public long deliveredBytes() {
+        return deliveredBytes;
+    }
+
+    public long sentBytes() {
+        return sentBytes;
+    }
+
+    public void earlyResetHandler(EarlyResetHandler handler) {
+        this.earlyResetHandler = handler;
+    }
+
+    /**
+     * Binds the peer channel (connected, AUTO_READ off, {@link StreamRelayHandler} in its pipeline),
+     * delivers what arrived before, and starts reading from it.
+     */
+    public void attach(Channel peer) {
+        assert tunnel.loop.inEventLoop();
+        if (closed) {
+            peer.close();
+            return;
+        }
+        this.peer = peer;
+        this.peerSameLoop = peer.eventLoop() == tunnel.loop;
+        if (toPeerQueue != null) {
+            ByteBuf b;
+            while ((b = toPeerQueue.poll()) != null) {
+                deliver(b);
+            }
+            toPeerQueue = null;
+            peer.flush();
+        }
+        if (remoteFin) {
+            deliverFin();
+        }
+        requestRead();
+    }
+
+    // ---- peer -> tunnel ----
+
+    /** Bytes read from the peer; ownership passes to the stream. */
+    void onPeerData(ByteBuf buf) {
+        if (closed || localFinSent || localFinPending) {
+            buf.release();
+            return;
+        }
+        if (!fromPeerPending.isEmpty()) {
+            fromPeerPending.add(buf);
+        } else {
+            send(buf);
+        }
+        requestRead();
+    }
+
+    /** Sends initial bytes (such as a sniffed request head) as if read from the peer. */
+    public void sendInitial(ByteBuf buf) {
+        onPeerData(buf);
+    }
+
+    private void send(ByteBuf buf) {
+        while (true) {
+            int readable = buf.readableBytes();
+            if (readable == 0) {
+                buf.release();
+                return;
+            }
+            if (sendCredit == 0) {
+                fromPeerPending.add(buf);
+                return;
+            }
+            int n = Math.min(readable, Math.min(sendCredit, Protocol.MAX_DATA_CHUNK));
+            sendCredit -= n;
+            sentBytes += n;
+            if (n == readable) {
+                tunnel.writeData(id, buf, false);
+                return;
+            }
+            tunnel.writeData(id, buf.readRetainedSlice(n), false);
+        }
+    }
+
+    private void drainPending() {
+        ByteBuf b;
+        while (sendCredit > 0 && (b = fromPeerPending.poll()) != null) {
+            send(b);
+        }
+        if (localFinPending && fromPeerPending.isEmpty()) {
+            sendFin();
+        }
+    }
+
+    void onPeerInputShutdown() {
+        if (closed || localFinSent) {
+            return;
+        }
+        localFinPending = true;
+        if (fromPeerPending.isEmpty()) {
+            sendFin();
+        }
+    }
+
+    private void sendFin() {
+        localFinPending = false;
+        localFinSent = true;
+        tunnel.writeData(id, Unpooled.EMPTY_BUFFER, true);
+        maybeFinish();
+    }
+
+    /** Asks the peer for more bytes if credit and the tunnel allow; otherwise waits for them. */
+    void requestRead() {
+        if (closed || peer == null || localFinSent || localFinPending || !fromPeerPending.isEmpty()
+                || sendCredit <= 0) {
+            return;
+        }
+        if (!tunnel.channel.isWritable()) {
+            tunnel.waitForWritability(this);
+            return;
+        }
+        peer.read();
+    }
+
+    void onRemoteWindow(int increment) {
+        if (closed) {
+            return;
+        }
+        long c = (long) sendCredit + increment;
+        if (c > Integer.MAX_VALUE) {
+            reset(GtErrorCode.FLOW_CONTROL_ERROR, "window grew past 2^31-1");
+            return;
+        }
+        sendCredit = (int) c;
+        drainPending();
+        requestRead();
+    }
+
+    // ---- tunnel -> peer ----
+
+    void onRemoteData(ByteBuf payload, boolean fin) {
+        int n = payload.readableBytes();
+        if (closed || remoteFin) {
+            payload.release();
+            if (!closed) {
+                reset(GtErrorCode.PROTOCOL_ERROR, "DATA after FIN");
+            }
+            return;
+        }
+        if (n > recvAllowed) {
+            payload.release();
+            reset(GtErrorCode.FLOW_CONTROL_ERROR, n + " bytes sent with " + recvAllowed + " bytes of window left");
+            return;
+        }
+        recvAllowed -= n;
+        if (peer == null) {
+            if (n > 0) {
+                if (toPeerQueue == null) {
+                    toPeerQueue = new ArrayDeque<>(4);
+                }
+                toPeerQueue.add(payload);
+            } else {
+                payload.release();
+            }
+            remoteFin = fin;
+            return;
+        }
+        if (n > 0) {
+            deliver(payload);
+            if (!peerSameLoop) {
+                // Cross-loop writes are flushed by the write task itself (one hop per chunk).
+            } else {
+                tunnel.markDirty(this);
+            }
+        } else {
+            payload.release();
+        }
+        if (fin) {
+            remoteFin = true;
+            deliverFin();
+        }
+    }
+
+    private void deliver(ByteBuf payload) {
+        int n = payload.readableBytes();
+        deliveredBytes += n;
+        if (peerSameLoop) {
+            peer.write(payload, peer.voidPromise());
+        } else {
+            peer.writeAndFlush(payload, peer.voidPromise());
+        }
+        if (peer.isWritable()) {
+            credit(n);
+        } else {
+            creditBlocked += n;
+        }
+    }
+
+    void flushPeer() {
+        if (peer != null && !closed) {
+            peer.flush();
+        }
+    }
+
+    private void credit(int n) {
+        creditReady += n;
+        if (creditReady >= tunnel.creditThreshold) {
+            recvAllowed += creditReady;
+            tunnel.writeControl(Protocol.window(tunnel.alloc, id, creditReady));
+            creditReady = 0;
+        }
+    }
+
+    void onPeerWritable() {
+        if (closed || creditBlocked == 0) {
+            return;
+        }
+        int n = creditBlocked;
+        creditBlocked = 0;
+        credit(n);
+    }
+
+    private void deliverFin() {
+        Channel p = peer;
+        if (!(p instanceof DuplexChannel)) {
+            // In-process channels have no half-close; the stream ends when both sides are done.
+            remoteFinDelivered = true;
+            maybeFinish();
+            return;
+        }
+        p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ((DuplexChannel) p).shutdownOutput();
+            }
+            tunnel.runOnLoop(() -> {
+                remoteFinDelivered = true;
+                maybeFinish();
+            });
+        });
+    }
+
+    private void maybeFinish() {
+        if (localFinSent && remoteFinDelivered && !closed) {
+            closed = true;
+            tunnel.removeStream(this);
+            releaseBuffers();
+            if (peer != null) {
+                peer.close();
+            }
+        }
+    }
+
+    // ---- endings ----
+
+    void onPeerInactive() {
+        if (closed) {
+            return;
+        }
+        if (localFinSent && remoteFinDelivered) {
+            maybeFinish();
+            return;
+        }
+        reset(GtErrorCode.STREAM_RESET, "connection closed by " + tunnel.peerSideName());
+    }
+
+    void onRemoteReset(int code, String message) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tunnel.removeStream(this);
+        releaseBuffers();
+        GtErrorCode c = GtErrorCode.orInternal(code);
+        if (peer == null) {
+            return;
+        }
+        if (deliveredBytes == 0 && earlyResetHandler != null && earlyResetHandler.onEarlyReset(peer, c, message)) {
+            return;
+        }
+        peer.close();
+    }
+
+    /** Aborts the stream: tells the other side with RESET and closes the peer. */
+    public void reset(GtErrorCode code, String message) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tunnel.removeStream(this);
+        releaseBuffers();
+        tunnel.writeControl(Protocol.reset(tunnel.alloc, id, code.code(), message));
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    /** The tunnel is gone: close the peer without telling anyone. */
+    void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        releaseBuffers();
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    private void releaseBuffers() {
+        ByteBuf b;
+        while ((b = fromPeerPending.poll()) != null) {
+            b.release();
+        }
+        if (toPeerQueue != null) {
+            while ((b = toPeerQueue.poll()) != null) {
+                b.release();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "stream " + id;
+    }
+}

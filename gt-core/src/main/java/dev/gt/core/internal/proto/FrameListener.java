@@ -1,0 +1,31 @@
+package dev.gt.core.internal.proto;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Receives decoded frames, on the tunnel's event loop. Throwing a {@link ProtocolException}
+ * closes the tunnel.
+ */
+public interface FrameListener {
+    /** DATA; the listener owns {@code payload} and must release it. */
+    void onData(int stream, boolean fin, ByteBuf payload);
+
+    /** OPEN; {@code visitorIp} is 4 or 16 bytes, or {@code null}. */
+    void onOpen(int stream, int serviceIndex, byte[] visitorIp, int visitorPort);
+
+    void onReset(int stream, int code, String message);
+
+    void onWindow(int stream, int increment);
+
+    void onPing(long opaque);
+
+    void onPong(long opaque);
+
+    void onGoAway(int code, String message);
+
+    void onReady(int window, long timeoutMillis, int tunnelId);
+
+    void onService(int index, int kind, int tcpPort, String host);
+
+    void onError(int code, int serviceIndex, String message);
+}

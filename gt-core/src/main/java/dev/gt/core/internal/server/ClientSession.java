@@ -1,0 +1,64 @@
+package dev.gt.core.internal.server;
+
+import dev.gt.core.internal.proto.Hello;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Everything the server holds for one client id: its tunnels, the services registered by the
+ * first tunnel, and their routes and TCP listeners. Mutated under the {@link Registry} lock;
+ * {@link #pickTunnel} is lock-free.
+ */
+final class ClientSession {
+    final String id;
+    /** The secret the id was bound to in allow-any mode, or {@code null} for a configured user. */
+    final String boundSecret;
+    final CopyOnWriteArrayList<ServerTunnel> tunnels = new CopyOnWriteArrayList<>();
+    int reserved;
+    List<Hello.Service> services;
+    CompletableFuture<Void> registration;
+    final List<String> httpKeys = new ArrayList<>();
+    final List<String> tlsKeys = new ArrayList<>();
+    /** Per service index: the host announced to the client. */
+    final Map<Integer, String> hosts = new TreeMap<>();
+    /** Per service index: the opened port and its listener. */
+    final Map<Integer, Integer> ports = new TreeMap<>();
+    final Map<Integer, Channel> listeners = new TreeMap<>();
+    boolean removed;
+
+    ClientSession(String id, String boundSecret) {
+        this.id = id;
+        this.boundSecret = boundSecret;
+    }
+
+    /**
+     * A tunnel for a new stream: one on {@code preferred} (so that visitor and tunnel share a
+     * thread) unless it carries clearly more streams than the least loaded one; otherwise the least
+     * loaded. {@code null} when no tunnel can take streams.
+     */
+    ServerTunnel pickTunnel(EventLoop preferred) {
+        ServerTunnel best = null;
+        ServerTunnel sameLoop = null;
+        for (ServerTunnel t : tunnels) {
+            if (t.isGoingAway() || !t.channel().isActive()) {
+                continue;
+            }
+            if (best == null || t.streamCount() < best.streamCount()) {
+                best = t;
+            }
+            if (t.loop() == preferred && (sameLoop == null || t.streamCount() < sameLoop.streamCount())) {
+                sameLoop = t;
+            }
+        }
+        if (sameLoop != null && sameLoop.streamCount() <= best.streamCount() + 16) {
+            return sameLoop;
+        }
+        return best;
+    }
+}

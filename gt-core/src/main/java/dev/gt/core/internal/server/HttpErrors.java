@@ -1,0 +1,70 @@
+package dev.gt.core.internal.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** The short text responses the server gives visitors it cannot forward. */
+final class HttpErrors {
+    private HttpErrors() {
+    }
+
+    /**
+     * Writes a complete {@code Connection: close} response, then half-closes and discards what the
+     * visitor still sends (so that closing does not reset the connection before the visitor has
+     * read the response), and closes after EOF or two seconds.
+     */
+    static void respond(Channel ch, int status, String reason, String body) {
+        byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Length: " + b.length + "\r\n"
+                + "Connection: close\r\n"
+                + "Server: gt\r\n\r\n";
+        ByteBuf buf = ch.alloc().buffer(head.length() + b.length);
+        buf.writeCharSequence(head, StandardCharsets.US_ASCII);
+        buf.writeBytes(b);
+        ch.eventLoop().execute(() -> {
+            while (ch.pipeline().last() != null) {
+                ch.pipeline().removeLast();
+            }
+            ch.pipeline().addLast(new Discard());
+            ch.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess() || !(ch instanceof DuplexChannel)) {
+                    ch.close();
+                    return;
+                }
+                ((DuplexChannel) ch).shutdownOutput();
+                ch.config().setAutoRead(true);
+                ch.eventLoop().schedule(() -> ch.close(), 2, TimeUnit.SECONDS);
+            });
+        });
+    }
+
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                ctx.close();
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.gt.core.internal.server;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
+import dev.gt.core.internal.proto.FrameDecoder;
+import dev.gt.core.internal.proto.Hello;
+import dev.gt.core.internal.proto.Protocol;
+import dev.gt.core.internal.proto.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a tunnel's hello (the connection was sniffed as starting with {@code F0}), admits it,
+ * answers with SERVICE frames and READY, and turns the pipeline into a tunnel.
+ */
+final class ServerHelloHandler extends ByteToMessageDecoder {
+    private static final Logger log = LoggerFactory.getLogger(ServerHelloHandler.class);
+
+    private final ServerRuntime server;
+    private boolean done;
+
+    ServerHelloHandler(ServerRuntime server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (done || in.readableBytes() < 2) {
+            if (!done) {
+                ctx.read();
+            }
+            return;
+        }
+        int magic = in.getUnsignedByte(in.readerIndex());
+        int version = in.getUnsignedByte(in.readerIndex() + 1);
+        if (magic != Protocol.MAGIC || version != Protocol.VERSION) {
+            done = true;
+            in.skipBytes(in.readableBytes());
+            String msg = version == Protocol.VERSION_GT1
+                    ? "this is a GT for Java server; GT's own protocol version 1 is not supported"
+                    : String.format("protocol version 0x%02X is not supported (expected 0x%02X)", version,
+                            Protocol.VERSION);
+            reject(ctx, null, GtErrorCode.UNSUPPORTED_VERSION, Protocol.NO_SERVICE, msg);
+            return;
+        }
+        if (in.readableBytes() < 6) {
+            ctx.read();
+            return;
+        }
+        long length = in.getUnsignedInt(in.readerIndex() + 2);
+        if (length > Protocol.MAX_HELLO_LENGTH) {
+            done = true;
+            in.skipBytes(in.readableBytes());
+            reject(ctx, null, GtErrorCode.PROTOCOL_ERROR, Protocol.NO_SERVICE,
+                    "hello of " + length + " bytes (expected at most " + Protocol.MAX_HELLO_LENGTH + ")");
+            return;
+        }
+        if (in.readableBytes() < 6 + length) {
+            ctx.read();
+            return;
+        }
+        done = true;
+        in.skipBytes(6);
+        ByteBuf body = in.readSlice((int) length);
+        Hello hello;
+        try {
+            hello = Hello.decodeBody(body, server.config.maxHandshakeOptions());
+        } catch (ProtocolException e) {
+            reject(ctx, null, GtErrorCode.PROTOCOL_ERROR, Protocol.NO_SERVICE, e.getMessage());
+            return;
+        } catch (Hello.TooManyServicesException e) {
+            reject(ctx, null, GtErrorCode.MAX_HANDSHAKE_OPTIONS, Protocol.NO_SERVICE, e.getMessage());
+            return;
+        }
+        // Bytes after the hello belong to the tunnel (a client may pipeline nothing today, but
+        // the decoder that follows must see them if it ever does).
+        ByteBuf rest = in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : Unpooled.EMPTY_BUFFER;
+        Channel ch = ctx.channel();
+        server.registry.admit(hello).whenComplete((admission, err) -> ch.eventLoop().execute(() -> {
+            if (err != null) {
+                rest.release();
+                Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err;
+                GtErrorCode code = e instanceof GtException ? ((GtException) e).code() : GtErrorCode.INTERNAL_ERROR;
+                int service = e instanceof Registry.ServiceError ? ((Registry.ServiceError) e).serviceIndex
+                        : Protocol.NO_SERVICE;
+                reject(ctx, hello.id(), code, service, e.getMessage());
+                return;
+            }
+            accept(ctx, hello, admission.session(), rest);
+        }));
+    }
+
+    private void accept(ChannelHandlerContext ctx, Hello hello, ClientSession session, ByteBuf rest) {
+        Channel ch = ctx.channel();
+        ServerTunnel tunnel = new ServerTunnel(server, ch, session, server.nextTunnelId(), hello.window());
+        if (!ch.isActive() || !server.registry.attach(session, tunnel)) {
+            rest.release();
+            if (ch.isActive()) {
+                server.registry.detach(session, tunnel);
+            }
+            ch.close();
+            return;
+        }
+        ch.write(Unpooled.wrappedBuffer(new byte[] {(byte) Protocol.MAGIC, (byte) Protocol.VERSION}));
+        for (int i = 0; i < hello.services().size(); i++) {
+            Hello.Service s = hello.services().get(i);
+            String host = session.hosts.get(i);
+            Integer port = session.ports.get(i);
+            ch.write(Protocol.service(ch.alloc(), i, s.kind(), port == null ? 0 : port, host));
+        }
+        ch.writeAndFlush(Protocol.ready(ch.alloc(), Protocol.DEFAULT_WINDOW, server.config.timeout().toMillis(),
+                tunnel.tunnelId));
+        ch.pipeline().addAfter(ctx.name(), "gt-tunnel", tunnel);
+        ch.pipeline().replace(this, "gt-frames", new FrameDecoder(tunnel, false));
+        ch.config().setAutoRead(true);
+        tunnel.start();
+        int n = session.tunnels.size();
+        log.info("client '{}' tunnel {} from {} accepted ({} tunnel{})", session.id, tunnel.tunnelId,
+                ch.remoteAddress(), n, n == 1 ? "" : "s");
+        server.fire(new GtEvent.ClientConnected(session.id, ch.remoteAddress(), n));
+        if (rest.isReadable()) {
+            ch.pipeline().fireChannelRead(rest);
+            ch.pipeline().fireChannelReadComplete();
+        } else {
+            rest.release();
+        }
+    }
+
+    private void reject(ChannelHandlerContext ctx, String id, GtErrorCode code, int service, String message) {
+        Channel ch = ctx.channel();
+        log.warn("tunnel from {}{} rejected: {}", ch.remoteAddress(), id == null ? "" : " (id '" + id + "')", message);
+        server.fire(new GtEvent.ClientRejected(id, ch.remoteAddress(), code, message));
+        ByteBuf magic = ch.alloc().buffer(2).writeByte(Protocol.MAGIC).writeByte(Protocol.VERSION);
+        ch.write(magic);
+        ch.writeAndFlush(Protocol.error(ch.alloc(), code.code(), service, message))
+                .addListener(ChannelFutureListener.CLOSE);
+        // A client that never reads must not keep the connection open.
+        ch.eventLoop().schedule(() -> ch.close(), 5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("tunnel hello from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.gt.core.internal.server;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.api.TunnelInfo;
+import dev.gt.core.internal.mux.MuxTunnel;
+import dev.gt.core.internal.mux.Stream;
+import dev.gt.core.internal.mux.StreamRelayHandler;
+import dev.gt.core.internal.proto.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The server end of a tunnel: opens a stream per visitor. */
+final class ServerTunnel extends MuxTunnel {
+    private static final Logger log = LoggerFactory.getLogger(ServerTunnel.class);
+
+    private final ServerRuntime server;
+    final ClientSession session;
+    final int tunnelId;
+    private int nextStreamId = 1;
+
+    ServerTunnel(ServerRuntime server, Channel channel, ClientSession session, int tunnelId, int clientWindow) {
+        super(channel, clientWindow, Protocol.DEFAULT_WINDOW);
+        this.server = server;
+        this.session = session;
+        this.tunnelId = tunnelId;
+    }
+
+    void start() {
+        startKeepalive(java.time.Duration.ZERO, server.config.timeout());
+    }
+
+    /**
+     * Opens a stream for {@code visitor} (any event loop) to service {@code serviceIndex}, sends
+     * {@code initial} bytes first (ownership passes), and starts relaying.
+     */
+    void openStream(Channel visitor, int serviceIndex, ByteBuf initial, Stream.EarlyResetHandler onEarlyReset) {
+        runOnLoop(() -> {
+            if (!channel.isActive()) {
+                if (initial != null) {
+                    initial.release();
+                }
+                visitor.close();
+                return;
+            }
+            int id = nextId();
+            Stream s = newStream(id);
+            s.earlyResetHandler(onEarlyReset);
+            byte[] ip = null;
+            int port = 0;
+            if (visitor.remoteAddress() instanceof InetSocketAddress) {
+                InetSocketAddress a = (InetSocketAddress) visitor.remoteAddress();
+                if (a.getAddress() != null) {
+                    ip = a.getAddress().getAddress();
+                    port = a.getPort();
+                }
+            }
+            writeControl(Protocol.open(alloc, id, serviceIndex, ip, port));
+            if (initial != null) {
+                s.sendInitial(initial);
+            }
+            visitor.pipeline().addLast("gt-relay", new StreamRelayHandler(s));
+            s.attach(visitor);
+            if (!visitor.isActive()) {
+                // Closed before the relay handler was there to see it.
+                runOnLoop(() -> s.reset(GtErrorCode.STREAM_RESET, "visitor left"));
+            }
+        });
+    }
+
+    private int nextId() {
+        int id;
+        do {
+            id = nextStreamId;
+            nextStreamId += 2;
+            if (nextStreamId < 0) {
+                nextStreamId = 1;
+            }
+        } while (hasStream(id));
+        return id;
+    }
+
+    @Override
+    protected String peerSideName() {
+        return "visitor";
+    }
+
+    @Override
+    protected void onPeerGoAway(GtErrorCode code, String message) {
+        log.debug("client '{}' tunnel {} going away: {}", session.id, tunnelId, message);
+        if (streamCount() == 0) {
+            channel.close();
+        }
+    }
+
+    @Override
+    protected void onStreamRemoved(Stream s) {
+        if (isGoingAway() && streamCount() == 0) {
+            channel.close();
+        }
+    }
+
+    @Override
+    protected void onTunnelClosed(Throwable cause) {
+        int left = server.registry.detach(session, this);
+        log.info("client '{}' tunnel {} from {} closed ({} left): {}", session.id, tunnelId,
+                channel.remoteAddress(), left, cause.getMessage());
+        server.fire(new GtEvent.ClientDisconnected(session.id, channel.remoteAddress(), left, cause));
+    }
+
+    TunnelInfo info() {
+        return new TunnelInfo(session.id, tunnelId, channel.remoteAddress(), streamCount(), rtt(), server.transportName());
+    }
+}
