@@ -24,7 +24,10 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,7 @@ public final class ServerRuntime {
 
     final GtServerConfig config;
     final Registry registry;
+    private final Set<String> configuredIds;
     private final AtomicInteger tunnelIds = new AtomicInteger();
     private IoTransport io;
     private ChannelGroup channels;
@@ -50,6 +54,11 @@ public final class ServerRuntime {
 
     public ServerRuntime(GtServerConfig config) {
         this.config = config;
+        Set<String> ids = new HashSet<>();
+        for (String id : config.users().keySet()) {
+            ids.add(id.toLowerCase(Locale.ROOT));
+        }
+        this.configuredIds = Set.copyOf(ids);
         this.registry = new Registry(config, new PortPool(config.tcpRanges()), this::bindTcpService);
     }
 
@@ -154,6 +163,11 @@ public final class ServerRuntime {
         if (timeout > 0) {
             ch.pipeline().addLast("gt-idle", SniffHandler.idle(timeout));
         }
+    }
+
+    /** Whether {@code key} (lower case) is the id of a configured user: its absence is a 503, not a 404. */
+    boolean isConfiguredUser(String key) {
+        return configuredIds.contains(key);
     }
 
     int nextTunnelId() {

@@ -89,7 +89,11 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
         Route route = server.registry.httpRoutes.get(key);
         if (route == null) {
             finish();
-            HttpErrors.respond(ch, 404, "Not Found", "GT: no service is registered for host prefix '" + key + "'");
+            if (server.isConfiguredUser(key)) {
+                HttpErrors.respond(ch, 503, "Service Unavailable", "GT: the client '" + key + "' is not connected");
+            } else {
+                HttpErrors.respond(ch, 404, "Not Found", "GT: no service is registered for host prefix '" + key + "'");
+            }
             return;
         }
         ServerTunnel tunnel = route.session().pickTunnel(ch.eventLoop());
