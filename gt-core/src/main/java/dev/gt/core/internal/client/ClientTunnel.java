@@ -11,7 +11,6 @@ import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -95,6 +94,14 @@ final class ClientTunnel extends MuxTunnel {
             }
         }
         startKeepalive(ping, remoteTimeout);
+        Duration shortest = Duration.ZERO;
+        for (ServiceSpec spec : pool.runtime.config.services()) {
+            Duration t = spec.localTimeout();
+            if (!t.isZero() && (shortest.isZero() || t.compareTo(shortest) < 0)) {
+                shortest = t;
+            }
+        }
+        startIdleSweeper(shortest);
         pool.onReady(this, registered);
     }
 
@@ -124,12 +131,9 @@ final class ClientTunnel extends MuxTunnel {
             return;
         }
         ServiceSpec spec = services.get(serviceIndex);
+        s.idleLimitTicks(ticks(spec.localTimeout()));
         pool.maybeGrow(this);
         pool.runtime.dialer.dial(serviceIndex, loop, ch -> {
-            long idle = spec.localTimeout().toNanos();
-            if (idle > 0) {
-                ch.pipeline().addLast("gt-idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-            }
             if (spec.useLocalAsHttpHost()) {
                 InetSocketAddress a = spec.localAddress();
                 String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"

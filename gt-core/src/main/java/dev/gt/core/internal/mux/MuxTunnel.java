@@ -47,6 +47,10 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     private long lastReadNanos = System.nanoTime();
     private volatile long rttNanos = -1;
     private ScheduledFuture<?> keepalive;
+    private ScheduledFuture<?> sweeper;
+    private long tickNanos;
+    /** Advanced by the idle sweeper; streams note it on activity instead of reading a clock. */
+    long tick;
     private boolean goingAway;
     private boolean closed;
     private Throwable closeCause;
@@ -206,7 +210,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             int n = waiting.size();
             while (n-- > 0 && channel.isWritable() && (s = waiting.poll()) != null) {
                 s.waitingForTunnel = false;
-                s.requestRead();
+                s.updateReading();
             }
         }
         ctx.fireChannelWritabilityChanged();
@@ -270,6 +274,9 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (keepalive != null) {
             keepalive.cancel(false);
         }
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
         List<Stream> all = new ArrayList<>(streams.values());
         streams.clear();
         streamCount = 0;
@@ -307,6 +314,53 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
                 writeControl(Protocol.ping(alloc, now));
             }
         }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    // ---- stream idle timeouts ----
+
+    /**
+     * Starts the sweeper that resets streams idle for longer than their limit. One periodic task
+     * per tunnel replaces a timer per connection; its resolution is an eighth of the shortest
+     * timeout (between 50 ms and 1 s).
+     */
+    protected void startIdleSweeper(Duration shortestTimeout) {
+        if (shortestTimeout.isZero() || sweeper != null) {
+            return;
+        }
+        tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50),
+                Math.min(TimeUnit.SECONDS.toNanos(1), shortestTimeout.toNanos() / 8));
+        sweeper = loop.scheduleAtFixedRate(this::sweep, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The number of ticks that make up {@code timeout} (0 = no limit). */
+    protected long ticks(Duration timeout) {
+        if (timeout.isZero() || tickNanos == 0) {
+            return 0;
+        }
+        return Math.max(1, (timeout.toNanos() + tickNanos - 1) / tickNanos);
+    }
+
+    private void sweep() {
+        tick++;
+        if (streams.isEmpty()) {
+            return;
+        }
+        List<Stream> idle = null;
+        for (Stream s : streams.values()) {
+            if (s.idleLimitTicks > 0 && tick - s.lastActiveTick > s.idleLimitTicks) {
+                if (idle == null) {
+                    idle = new ArrayList<>();
+                }
+                idle.add(s);
+            }
+        }
+        if (idle != null) {
+            for (Stream s : idle) {
+                log.debug("{} idle for {} ms, closing", s, TimeUnit.NANOSECONDS.toMillis(s.idleLimitTicks * tickNanos));
+                s.reset(GtErrorCode.TIMEOUT, "no data for " + TimeUnit.NANOSECONDS.toMillis(s.idleLimitTicks * tickNanos)
+                        + " ms");
+            }
+        }
     }
 
     // ---- frames common to both sides ----

@@ -45,6 +45,9 @@ public final class Stream {
     private boolean closed;
     boolean dirty;
     boolean waitingForTunnel;
+    private boolean reading;
+    long lastActiveTick;
+    long idleLimitTicks;
     private long deliveredBytes;
     private long sentBytes;
     private EarlyResetHandler earlyResetHandler;
@@ -76,6 +79,12 @@ public final class Stream {
         return sentBytes;
     }
 
+    /** Closes the stream after {@code ticks} keepalive ticks without data either way; 0 = never. */
+    public void idleLimitTicks(long ticks) {
+        this.idleLimitTicks = ticks;
+        this.lastActiveTick = tunnel.tick;
+    }
+
     public void earlyResetHandler(EarlyResetHandler handler) {
         this.earlyResetHandler = handler;
     }
@@ -103,7 +112,7 @@ public final class Stream {
         if (remoteFin) {
             deliverFin();
         }
-        requestRead();
+        updateReading();
     }
 
     // ---- peer -> tunnel ----
@@ -114,12 +123,13 @@ public final class Stream {
             buf.release();
             return;
         }
+        lastActiveTick = tunnel.tick;
         if (!fromPeerPending.isEmpty()) {
             fromPeerPending.add(buf);
         } else {
             send(buf);
         }
-        requestRead();
+        updateReading();
     }
 
     /** Sends initial bytes (such as a sniffed request head) as if read from the peer. */
@@ -176,17 +186,24 @@ public final class Stream {
         maybeFinish();
     }
 
-    /** Asks the peer for more bytes if credit and the tunnel allow; otherwise waits for them. */
-    void requestRead() {
-        if (closed || peer == null || localFinSent || localFinPending || !fromPeerPending.isEmpty()
-                || sendCredit <= 0) {
+    /**
+     * Reads from the peer (AUTO_READ on) only while there is credit, nothing is pending and the
+     * tunnel is writable. Toggling AUTO_READ rather than calling read() per chunk keeps the socket
+     * registered for reading, so an active stream costs no extra system calls.
+     */
+    void updateReading() {
+        if (peer == null) {
             return;
         }
-        if (!tunnel.channel.isWritable()) {
+        boolean want = !closed && !localFinSent && !localFinPending && fromPeerPending.isEmpty() && sendCredit > 0;
+        if (want && !tunnel.channel.isWritable()) {
             tunnel.waitForWritability(this);
-            return;
+            want = false;
         }
-        peer.read();
+        if (want != reading) {
+            reading = want;
+            peer.config().setAutoRead(want);
+        }
     }
 
     void onRemoteWindow(int increment) {
@@ -200,7 +217,7 @@ public final class Stream {
         }
         sendCredit = (int) c;
         drainPending();
-        requestRead();
+        updateReading();
     }
 
     // ---- tunnel -> peer ----
@@ -220,6 +237,7 @@ public final class Stream {
             return;
         }
         recvAllowed -= n;
+        lastActiveTick = tunnel.tick;
         if (peer == null) {
             if (n > 0) {
                 if (toPeerQueue == null) {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +41,6 @@ public final class StreamRelayHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             tunnel.runOnLoop(stream::onPeerInputShutdown);
-        } else if (evt instanceof IdleStateEvent) {
-            log.debug("{} idle for too long, closing {}", stream, ctx.channel());
-            ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -152,16 +152,8 @@ public final class ServerRuntime {
                 ch.close();
                 return;
             }
-            addVisitorTimeout(ch);
             // No initial bytes: the client dials at once, so server-speaks-first protocols (SSH) work.
             tunnel.openStream(ch, route.serviceIndex(), null, null);
-        }
-    }
-
-    void addVisitorTimeout(Channel ch) {
-        long timeout = config.timeout().toNanos();
-        if (timeout > 0) {
-            ch.pipeline().addLast("gt-idle", SniffHandler.idle(timeout));
         }
     }
 

@@ -31,6 +31,7 @@ final class ServerTunnel extends MuxTunnel {
 
     void start() {
         startKeepalive(java.time.Duration.ZERO, server.config.timeout());
+        startIdleSweeper(server.config.timeout());
     }
 
     /**
@@ -49,6 +50,7 @@ final class ServerTunnel extends MuxTunnel {
             int id = nextId();
             Stream s = newStream(id);
             s.earlyResetHandler(onEarlyReset);
+            s.idleLimitTicks(ticks(server.config.timeout()));
             byte[] ip = null;
             int port = 0;
             if (visitor.remoteAddress() instanceof InetSocketAddress) {

@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -107,7 +106,6 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
         ByteBuf head = cumulation;
         cumulation = null;
         ch.pipeline().remove(this);
-        server.addVisitorTimeout(ch);
         tunnel.openStream(ch, route.serviceIndex(), head, SniffHandler::badGateway);
     }
 
@@ -153,9 +151,5 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("visitor {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
-    }
-
-    static IdleStateHandler idle(long nanos) {
-        return new IdleStateHandler(0, 0, nanos, TimeUnit.NANOSECONDS);
     }
 }
