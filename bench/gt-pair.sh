@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# gt-pair.sh - a GT server and a GT client, as two `gt` runner processes in the foreground, for
+# ../shared/bench/relay-bench.sh --relay-cmd. Visitors reach nginx (127.0.0.1:ORIGIN) through the
+# tunnel on 127.0.0.1:PUBLIC, routed by Host: the first label of 127.0.0.1 is "127", which is the
+# client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing).
+#   relay-bench.sh relay --url http://127.0.0.1:18090/short \
+#     --relay-cmd 'bash bench/gt-pair.sh 18090 18080' --runs 3 --warmup 30s --relay-wait 90
+set -euo pipefail
+PUBLIC=${1:-18090} ORIGIN=${2:-18080} MODE=${MODE:-http}
+here=$(cd "$(dirname "$0")/.." && pwd)
+jar="$here/gt-examples/target/gt.jar"
+[ -f "$jar" ] || { echo "gt-pair: $jar not found (mvn -B -q -DskipTests package)" >&2; exit 2; }
+JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC"}
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+java $JAVA_OPTS -jar "$jar" server -addr "127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
+  -tcpRange "$((PUBLIC + 1))" -logLevel warn & pids+=($!)
+if [ "$MODE" = tcp ]; then
+  local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
+else
+  local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
+fi
+java $JAVA_OPTS -jar "$jar" client -remote "tcp://127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
+  "${local_flags[@]}" -remoteConnections 3 -logLevel warn & pids+=($!)
+wait
