@@ -408,6 +408,9 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     @Override
     public void onGoAway(int code, String message) {
         goingAway = true;
+        if (closeCause == null) {
+            closeCause = new GtException(GtErrorCode.orInternal(code), "the other side is going away: " + message);
+        }
         onPeerGoAway(GtErrorCode.orInternal(code), message);
     }
 
