@@ -2,61 +2,24 @@ package dev.gt.core.internal.server;
 
 import dev.gt.api.GtErrorCode;
 import dev.gt.core.internal.http.HttpHeadScanner;
-import dev.gt.core.internal.proto.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * First handler of every connection on the main listener: tells a tunnel ({@code F0}) from an
- * HTTP visitor, finds the visitor's routing header, and hands the connection to a tunnel stream.
- * Reads only as much as it needs; what it read is forwarded verbatim.
+ * The sniffer of {@code -addr} (and of {@code -tlsAddr} after TLS termination): routes an HTTP
+ * visitor by its first request's routing header and hands the connection to a tunnel stream;
+ * what it read is forwarded verbatim.
  */
-final class SniffHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(SniffHandler.class);
-
-    private final ServerRuntime server;
-    private ByteBuf cumulation;
+final class SniffHandler extends Sniffer {
     private HttpHeadScanner scanner;
-    private ScheduledFuture<?> deadline;
 
     SniffHandler(ServerRuntime server) {
-        this.server = server;
+        super(server);
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        long timeout = server.config.timeout().toNanos();
-        if (timeout > 0) {
-            deadline = ctx.executor().schedule(() -> {
-                log.debug("{} sent no complete request head within {}", ctx.channel().remoteAddress(),
-                        server.config.timeout());
-                ctx.close();
-            }, timeout, TimeUnit.NANOSECONDS);
-        }
-        ctx.read();
-        ctx.fireChannelActive();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf)) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        ByteBuf in = (ByteBuf) msg;
-        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
-        if (cumulation.getUnsignedByte(cumulation.readerIndex()) == Protocol.MAGIC) {
-            becomeTunnel(ctx);
-            return;
-        }
+    void sniff(ChannelHandlerContext ctx) {
         if (scanner == null) {
             scanner = new HttpHeadScanner(server.config.httpMuxHeader(), server.config.maxHeadBytes());
         }
@@ -72,15 +35,6 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
             default:
                 route(ctx, scanner.routingKey());
         }
-    }
-
-    private void becomeTunnel(ChannelHandlerContext ctx) {
-        cancelDeadline();
-        ByteBuf buf = cumulation;
-        cumulation = null;
-        ctx.pipeline().replace(this, "gt-hello", new ServerHelloHandler(server));
-        ctx.pipeline().fireChannelRead(buf);
-        ctx.pipeline().fireChannelReadComplete();
     }
 
     private void route(ChannelHandlerContext ctx, String key) {
@@ -102,9 +56,7 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
                     "GT: the client serving '" + key + "' has no tunnel connected");
             return;
         }
-        cancelDeadline();
-        ByteBuf head = cumulation;
-        cumulation = null;
+        ByteBuf head = takeCumulation();
         ch.pipeline().remove(this);
         tunnel.openStream(ch, route.serviceIndex(), head, SniffHandler::badGateway);
     }
@@ -115,41 +67,5 @@ final class SniffHandler extends ChannelInboundHandlerAdapter {
                 : "GT: the client ended the stream: " + message;
         HttpErrors.respond(visitor, 502, "Bad Gateway", body);
         return true;
-    }
-
-    private void finish() {
-        cancelDeadline();
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
-        }
-    }
-
-    private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        finish();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        // Removed on every path that hands the bytes on; what is left here belongs to no one.
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
-        }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("visitor {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
     }
 }
