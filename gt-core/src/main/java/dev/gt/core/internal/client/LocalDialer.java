@@ -97,8 +97,10 @@ final class LocalDialer implements AutoCloseable {
             }
         };
         if (s.handler() != null) {
+            // AUTO_READ on from the start: the in-process service may answer and close before the
+            // tunnel's loop could switch reading on, and a closing LocalChannel drops unread data.
             new Bootstrap().group(localGroup).channel(LocalChannel.class)
-                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.AUTO_READ, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .handler(initializer)
                     .connect(handlerAddresses[index])

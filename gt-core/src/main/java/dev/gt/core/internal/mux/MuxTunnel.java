@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -114,6 +115,21 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         return s;
     }
 
+    /**
+     * Creates a stream that is not in the table yet, so that a peer's handler can be bound to it
+     * on the peer's own event loop before {@link #register} runs on the tunnel's.
+     */
+    protected Stream unregisteredStream() {
+        return new Stream(this, 0);
+    }
+
+    /** Puts a stream made by {@link #unregisteredStream()} in the table under {@code id}. */
+    protected void register(Stream s, int id) {
+        s.id = id;
+        streams.put(id, s);
+        streamCount = streams.size();
+    }
+
     protected boolean hasStream(int id) {
         return streams.containsKey(id);
     }
@@ -214,6 +230,16 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             }
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The other side closed the tunnel (the listener allows half-closure for visitors).
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

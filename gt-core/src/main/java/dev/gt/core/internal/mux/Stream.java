@@ -29,7 +29,7 @@ public final class Stream {
     }
 
     final MuxTunnel tunnel;
-    final int id;
+    int id;
     private Channel peer;
     private boolean peerSameLoop;
     private int sendCredit;
@@ -145,7 +145,8 @@ public final class Stream {
                 return;
             }
             if (sendCredit == 0) {
-                fromPeerPending.add(buf);
+                // At the head: when draining, later buffers are still queued behind this one.
+                fromPeerPending.addFirst(buf);
                 return;
             }
             int n = Math.min(readable, Math.min(sendCredit, Protocol.MAX_DATA_CHUNK));
@@ -337,12 +338,19 @@ public final class Stream {
 
     // ---- endings ----
 
-    void onPeerInactive() {
+    void onPeerInactive(Channel channel) {
         if (closed) {
             return;
         }
         if (localFinSent && remoteFinDelivered) {
             maybeFinish();
+            return;
+        }
+        if (!(channel instanceof DuplexChannel)) {
+            // An in-process channel has no half-close: its close is the orderly end of its output.
+            // What it wrote still goes out (after credit allows), then FIN; nothing more can reach it.
+            remoteFinDelivered = true;
+            onPeerInputShutdown();
             return;
         }
         reset(GtErrorCode.STREAM_RESET, "connection closed by " + tunnel.peerSideName());

@@ -1,6 +1,7 @@
 package dev.gt.core.internal.mux;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -55,7 +56,8 @@ public final class StreamRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        tunnel.runOnLoop(stream::onPeerInactive);
+        Channel ch = ctx.channel();
+        tunnel.runOnLoop(() -> stream.onPeerInactive(ch));
     }
 
     @Override

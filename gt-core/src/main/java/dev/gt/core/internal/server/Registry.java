@@ -96,8 +96,10 @@ final class Registry {
             session.reserved++;
         }
         ClientSession s = session;
-        return registration.handle((v, err) -> {
-            if (err != null) {
+        return registration.handle((v, failure) -> {
+            if (failure != null) {
+                Throwable err = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
                 unreserve(s);
                 throw err instanceof GtException ? (GtException) err
                         : new GtException(GtErrorCode.INTERNAL_ERROR, err.toString(), err);

@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +123,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
                 tunnel.tunnelId));
         ch.pipeline().addAfter(ctx.name(), "gt-tunnel", tunnel);
         ch.pipeline().replace(this, "gt-frames", new FrameDecoder(tunnel, false));
+        // Visitors keep half-closure; a tunnel whose client closed its side is simply gone.
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ch.config().setAutoRead(true);
         tunnel.start();
         int n = session.tunnels.size();

@@ -146,14 +146,13 @@ public final class ServerRuntime {
             Channel ch = ctx.channel();
             Route route = ch.parent().attr(ROUTE).get();
             ServerTunnel tunnel = route == null ? null : route.session().pickTunnel(ch.eventLoop());
-            ctx.pipeline().remove(this);
             if (tunnel == null) {
                 log.debug("tcp visitor {} on {}: no tunnel", ch.remoteAddress(), ch.localAddress());
                 ch.close();
                 return;
             }
             // No initial bytes: the client dials at once, so server-speaks-first protocols (SSH) work.
-            tunnel.openStream(ch, route.serviceIndex(), null, null);
+            tunnel.openStream(ch, this, route.serviceIndex(), null, null);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.gt.core.internal.mux.StreamRelayHandler;
 import dev.gt.core.internal.proto.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +36,23 @@ final class ServerTunnel extends MuxTunnel {
     }
 
     /**
-     * Opens a stream for {@code visitor} (any event loop) to service {@code serviceIndex}, sends
-     * {@code initial} bytes first (ownership passes), and starts relaying.
+     * Opens a stream for {@code visitor}; must be called on the visitor's event loop. The relay
+     * handler takes {@code replacing}'s place in the visitor's pipeline at once, on that loop, so
+     * no event of the visitor (bytes, EOF, close) can pass before the stream is there to see it;
+     * the stream is then registered, announced with OPEN, given {@code initial} (ownership passes)
+     * and attached on the tunnel's loop, before any of those events reach it.
      */
-    void openStream(Channel visitor, int serviceIndex, ByteBuf initial, Stream.EarlyResetHandler onEarlyReset) {
+    void openStream(Channel visitor, ChannelHandler replacing, int serviceIndex, ByteBuf initial,
+            Stream.EarlyResetHandler onEarlyReset) {
+        assert visitor.eventLoop().inEventLoop();
+        Stream s = unregisteredStream();
+        s.earlyResetHandler(onEarlyReset);
+        StreamRelayHandler relay = new StreamRelayHandler(s);
+        if (replacing != null) {
+            visitor.pipeline().replace(replacing, "gt-relay", relay);
+        } else {
+            visitor.pipeline().addLast("gt-relay", relay);
+        }
         runOnLoop(() -> {
             if (!channel.isActive()) {
                 if (initial != null) {
@@ -48,8 +62,7 @@ final class ServerTunnel extends MuxTunnel {
                 return;
             }
             int id = nextId();
-            Stream s = newStream(id);
-            s.earlyResetHandler(onEarlyReset);
+            register(s, id);
             s.idleLimitTicks(ticks(server.config.timeout()));
             byte[] ip = null;
             int port = 0;
@@ -64,12 +77,7 @@ final class ServerTunnel extends MuxTunnel {
             if (initial != null) {
                 s.sendInitial(initial);
             }
-            visitor.pipeline().addLast("gt-relay", new StreamRelayHandler(s));
             s.attach(visitor);
-            if (!visitor.isActive()) {
-                // Closed before the relay handler was there to see it.
-                runOnLoop(() -> s.reset(GtErrorCode.STREAM_RESET, "visitor left"));
-            }
         });
     }
 

@@ -57,8 +57,7 @@ final class SniffHandler extends Sniffer {
             return;
         }
         ByteBuf head = takeCumulation();
-        ch.pipeline().remove(this);
-        tunnel.openStream(ch, route.serviceIndex(), head, SniffHandler::badGateway);
+        tunnel.openStream(ch, this, route.serviceIndex(), head, SniffHandler::badGateway);
     }
 
     static boolean badGateway(Channel visitor, GtErrorCode code, String message) {

@@ -1,0 +1,114 @@
+package dev.gt.core.internal.server;
+
+import dev.gt.core.internal.proto.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First handler of a connection on a listener that takes both tunnels and visitors: gathers the
+ * first bytes, turns the connection into a tunnel when they start with {@code F0}, and otherwise
+ * lets the subclass route the visitor. Reads only as much as it needs, within {@code -timeout}.
+ */
+abstract class Sniffer extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(Sniffer.class);
+
+    final ServerRuntime server;
+    ByteBuf cumulation;
+    private ScheduledFuture<?> deadline;
+
+    Sniffer(ServerRuntime server) {
+        this.server = server;
+    }
+
+    /** Looks at {@link #cumulation} (at least one byte, not a tunnel) and routes or asks for more. */
+    abstract void sniff(ChannelHandlerContext ctx);
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long timeout = server.config.timeout().toNanos();
+        if (timeout > 0) {
+            deadline = ctx.executor().schedule(() -> {
+                log.debug("{} sent too little within {}", ctx.channel().remoteAddress(), server.config.timeout());
+                ctx.close();
+            }, timeout, TimeUnit.NANOSECONDS);
+        }
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ByteBuf in = (ByteBuf) msg;
+        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        if (!cumulation.isReadable()) {
+            ctx.read();
+            return;
+        }
+        if (cumulation.getUnsignedByte(cumulation.readerIndex()) == Protocol.MAGIC) {
+            becomeTunnel(ctx);
+            return;
+        }
+        sniff(ctx);
+    }
+
+    private void becomeTunnel(ChannelHandlerContext ctx) {
+        cancelDeadline();
+        ByteBuf buf = takeCumulation();
+        ctx.pipeline().replace(this, "gt-hello", new ServerHelloHandler(server));
+        ctx.pipeline().fireChannelRead(buf);
+        ctx.pipeline().fireChannelReadComplete();
+    }
+
+    /** Hands the gathered bytes over (the caller owns them) and stops the deadline. */
+    ByteBuf takeCumulation() {
+        cancelDeadline();
+        ByteBuf b = cumulation;
+        cumulation = null;
+        return b;
+    }
+
+    /** Gives up: drops the gathered bytes and the deadline. */
+    void finish() {
+        cancelDeadline();
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    private void cancelDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        finish();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed on every path that hands the bytes on; what is left here belongs to no one.
+        finish();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

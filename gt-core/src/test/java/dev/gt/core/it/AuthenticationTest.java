@@ -1,0 +1,100 @@
+package dev.gt.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
+import dev.gt.api.ServiceSpec;
+import dev.gt.core.GtClient;
+import dev.gt.core.GtServer;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Who may connect: configured users with their secret, or in allow-any mode the first secret of an id. */
+@Timeout(30)
+class AuthenticationTest {
+    @Test
+    void wrongSecretIsRejectedWithInvalidIdOrSecret() throws Exception {
+        try (Backend backend = new Backend();
+                GtPair gt = GtPair.start(s -> { }, c -> c.service(ServiceSpec.local(backend.url()).build()))) {
+            assertRejected(gt.server, "id1", "wrong-secret", backend);
+        }
+    }
+
+    @Test
+    void unknownIdIsRejectedWithInvalidIdOrSecretWhenUsersAreConfigured() throws Exception {
+        try (Backend backend = new Backend();
+                GtPair gt = GtPair.start(s -> { }, c -> c.service(ServiceSpec.local(backend.url()).build()))) {
+            assertRejected(gt.server, "id9", "secret1", backend);
+        }
+    }
+
+    @Test
+    void allowAnyModeBindsAnIdToTheFirstSecretWhileItIsConnected() throws Exception {
+        try (Backend backend = new Backend();
+                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+            server.start().get(10, TimeUnit.SECONDS);
+            Events secondEvents = new Events();
+            try (GtClient first = GtPair.newClient(server, b -> b.id("anyone").secret("first-secret")
+                    .service(ServiceSpec.local(backend.url()).build()));
+                    GtClient second = GtPair.newClient(server, b -> b.id("anyone").secret("second-secret")
+                            .reconnectDelay(Duration.ofMillis(100)).eventListener(secondEvents)
+                            .service(ServiceSpec.local(backend.url()).build()))) {
+                first.start().get(10, TimeUnit.SECONDS);
+                RawHttp.Response r = RawHttp.get(server.addr(), "anyone.example.com", "/");
+                assertEquals(200, r.status(), r.head());
+
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> second.start().get(10, TimeUnit.SECONDS));
+                GtException gtE = assertInstanceOf(GtException.class, e.getCause(), e.toString());
+                assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, gtE.code(), gtE.toString());
+                assertEquals(GtErrorCode.INVALID_ID_OR_SECRET,
+                        secondEvents.awaitCount(GtEvent.HandshakeRejected.class, 1).code());
+                assertEquals(1, server.state().clients().size());
+
+                // Once the first client is gone the binding is forgotten; the second one, still
+                // retrying, gets in with its own secret.
+                first.close();
+                secondEvents.awaitCount(GtEvent.TunnelConnected.class, 1);
+                RawHttp.Response again = RawHttp.get(server.addr(), "anyone.example.com", "/again");
+                assertEquals(200, again.status(), again.head());
+            }
+        }
+    }
+
+    @Test
+    void noSecretInAllowAnyModeConnectsWithAGeneratedOne() throws Exception {
+        try (Backend backend = new Backend();
+                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+            server.start().get(10, TimeUnit.SECONDS);
+            try (GtClient client = GtClient.builder().id("auto").remote("tcp://127.0.0.1:" + server.addr().getPort())
+                    .service(ServiceSpec.local(backend.url()).build()).build()) {
+                client.start().get(10, TimeUnit.SECONDS);
+                assertEquals(200, RawHttp.get(server.addr(), "auto.example.com", "/").status());
+            }
+        }
+    }
+
+    private static void assertRejected(GtServer server, String id, String secret, Backend backend) throws Exception {
+        Events events = new Events();
+        try (GtClient bad = GtPair.newClient(server, b -> b.id(id).secret(secret).eventListener(events)
+                .reconnectDelay(Duration.ofSeconds(30)).service(ServiceSpec.local(backend.url()).hostPrefix("bad")
+                        .build()))) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> bad.start().get(10, TimeUnit.SECONDS));
+            GtException cause = assertInstanceOf(GtException.class, e.getCause(), e.toString());
+            assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, cause.code(), cause.toString());
+            GtEvent.HandshakeRejected rejected = events.awaitCount(GtEvent.HandshakeRejected.class, 1);
+            assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, rejected.code());
+            assertEquals(0, events.of(GtEvent.TunnelConnected.class).size());
+            assertEquals(0, events.of(GtEvent.ServiceRegistered.class).size());
+            // The rejected client registered nothing on the server.
+            assertEquals(404, RawHttp.get(server.addr(), "bad.example.com", "/").status());
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.gt.core.it;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Echoes every byte back, with back-pressure (stops reading while the reply cannot be written),
+ * and echoes the half-close too: when the peer ends its output, this side ends its own after the
+ * last echoed byte. With a banner it speaks first, like an SSH server.
+ */
+final class EchoServer extends TcpFixture {
+    private final byte[] banner;
+    private final AtomicInteger accepted = new AtomicInteger();
+
+    EchoServer() {
+        this(null);
+    }
+
+    /** An echo server that sends {@code banner} as soon as a connection is accepted. */
+    EchoServer(String banner) {
+        this.banner = banner == null ? null : banner.getBytes(StandardCharsets.US_ASCII);
+        bind(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                accepted.incrementAndGet();
+                ch.pipeline().addLast(new Handler());
+            }
+        });
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (banner != null) {
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(banner));
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+            if (!ctx.channel().isWritable()) {
+                ctx.flush();
+                // Flushing may have made it writable again (and fired the event already).
+                if (!ctx.channel().isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                        .addListener(f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

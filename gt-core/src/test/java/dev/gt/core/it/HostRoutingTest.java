@@ -1,0 +1,105 @@
+package dev.gt.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
+import dev.gt.api.ServiceSpec;
+import dev.gt.core.GtClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Which service a visitor reaches: by host prefix, or by the whole value of a custom mux header. */
+@Timeout(30)
+class HostRoutingTest {
+    @Test
+    void twoPrefixesOfOneClientReachTwoBackends() throws Exception {
+        try (TextHttpServer a = new TextHttpServer("backend-a");
+                TextHttpServer b = new TextHttpServer("backend-b");
+                GtPair gt = GtPair.start(s -> { }, c -> c
+                        .service(ServiceSpec.local(a.url()).hostPrefix("a").build())
+                        .service(ServiceSpec.local(b.url()).hostPrefix("b").build()))) {
+            RawHttp.Response ra = RawHttp.get(gt.addr(), "a.example.com", "/one");
+            assertEquals(200, ra.status(), ra.head());
+            assertEquals("backend-a GET /one host=a.example.com", ra.text());
+            RawHttp.Response rb = RawHttp.get(gt.addr(), "b.example.com", "/two");
+            assertEquals(200, rb.status(), rb.head());
+            assertEquals("backend-b GET /two host=b.example.com", rb.text());
+            // Both services have a prefix, so the id itself routes nowhere.
+            assertEquals(503, RawHttp.get(gt.addr(), "id1.example.com", "/").status());
+            assertEquals(1, a.requests());
+            assertEquals(1, b.requests());
+            assertEquals(List.of("a", "b"), gt.serverClient(GtPair.ID).hosts().stream().sorted().toList());
+        }
+    }
+
+    @Test
+    void prefixHeldByAnotherClientIsAHostConflict() throws Exception {
+        try (TextHttpServer a = new TextHttpServer("backend-a");
+                TextHttpServer other = new TextHttpServer("other");
+                GtPair gt = GtPair.start(s -> s.user("id2", "secret2"), c -> c
+                        .service(ServiceSpec.local(a.url()).hostPrefix("a").build()))) {
+            Events events = new Events();
+            GtClient second = gt.addClient(b -> b.id("id2").secret("secret2").reconnectDelay(Duration.ofSeconds(30))
+                    .eventListener(events).service(ServiceSpec.local(other.url()).hostPrefix("a").build()));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> second.start().get(10, TimeUnit.SECONDS));
+            GtException cause = assertInstanceOf(GtException.class, e.getCause(), e.toString());
+            assertEquals(GtErrorCode.HOST_CONFLICT, cause.code(), cause.toString());
+            assertEquals(GtErrorCode.HOST_CONFLICT, events.awaitCount(GtEvent.HandshakeRejected.class, 1).code());
+
+            // The holder keeps its prefix.
+            RawHttp.Response r = RawHttp.get(gt.addr(), "a.example.com", "/");
+            assertEquals("backend-a GET / host=a.example.com", r.text());
+            assertEquals(0, other.requests());
+        }
+    }
+
+    @Test
+    void prefixIsFreeAgainAfterItsHolderLeaves() throws Exception {
+        try (TextHttpServer a = new TextHttpServer("backend-a");
+                TextHttpServer other = new TextHttpServer("other");
+                GtPair gt = GtPair.start(s -> s.user("id2", "secret2"), c -> c
+                        .service(ServiceSpec.local(a.url()).hostPrefix("shared").build()))) {
+            gt.client.close();
+            Events events = new Events();
+            GtClient second = gt.addClient(b -> b.id("id2").secret("secret2").reconnectDelay(Duration.ofMillis(100))
+                    .eventListener(events).service(ServiceSpec.local(other.url()).hostPrefix("shared").build()));
+            // The server may still be removing the first client; the second retries until it gets in.
+            second.start().exceptionally(x -> null);
+            events.awaitCount(GtEvent.TunnelConnected.class, 1);
+            RawHttp.Response r = RawHttp.get(gt.addr(), "shared.example.com", "/");
+            assertEquals(200, r.status(), r.head());
+            assertEquals("other GET / host=shared.example.com", r.text());
+        }
+    }
+
+    @Test
+    void customMuxHeaderRoutesByItsWholeValueAndIgnoresHost() throws Exception {
+        try (TextHttpServer web = new TextHttpServer("web");
+                GtPair gt = GtPair.start(s -> s.httpMuxHeader("EID"), c -> c
+                        .service(ServiceSpec.local(web.url()).build()))) {
+            RawHttp.Response r = RawHttp.request(gt.addr(), "GET /test?hello=world HTTP/1.1\r\n"
+                    + "Host: abc.example.com\r\nEID: id1\r\nConnection: close\r\n\r\n", null);
+            assertEquals(200, r.status(), r.head());
+            assertEquals("web GET /test?hello=world host=abc.example.com", r.text());
+
+            // The Host names the client, but only EID counts.
+            RawHttp.Response wrongHeader = RawHttp.request(gt.addr(), "GET / HTTP/1.1\r\n"
+                    + "Host: id1.example.com\r\nEID: someone-else\r\nConnection: close\r\n\r\n", null);
+            assertEquals(404, wrongHeader.status(), wrongHeader.head());
+
+            // The whole value is the key: no first-label parsing.
+            RawHttp.Response dotted = RawHttp.request(gt.addr(), "GET / HTTP/1.1\r\n"
+                    + "Host: id1.example.com\r\nEID: id1.example.com\r\nConnection: close\r\n\r\n", null);
+            assertEquals(404, dotted.status(), dotted.head());
+            assertEquals(1, web.requests());
+        }
+    }
+}
