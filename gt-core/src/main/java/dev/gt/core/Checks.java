@@ -19,7 +19,8 @@ final class Checks {
     static Duration nonNegative(String option, Duration d) {
         Objects.requireNonNull(d, option);
         if (d.isNegative()) {
-            throw new IllegalArgumentException("-" + option + " " + d + " (expected a duration >= 0)");
+            throw new IllegalArgumentException("-" + option + " " + dev.gt.core.options.Durations.format(d)
+                    + " (expected a duration >= 0)");
         }
         return d;
     }

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * java -jar gt.jar demo
  * </pre>
  *
- * Exit codes: 0 done (or stopped by a signal), 1 a start failure, 2 a bad command line or
- * configuration. Only {@link #main} exits the JVM; {@link #run} returns the code, for tests.
+ * Exit codes: 0 done, 143 or 130 when stopped by SIGTERM or SIGINT (the JVM's convention), 1 a
+ * start failure, 2 a bad command line or configuration. Only {@link #main} exits the JVM;
+ * {@link #run} returns the code, for tests.
  */
 public final class Gt {
     /** Exit code of a bad command line or configuration. */
