@@ -3,6 +3,8 @@
 # ../shared/bench/relay-bench.sh --relay-cmd. Visitors reach nginx (127.0.0.1:ORIGIN) through the
 # tunnel on 127.0.0.1:PUBLIC, routed by Host: the first label of 127.0.0.1 is "127", which is the
 # client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing).
+# THREADS (default 1) sets -workerThreads of both processes: one event loop each, like the
+# single-threaded HAProxy baseline.
 #   relay-bench.sh relay --url http://127.0.0.1:18090/short \
 #     --relay-cmd 'bash bench/gt-pair.sh 18090 18080' --runs 3 --warmup 30s --relay-wait 90
 set -euo pipefail
@@ -15,12 +17,12 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 java $JAVA_OPTS -jar "$jar" server -addr "127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
-  -tcpRange "$((PUBLIC + 1))" -logLevel warn & pids+=($!)
+  -tcpRange "$((PUBLIC + 1))" -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
 if [ "$MODE" = tcp ]; then
   local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
 else
   local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
 fi
 java $JAVA_OPTS -jar "$jar" client -remote "tcp://127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
-  "${local_flags[@]}" -remoteConnections 3 -logLevel warn & pids+=($!)
+  "${local_flags[@]}" -remoteConnections 3 -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
 wait

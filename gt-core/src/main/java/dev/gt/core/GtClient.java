@@ -6,6 +6,8 @@ import dev.gt.api.ServiceKind;
 import dev.gt.api.ServiceSpec;
 import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.internal.client.ClientRuntime;
+import io.netty.handler.ssl.SslContext;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,6 +100,10 @@ public final class GtClient implements AutoCloseable {
         Duration remoteTimeout = Duration.ofSeconds(45);
         int remoteConnections = 3;
         int remoteIdleConnections = 1;
+        Path remoteCert;
+        boolean remoteCertInsecure;
+        String remoteCertFingerprint;
+        SslContext sslContext;
         GtEventListener eventListener = GtEventListener.NOOP;
         TransportProvider transport;
         int workerThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
@@ -164,6 +170,48 @@ public final class GtClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * {@code -remoteCert}: PEM CA certificates that sign the server's certificate, for
+         * {@code tls://} remotes with a private CA (the system trust store is used otherwise).
+         */
+        public Builder remoteCert(Path caFile) {
+            this.remoteCert = caFile;
+            return this;
+        }
+
+        /**
+         * {@code -remoteCertInsecure}: do not check the server's certificate at all. Anyone on the
+         * path can then read and change the tunnel; a warning is logged on every connect. Prefer
+         * {@link #remoteCertFingerprint}.
+         */
+        public Builder remoteCertInsecure(boolean insecure) {
+            this.remoteCertInsecure = insecure;
+            return this;
+        }
+
+        /**
+         * {@code -remoteCertFingerprint}: trust exactly the server certificate with this SHA-256
+         * fingerprint (64 hex digits, colons optional), as a GT for Java server prints it for its
+         * generated certificate. Safe with self-signed certificates, unlike {@link #remoteCertInsecure}.
+         */
+        public Builder remoteCertFingerprint(String sha256) {
+            if (sha256 != null) {
+                String hex = sha256.replace(":", "");
+                if (hex.length() != 64 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    throw new IllegalArgumentException("-remoteCertFingerprint '" + sha256
+                            + "' (expected the 64 hex digits of a SHA-256 fingerprint, colons optional)");
+                }
+            }
+            this.remoteCertFingerprint = sha256;
+            return this;
+        }
+
+        /** A ready client {@link SslContext} for {@code tls://} remotes, instead of the options above. */
+        public Builder sslContext(SslContext context) {
+            this.sslContext = context;
+            return this;
+        }
+
         /** Receives the client's events (on event-loop threads; never block). */
         public Builder eventListener(GtEventListener listener) {
             this.eventListener = Objects.requireNonNull(listener, "eventListener");
@@ -196,6 +244,12 @@ public final class GtClient implements AutoCloseable {
             }
             if (services.isEmpty()) {
                 throw new IllegalArgumentException("no service is configured (expected -local)");
+            }
+            int trusts = (remoteCert != null ? 1 : 0) + (remoteCertInsecure ? 1 : 0)
+                    + (remoteCertFingerprint != null ? 1 : 0) + (sslContext != null ? 1 : 0);
+            if (trusts > 1) {
+                throw new IllegalArgumentException("more than one of -remoteCert, -remoteCertInsecure, "
+                        + "-remoteCertFingerprint and an SslContext is set (expected at most one)");
             }
             if (remoteIdleConnections > remoteConnections) {
                 throw new IllegalArgumentException("-remoteIdleConnections " + remoteIdleConnections

@@ -3,6 +3,8 @@ package dev.gt.core;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.ServiceSpec;
 import dev.gt.api.spi.TransportProvider;
+import io.netty.handler.ssl.SslContext;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,6 +21,10 @@ public final class GtClientConfig {
     final Duration remoteTimeout;
     final int remoteConnections;
     final int remoteIdleConnections;
+    final Path remoteCert;
+    final boolean remoteCertInsecure;
+    final String remoteCertFingerprint;
+    final SslContext sslContext;
     final GtEventListener eventListener;
     final TransportProvider transport;
     final int workerThreads;
@@ -32,6 +38,10 @@ public final class GtClientConfig {
         this.remoteTimeout = b.remoteTimeout;
         this.remoteConnections = b.remoteConnections;
         this.remoteIdleConnections = Math.min(b.remoteIdleConnections, b.remoteConnections);
+        this.remoteCert = b.remoteCert;
+        this.remoteCertInsecure = b.remoteCertInsecure;
+        this.remoteCertFingerprint = b.remoteCertFingerprint;
+        this.sslContext = b.sslContext;
         this.eventListener = b.eventListener;
         this.transport = b.transport;
         this.workerThreads = b.workerThreads;
@@ -75,6 +85,26 @@ public final class GtClientConfig {
     /** {@code -remoteIdleConnections}: tunnels kept open per server while there is no load. */
     public int remoteIdleConnections() {
         return remoteIdleConnections;
+    }
+
+    /** {@code -remoteCert}: CA certificates for {@code tls://} remotes, or {@code null}. */
+    public Path remoteCert() {
+        return remoteCert;
+    }
+
+    /** {@code -remoteCertInsecure}. */
+    public boolean remoteCertInsecure() {
+        return remoteCertInsecure;
+    }
+
+    /** {@code -remoteCertFingerprint}, or {@code null}. */
+    public String remoteCertFingerprint() {
+        return remoteCertFingerprint;
+    }
+
+    /** The client SslContext given to the builder, or {@code null}. */
+    public SslContext sslContext() {
+        return sslContext;
     }
 
     /** Receives the client's events. */

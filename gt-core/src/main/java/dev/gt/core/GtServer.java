@@ -5,7 +5,9 @@ import dev.gt.api.PortRange;
 import dev.gt.api.ServerState;
 import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.internal.server.ServerRuntime;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,6 +67,24 @@ public final class GtServer implements AutoCloseable {
         return runtime.boundAddr();
     }
 
+    /** The bound {@code -tlsAddr} listener address, or {@code null}. */
+    public InetSocketAddress tlsAddr() {
+        return runtime.boundTlsAddr();
+    }
+
+    /** The bound {@code -sniAddr} listener address, or {@code null}. */
+    public InetSocketAddress sniAddr() {
+        return runtime.boundSniAddr();
+    }
+
+    /**
+     * The SHA-256 fingerprint ({@code AB:CD:...}) of the certificate {@code -tlsAddr} serves,
+     * for clients that pin it; {@code null} before start or without {@code -tlsAddr}.
+     */
+    public String certificateFingerprint() {
+        return runtime.certificateFingerprint();
+    }
+
     /** A snapshot of listeners and connected clients. */
     public ServerState state() {
         return runtime.state();
@@ -92,6 +112,12 @@ public final class GtServer implements AutoCloseable {
     /** Builds a {@link GtServer}; setters validate at once and name the option in their errors. */
     public static final class Builder {
         InetSocketAddress addr;
+        InetSocketAddress tlsAddr;
+        InetSocketAddress sniAddr;
+        Path certFile;
+        Path keyFile;
+        TlsVersion tlsVersion = TlsVersion.TLS1_2;
+        SslContext sslContext;
         final Map<String, String> users = new LinkedHashMap<>();
         boolean allowAnyClient;
         final List<PortRange> tcpRanges = new ArrayList<>();
@@ -118,6 +144,63 @@ public final class GtServer implements AutoCloseable {
         /** {@code -addr} as an address; port 0 picks a free port, read back with {@link GtServer#addr()}. */
         public Builder addr(InetSocketAddress addr) {
             this.addr = addr;
+            return this;
+        }
+
+        /**
+         * {@code -tlsAddr}: listen for tunnels over TLS and HTTPS visitors (TLS terminated here, then
+         * routed by Host like {@code -addr}). Without {@link #certFile}/{@link #keyFile} or an
+         * {@link #sslContext}, a self-signed ECDSA certificate is generated and its SHA-256
+         * fingerprint logged (see {@link GtServer#certificateFingerprint()}).
+         */
+        public Builder tlsAddr(String addr) {
+            this.tlsAddr = addr == null || addr.isBlank() ? null : Addresses.parseListen("tlsAddr", addr);
+            return this;
+        }
+
+        /** {@code -tlsAddr} as an address. */
+        public Builder tlsAddr(InetSocketAddress addr) {
+            this.tlsAddr = addr;
+            return this;
+        }
+
+        /**
+         * {@code -sniAddr}: listen for TLS visitors routed by the server name of their ClientHello,
+         * passed through undecrypted to the client's {@code https://} services; tunnels are accepted
+         * here too.
+         */
+        public Builder sniAddr(String addr) {
+            this.sniAddr = addr == null || addr.isBlank() ? null : Addresses.parseListen("sniAddr", addr);
+            return this;
+        }
+
+        /** {@code -sniAddr} as an address. */
+        public Builder sniAddr(InetSocketAddress addr) {
+            this.sniAddr = addr;
+            return this;
+        }
+
+        /** {@code -certFile}: the PEM certificate (chain) of {@code -tlsAddr}. */
+        public Builder certFile(Path file) {
+            this.certFile = file;
+            return this;
+        }
+
+        /** {@code -keyFile}: the PEM private key (RSA or EC; PKCS#8 or traditional) of {@code -tlsAddr}. */
+        public Builder keyFile(Path file) {
+            this.keyFile = file;
+            return this;
+        }
+
+        /** {@code -tlsVersion}: the lowest TLS version {@code -tlsAddr} accepts. */
+        public Builder tlsVersion(TlsVersion version) {
+            this.tlsVersion = Objects.requireNonNull(version, "tlsVersion");
+            return this;
+        }
+
+        /** A ready server {@link SslContext} for {@code -tlsAddr}, instead of files. */
+        public Builder sslContext(SslContext context) {
+            this.sslContext = context;
             return this;
         }
 
@@ -216,8 +299,15 @@ public final class GtServer implements AutoCloseable {
          * @throws IllegalArgumentException when no listener is configured
          */
         public GtServerConfig buildConfig() {
-            if (addr == null) {
-                throw new IllegalArgumentException("no listener is configured (expected -addr)");
+            if (addr == null && tlsAddr == null && sniAddr == null) {
+                throw new IllegalArgumentException("no listener is configured (expected -addr, -tlsAddr or -sniAddr)");
+            }
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException(certFile == null ? "-keyFile is set without -certFile"
+                        : "-certFile is set without -keyFile");
+            }
+            if (sslContext != null && certFile != null) {
+                throw new IllegalArgumentException("both an SslContext and -certFile/-keyFile are set (expected one)");
             }
             return new GtServerConfig(this);
         }

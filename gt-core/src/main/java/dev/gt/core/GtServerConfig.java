@@ -3,7 +3,9 @@ package dev.gt.core;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.spi.TransportProvider;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,12 @@ import java.util.Map;
  */
 public final class GtServerConfig {
     final InetSocketAddress addr;
+    final InetSocketAddress tlsAddr;
+    final InetSocketAddress sniAddr;
+    final Path certFile;
+    final Path keyFile;
+    final TlsVersion tlsVersion;
+    final SslContext sslContext;
     final Map<String, String> users;
     final boolean allowAnyClient;
     final List<PortRange> tcpRanges;
@@ -30,6 +38,12 @@ public final class GtServerConfig {
 
     GtServerConfig(GtServer.Builder b) {
         this.addr = b.addr;
+        this.tlsAddr = b.tlsAddr;
+        this.sniAddr = b.sniAddr;
+        this.certFile = b.certFile;
+        this.keyFile = b.keyFile;
+        this.tlsVersion = b.tlsVersion;
+        this.sslContext = b.sslContext;
         this.users = Map.copyOf(b.users);
         this.allowAnyClient = b.allowAnyClient;
         this.tcpRanges = List.copyOf(b.tcpRanges);
@@ -48,6 +62,36 @@ public final class GtServerConfig {
     /** {@code -addr}: the listener for client tunnels and HTTP visitors. */
     public InetSocketAddress addr() {
         return addr;
+    }
+
+    /** {@code -tlsAddr}: the TLS listener (tunnels over TLS, HTTPS visitors), or {@code null}. */
+    public InetSocketAddress tlsAddr() {
+        return tlsAddr;
+    }
+
+    /** {@code -sniAddr}: the SNI pass-through listener, or {@code null}. */
+    public InetSocketAddress sniAddr() {
+        return sniAddr;
+    }
+
+    /** {@code -certFile}, or {@code null}. */
+    public Path certFile() {
+        return certFile;
+    }
+
+    /** {@code -keyFile}, or {@code null}. */
+    public Path keyFile() {
+        return keyFile;
+    }
+
+    /** {@code -tlsVersion}. */
+    public TlsVersion tlsVersion() {
+        return tlsVersion;
+    }
+
+    /** The server SslContext given to the builder, or {@code null}. */
+    public SslContext sslContext() {
+        return sslContext;
     }
 
     /** {@code -id}/{@code -secret}: configured users, id to secret. */
@@ -121,7 +165,7 @@ public final class GtServerConfig {
     @Override
     public String toString() {
         // Secrets never appear: only ids are listed.
-        return "GtServerConfig{addr=" + addr + ", users=" + users.keySet() + ", allowAnyClient=" + allowAnyClient()
+        return "GtServerConfig{addr=" + addr + ", tlsAddr=" + tlsAddr + ", sniAddr=" + sniAddr + ", users=" + users.keySet() + ", allowAnyClient=" + allowAnyClient()
                 + ", tcpRanges=" + tcpRanges + ", tcpNumber=" + tcpNumber + ", httpMUXHeader=" + httpMuxHeader
                 + ", timeout=" + timeout + ", connections=" + connections + "}";
     }

@@ -4,8 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 
 /**
- * A server address as {@code -remote} takes it: {@code tcp://host[:port]} (port 80 by default) or
- * {@code host:port} without a scheme, which means tcp.
+ * A server address as {@code -remote} takes it: {@code tcp://host[:port]} (port 80 by default),
+ * {@code tls://host[:port]} (443 by default) or {@code host:port} without a scheme, which means tcp.
  *
  * @param scheme the transport scheme ({@code tcp})
  * @param host the server host
@@ -27,9 +27,9 @@ public record RemoteUrl(String scheme, String host, int port) {
             throw new IllegalArgumentException("-remote '" + text + "' is not a URL (expected tcp://host[:port])", e);
         }
         String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (!scheme.equals("tcp")) {
+        if (!scheme.equals("tcp") && !scheme.equals("tls")) {
             throw new IllegalArgumentException("-remote '" + text + "' has scheme '" + scheme
-                    + "' (expected tcp; tls:// and quic:// are not supported by this version)");
+                    + "' (expected tcp or tls; quic:// is not supported by this version)");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
@@ -38,11 +38,16 @@ public record RemoteUrl(String scheme, String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        int port = uri.getPort() < 0 ? (scheme.equals("tls") ? 443 : 80) : uri.getPort();
         if (port == 0) {
             throw new IllegalArgumentException("-remote '" + text + "' has port 0 (expected 1 to 65535)");
         }
         return new RemoteUrl(scheme, host, port);
+    }
+
+    /** Whether the tunnel runs over TLS. */
+    public boolean isTls() {
+        return scheme.equals("tls");
     }
 
     @Override

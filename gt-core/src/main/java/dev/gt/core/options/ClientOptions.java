@@ -165,6 +165,17 @@ public final class ClientOptions {
             services.add(spec);
             b.service(spec);
         }
+        if (values.number("workerThreads") > 0) {
+            ServerOptions.use(values, "workerThreads", () -> b.workerThreads((int) values.number("workerThreads")));
+        }
+        if (values.string("remoteCert") != null && !values.string("remoteCert").isEmpty()) {
+            ServerOptions.use(values, "remoteCert", () -> b.remoteCert(java.nio.file.Path.of(values.string("remoteCert"))));
+        }
+        ServerOptions.use(values, "remoteCertInsecure", () -> b.remoteCertInsecure(values.bool("remoteCertInsecure")));
+        if (values.string("remoteCertFingerprint") != null && !values.string("remoteCertFingerprint").isEmpty()) {
+            ServerOptions.use(values, "remoteCertFingerprint",
+                    () -> b.remoteCertFingerprint(values.string("remoteCertFingerprint")));
+        }
         ServerOptions.use(values, "reconnectDelay", () -> b.reconnectDelay(values.duration("reconnectDelay")));
         ServerOptions.use(values, "remoteTimeout", () -> b.remoteTimeout(values.duration("remoteTimeout")));
         ServerOptions.use(values, "remoteConnections",

@@ -271,6 +271,13 @@ public final class OptionTable {
                 .build();
     }
 
+    /** GT for Java's own: GT has no such flag. */
+    private static final Option WORKER_THREADS = Option.define("workerThreads", UINT).yaml().defaultValue("0")
+            .range(0, 1024)
+            .help("Event-loop threads (GT for Java's own option); 0 picks the default (server: one per core, "
+                    + "client: two). One thread per process is the cheapest per request on a small machine.")
+            .build();
+
     private static final Option LOG_LEVEL = Option.define("logLevel", STRING).yaml().defaultValue("info")
             .choices(LOG_LEVELS)
             .help("Log level: trace, debug, info, warn, error, fatal, panic, disable. fatal and panic log "
@@ -354,17 +361,22 @@ public final class OptionTable {
                 .help("Tunnel connections one client id may hold.").build());
         s.add(Option.define("maxHandShakeOptions", UINT).yaml().defaultValue("600").range(1, 65535)
                 .help("Services one client handshake may carry.").build());
+        s.add(WORKER_THREADS);
         s.add(LOG_LEVEL);
         s.add(config("server.yaml"));
         s.add(VERSION);
         s.add(HELP);
 
-        s.add(Option.define("tlsAddr", STRING).yaml().unsupported()
-                .help("TLS listen address for tunnels and HTTPS visitors (needs -certFile and -keyFile).").build());
-        s.add(Option.define("tlsVersion", STRING).yaml().unsupported().defaultValue("tls1.2")
-                .help("Minimum TLS version: tls1.1, tls1.2 or tls1.3.").build());
-        s.add(Option.define("certFile", STRING).yaml().unsupported().help("Certificate file (PEM).").build());
-        s.add(Option.define("keyFile", STRING).yaml().unsupported().help("Private key file (PEM).").build());
+        s.add(Option.define("tlsAddr", STRING).yaml()
+                .help("TLS listen address for tunnels over TLS and HTTPS visitors (decrypted here, then routed "
+                        + "by Host). Without -certFile/-keyFile a self-signed certificate is generated and its "
+                        + "SHA-256 fingerprint logged, for clients to pin.").build());
+        s.add(Option.define("tlsVersion", STRING).yaml().defaultValue("tls1.2")
+                .help("Minimum TLS version of -tlsAddr: tls1.2 or tls1.3.").build());
+        s.add(Option.define("certFile", STRING).yaml()
+                .help("Certificate (chain) of -tlsAddr, PEM.").build());
+        s.add(Option.define("keyFile", STRING).yaml()
+                .help("Private key of -tlsAddr, PEM: RSA or EC, PKCS#8 or traditional.").build());
         s.add(Option.define("users", STRING).yaml().unsupported()
                 .help("A YAML file of users (id: {secret: ...}).").build());
         s.add(Option.define("authAPI", STRING).yaml().unsupported()
@@ -393,7 +405,7 @@ public final class OptionTable {
         s.add(Option.define("stunAddr", STRING).yaml().unsupported().help("Listen address of the STUN server.").build());
         s.add(Option.define("stunLogLevel", STRING).yaml().unsupported().defaultValue("warn")
                 .help("Log level of the STUN server.").build());
-        s.add(Option.define("sniAddr", STRING).yaml().unsupported()
+        s.add(Option.define("sniAddr", STRING).yaml()
                 .help("Listen address for TLS visitors routed by server name (SNI), passed through undecrypted.")
                 .build());
         s.add(Option.define("quicAddr", STRING).yaml().unsupported().help("QUIC listen address for tunnels.").build());
@@ -445,6 +457,7 @@ public final class OptionTable {
                 .help("Most tunnel connections per server, 1 to 10.").build());
         c.add(Option.define("remoteIdleConnections", UINT).yaml().defaultValue("1").range(1, 10)
                 .help("Tunnel connections kept open without load, 1 to -remoteConnections.").build());
+        c.add(WORKER_THREADS);
         c.add(LOG_LEVEL);
         c.add(config("client.yaml"));
         c.add(VERSION);
@@ -454,10 +467,14 @@ public final class OptionTable {
                 .help("STUN servers for peer-to-peer connections (stun:host:3478).").build());
         c.add(Option.define("remoteAPI", STRING).yaml().unsupported()
                 .help("HTTP endpoint that returns the server address.").build());
-        c.add(Option.define("remoteCert", STRING).yaml().unsupported()
-                .help("CA certificate (PEM) that verifies tls:// and quic:// servers.").build());
-        c.add(Option.define("remoteCertInsecure", BOOL).yaml().unsupported()
-                .help("Accept any server certificate (insecure).").build());
+        c.add(Option.define("remoteCert", STRING).yaml()
+                .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).").build());
+        c.add(Option.define("remoteCertInsecure", BOOL).yaml()
+                .help("Accept any server certificate: insecure, warned on every connect; prefer "
+                        + "-remoteCertFingerprint.").build());
+        c.add(Option.define("remoteCertFingerprint", STRING).yaml()
+                .help("Trust exactly the tls:// server certificate with this SHA-256 fingerprint (GT for Java's "
+                        + "own option; the server logs it for its generated certificate).").build());
         c.add(Option.define("webrtcConnectionIdleTimeout", DURATION).yaml().unsupported().defaultValue("5m")
                 .help("Close an idle peer-to-peer connection after this long.").build());
         c.add(Option.define("webrtcConnections", UINT).yaml().unsupported().defaultValue("30")

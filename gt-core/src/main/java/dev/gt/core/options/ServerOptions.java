@@ -117,6 +117,15 @@ public final class ServerOptions {
             ids.add(id);
         }
         use(values, "addr", () -> b.addr(values.string("addr")));
+        use(values, "tlsAddr", () -> b.tlsAddr(values.string("tlsAddr")));
+        use(values, "sniAddr", () -> b.sniAddr(values.string("sniAddr")));
+        use(values, "tlsVersion", () -> b.tlsVersion(dev.gt.core.TlsVersion.parse(values.string("tlsVersion"))));
+        if (values.string("certFile") != null && !values.string("certFile").isEmpty()) {
+            use(values, "certFile", () -> b.certFile(java.nio.file.Path.of(values.string("certFile"))));
+        }
+        if (values.string("keyFile") != null && !values.string("keyFile").isEmpty()) {
+            use(values, "keyFile", () -> b.keyFile(java.nio.file.Path.of(values.string("keyFile"))));
+        }
         use(values, "allowAnyClient", () -> b.allowAnyClient(values.bool("allowAnyClient")));
         for (PortRange r : fileRanges) {
             b.tcpRange(r);
@@ -129,6 +138,9 @@ public final class ServerOptions {
         use(values, "timeout", () -> b.timeout(values.duration("timeout")));
         use(values, "connections", () -> b.connections((int) values.number("connections")));
         use(values, "maxHandShakeOptions", () -> b.maxHandshakeOptions((int) values.number("maxHandShakeOptions")));
+        if (values.number("workerThreads") > 0) {
+            use(values, "workerThreads", () -> b.workerThreads((int) values.number("workerThreads")));
+        }
         LogLevel level = LogLevel.of(values.string("logLevel"));
         return new ServerOptions(false, values, b, level, located == null ? null : located.path(), ids);
     }

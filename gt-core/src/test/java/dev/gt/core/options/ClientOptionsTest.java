@@ -264,7 +264,7 @@ class ClientOptionsTest {
         assertEquals(Duration.ZERO, y.services().get(0).localTimeout());
         // Zero where it makes no sense is an error rather than GT's silent default.
         assertEquals("-remoteConnections '0' is out of range (expected 1 to 10)", error("-remoteConnections", "0"));
-        assertEquals("-remoteTimeout PT0S (expected at least 1s)", error("-remoteTimeout", "0"));
+        assertEquals("-remoteTimeout 0s (expected at least 1s)", error("-remoteTimeout", "0"));
         // An explicit false is kept too: a tcp service without port then has no way to get one.
         assertTrue(baseError("-local", "tcp://127.0.0.1:22", "-remoteTCPRandom=false")
                 .contains("has neither remoteTCPPort nor remoteTCPRandom"));
@@ -345,10 +345,10 @@ class ClientOptionsTest {
         assertEquals("-useLocalAsHttpHost: unknown option; did you mean -useLocalAsHTTPHost?",
                 error("-useLocalAsHttpHost"));
         assertEquals("-addr: not an option of gt client (it is an option of gt server)", error("-addr", "80"));
-        assertEquals("option -remoteCertInsecure is not supported by this version of GT for Java",
-                error("-remoteCertInsecure", "-local", "http://a"));
-        assertEquals("-remote 'tls://id1.example.com' has scheme 'tls' (expected tcp; tls:// and quic:// are not "
-                + "supported by this version)", error("-remote", "tls://id1.example.com"));
+        assertEquals("option -remoteSTUN is not supported by this version of GT for Java",
+                error("-remoteSTUN", "stun:a", "-local", "http://a"));
+        assertEquals("-remote 'quic://id1.example.com' has scheme 'quic' (expected tcp or tls; quic:// is not "
+                + "supported by this version)", error("-remote", "quic://id1.example.com"));
         assertTrue(error("-remote", "quic://id1.example.com:443").contains("scheme 'quic'"));
     }
 
@@ -396,8 +396,8 @@ class ClientOptionsTest {
                 + "mapping", fileError("services:\n  local: http://a\n"));
         assertEquals("client.yaml:2: options.reconnectDelay '5' is not a duration: missing unit (expected e.g. 90s, 5m,"
                 + " 1h30m)", fileError("options:\n  reconnectDelay: 5\n"));
-        assertEquals("client.yaml:2: -remote 'tls://a' has scheme 'tls' (expected tcp; tls:// and quic:// are not "
-                + "supported by this version)", fileError("options:\n  remote: tls://a\n"));
+        assertEquals("client.yaml:2: -remote 'quic://a' has scheme 'quic' (expected tcp or tls; quic:// is not "
+                + "supported by this version)", fileError("options:\n  remote: quic://a\n"));
         assertEquals("client.yaml:2: -remoteIdleConnections 5 is more than -remoteConnections 3 (expected at most as "
                 + "many idle tunnels as tunnels)", fileError("options:\n  remoteIdleConnections: 5\n"));
     }

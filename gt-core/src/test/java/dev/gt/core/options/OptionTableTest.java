@@ -26,12 +26,16 @@ class OptionTableTest {
 
     private static final Set<String> SERVER_SUPPORTED = Set.of("addr", "id", "secret", "allowAnyClient", "tcpRange",
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
-            "version", "h");
+            "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion");
     private static final Set<String> CLIENT_SUPPORTED = Set.of("id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
-            "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h");
+            "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
+            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint");
 
-    /** Every flag of GT's server and client -h output (README) plus the ones GT added later. */
+    /**
+     * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
+     * for Java's own (workerThreads).
+     */
     private static final Set<String> GT_SERVER = Set.of("addr", "allowAnyClient", "apiAddr", "apiCertFile",
             "apiKeyFile", "apiTLSVersion", "authAPI", "certFile", "config", "connections", "hostNumber", "hostRegex",
             "hostWithID", "httpMUXHeader", "id", "keyFile", "logFile", "logFileMaxCount", "logFileMaxSize",
@@ -39,7 +43,8 @@ class OptionTableTest {
             "sentryEnvironment", "sentryLevel", "sentryRelease", "sentrySampleRate", "sentryServerName", "sniAddr",
             "speed", "stunAddr", "tcpNumber", "tcpRange", "timeout", "timeoutOnUnidirectionalTraffic", "tlsAddr",
             "tlsVersion", "users", "version", "maxHandShakeOptions", "stunLogLevel", "webAddr", "webCertFile",
-            "webKeyFile", "pprof", "signingKey", "admin", "password", "s", "quicAddr", "bbr", "h");
+            "webKeyFile", "pprof", "signingKey", "admin", "password", "s", "quicAddr", "bbr", "h",
+            "workerThreads");
     private static final Set<String> GT_CLIENT = Set.of("config", "hostPrefix", "id", "local", "localTimeout",
             "logFile", "logFileMaxCount", "logFileMaxSize", "logLevel", "reconnectDelay", "remote", "remoteAPI",
             "remoteCert", "remoteCertInsecure", "remoteConnections", "remoteIdleConnections", "remoteSTUN",
@@ -48,7 +53,7 @@ class OptionTableTest {
             "tcpForwardAddr", "tcpForwardConnections", "tcpForwardHostPrefix", "useLocalAsHTTPHost", "version",
             "webrtcConnectionIdleTimeout", "webrtcLogLevel", "webrtcMaxPort", "webrtcMinPort", "webrtcConnections",
             "webrtcThreadMode", "webAddr", "webCertFile", "webKeyFile", "pprof", "signingKey", "admin", "password",
-            "bbr", "h");
+            "bbr", "h", "workerThreads", "remoteCertFingerprint");
 
     private static Set<String> names(OptionTable t) {
         return t.options().stream().map(Option::name).collect(Collectors.toSet());

@@ -288,7 +288,7 @@ class ServerOptionsTest {
                 error("-maxHandShakeOptions", "0"));
         String empty = assertThrows(IllegalArgumentException.class,
                 () -> parse("-addr", "").builder().build()).getMessage();
-        assertEquals("no listener is configured (expected -addr)", empty);
+        assertEquals("no listener is configured (expected -addr, -tlsAddr or -sniAddr)", empty);
         assertEquals(empty, assertThrows(OptionsException.class, () -> parse("-addr=").build()).getMessage());
         assertTrue(error("-addr", "1", "-httpMUXHeader=").startsWith("-httpMUXHeader ''"));
     }

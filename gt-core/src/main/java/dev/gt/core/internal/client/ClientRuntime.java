@@ -11,7 +11,10 @@ import dev.gt.api.spi.IoTransport;
 import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.GtClientConfig;
 import dev.gt.core.RemoteUrl;
+import dev.gt.core.TlsVersion;
 import dev.gt.core.internal.Transports;
+import dev.gt.core.internal.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
 import dev.gt.core.internal.proto.Hello;
 import dev.gt.core.internal.proto.Protocol;
 import io.netty.util.NetUtil;
@@ -36,6 +39,8 @@ public final class ClientRuntime {
     private final Hello hello;
     IoTransport io;
     LocalDialer dialer;
+    /** The client TLS context for tls:// remotes, or {@code null} when none is used. */
+    SslContext sslContext;
     private final List<RemotePool> pools = new ArrayList<>();
     private final ClientState.RegisteredService[] registered;
     private ExecutorService resolver;
@@ -76,6 +81,14 @@ public final class ClientRuntime {
             started.completeExceptionally(e);
             return started;
         }
+        try {
+            sslContext = tlsContext();
+        } catch (RuntimeException | javax.net.ssl.SSLException e) {
+            io.shutdown();
+            started.completeExceptionally(new IllegalArgumentException("cannot set up TLS for the tls:// remote: "
+                    + e.getMessage(), e));
+            return started;
+        }
         log.info("GT client '{}' using the {} transport; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.remotes().size() == 1 ? "" : "s", config.remotes());
@@ -105,6 +118,24 @@ public final class ClientRuntime {
             }
         });
         return started;
+    }
+
+    private SslContext tlsContext() throws javax.net.ssl.SSLException {
+        boolean tls = config.remotes().stream().anyMatch(RemoteUrl::isTls);
+        if (!tls) {
+            return null;
+        }
+        if (config.sslContext() != null) {
+            return config.sslContext();
+        }
+        TlsContexts.Trust trust = config.remoteCertFingerprint() != null ? TlsContexts.Trust.FINGERPRINT
+                : config.remoteCert() != null ? TlsContexts.Trust.CA_FILE
+                : config.remoteCertInsecure() ? TlsContexts.Trust.INSECURE : TlsContexts.Trust.SYSTEM;
+        log.info("tls:// tunnels use {} TLS; server certificates are checked against {}", TlsContexts.providerName(),
+                trust == TlsContexts.Trust.FINGERPRINT ? "the pinned SHA-256 fingerprint"
+                : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.remoteCert()
+                : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
+        return TlsContexts.client(trust, config.remoteCert(), config.remoteCertFingerprint(), TlsVersion.TLS1_2);
     }
 
     private synchronized List<RemotePool> poolsSnapshot() {

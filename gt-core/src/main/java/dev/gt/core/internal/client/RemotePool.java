@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -97,6 +98,9 @@ final class RemotePool {
                         synchronized (RemotePool.this) {
                             slot.tunnel = t;
                         }
+                        if (remote.isTls()) {
+                            addTls(ch);
+                        }
                         ch.pipeline().addLast("gt-frames", new FrameDecoder(t, true));
                         ch.pipeline().addLast("gt-tunnel", t);
                     }
@@ -104,6 +108,25 @@ final class RemotePool {
         b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 connectFailed(slot, f.cause());
+            }
+        });
+    }
+
+    private void addTls(Channel ch) {
+        SslHandler tls = runtime.sslContext.newHandler(ch.alloc(), remote.host(), remote.port());
+        ch.pipeline().addLast("gt-tls", tls);
+        if (runtime.config.remoteCertInsecure()) {
+            log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
+                    + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
+        }
+        tls.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                Throwable c = f.cause();
+                while (c.getCause() != null && c.getCause() != c) {
+                    c = c.getCause();
+                }
+                log.error("TLS handshake with {} failed: {} (check -remoteCert, -remoteCertFingerprint, the server "
+                        + "name in -remote and -tlsVersion)", remote, c.getMessage());
             }
         });
     }

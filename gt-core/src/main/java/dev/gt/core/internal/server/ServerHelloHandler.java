@@ -132,8 +132,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
                 ch.remoteAddress(), n, n == 1 ? "" : "s");
         server.fire(new GtEvent.ClientConnected(session.id, ch.remoteAddress(), n));
         if (rest.isReadable()) {
-            ch.pipeline().fireChannelRead(rest);
-            ch.pipeline().fireChannelReadComplete();
+            ctx.fireChannelRead(rest);
+            ctx.fireChannelReadComplete();
         } else {
             rest.release();
         }

@@ -9,6 +9,9 @@ import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.Addresses;
 import dev.gt.core.GtServerConfig;
 import dev.gt.core.internal.Transports;
+import dev.gt.core.internal.tls.Certificates;
+import dev.gt.core.internal.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -48,6 +51,11 @@ public final class ServerRuntime {
     private IoTransport io;
     private ChannelGroup channels;
     private volatile Channel addrChannel;
+    private volatile Channel tlsChannel;
+    private volatile Channel sniChannel;
+    private final List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private SslContext sslContext;
+    private volatile String fingerprint;
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> stopped;
     private volatile boolean running;
@@ -81,29 +89,91 @@ public final class ServerRuntime {
             return started;
         }
         channels = new DefaultChannelGroup("gt-server", GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = bootstrap(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                channels.add(ch);
-                ch.pipeline().addLast("gt-sniff", new SniffHandler(ServerRuntime.this));
-            }
-        });
-        b.bind(config.addr()).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                addrChannel = f.channel();
-                channels.add(f.channel());
+        try {
+            sslContext = tlsContext();
+        } catch (RuntimeException | javax.net.ssl.SSLException e) {
+            started.completeExceptionally(new IllegalArgumentException("cannot set up TLS for -tlsAddr: "
+                    + e.getMessage(), e));
+            stop();
+            return started;
+        }
+        List<CompletableFuture<Void>> binds = new ArrayList<>();
+        if (config.addr() != null) {
+            binds.add(listen("addr", config.addr(), "tunnels and HTTP visitors", ch -> addrChannel = ch,
+                    ch -> ch.pipeline().addLast("gt-sniff", new SniffHandler(this))));
+        }
+        if (config.tlsAddr() != null) {
+            binds.add(listen("tlsAddr", config.tlsAddr(), "tunnels over TLS and HTTPS visitors, TLS by "
+                    + TlsContexts.providerName(), ch -> tlsChannel = ch, ch -> {
+                        ch.pipeline().addLast("gt-tls", sslContext.newHandler(ch.alloc()));
+                        ch.pipeline().addLast("gt-sniff", new SniffHandler(this));
+                    }));
+        }
+        if (config.sniAddr() != null) {
+            binds.add(listen("sniAddr", config.sniAddr(), "tunnels and TLS visitors routed by SNI",
+                    ch -> sniChannel = ch, ch -> ch.pipeline().addLast("gt-sni", new SniSniffer(this))));
+        }
+        CompletableFuture.allOf(binds.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> {
+            if (e == null) {
                 running = true;
-                log.info("GT server listening on {} (-addr: tunnels and HTTP visitors)",
-                        Addresses.text((InetSocketAddress) f.channel().localAddress()));
                 started.complete(null);
             } else {
-                log.error("GT server cannot listen on {}: {}", config.addr(), f.cause().getMessage());
-                started.completeExceptionally(new IllegalStateException("cannot listen on -addr "
-                        + Addresses.text(config.addr()) + ": " + f.cause().getMessage(), f.cause()));
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                started.completeExceptionally(cause);
                 stop();
             }
         });
         return started;
+    }
+
+    /** The server TLS context of -tlsAddr: given, from files, or a generated self-signed one. */
+    private SslContext tlsContext() throws javax.net.ssl.SSLException {
+        if (config.tlsAddr() == null) {
+            return null;
+        }
+        if (config.sslContext() != null) {
+            return config.sslContext();
+        }
+        if (config.certFile() != null) {
+            List<java.security.cert.X509Certificate> chain = Certificates.readCertificates(config.certFile());
+            fingerprint = Certificates.fingerprint(chain.get(0));
+            log.info("-tlsAddr certificate {} (SHA-256 {})", config.certFile(), fingerprint);
+            return TlsContexts.server(Certificates.readPrivateKey(config.keyFile()), chain, config.tlsVersion());
+        }
+        Certificates.SelfSigned self = Certificates.generateSelfSigned(
+                List.of("localhost", "127.0.0.1", "::1"), java.time.Duration.ofDays(365));
+        fingerprint = self.sha256Fingerprint();
+        log.warn("no -certFile/-keyFile: -tlsAddr serves a generated self-signed certificate for localhost; "
+                + "clients can pin it with -remoteCertFingerprint {}", fingerprint);
+        return TlsContexts.server(self.key(), List.of(self.certificate()), config.tlsVersion());
+    }
+
+    private CompletableFuture<Void> listen(String option, InetSocketAddress address, String what,
+            java.util.function.Consumer<Channel> bound, java.util.function.Consumer<Channel> init) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ServerBootstrap b = bootstrap(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                channels.add(ch);
+                init.accept(ch);
+            }
+        });
+        b.bind(address).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                bound.accept(f.channel());
+                listeners.add(f.channel());
+                channels.add(f.channel());
+                log.info("GT server listening on {} (-{}: {})",
+                        Addresses.text((InetSocketAddress) f.channel().localAddress()), option, what);
+                done.complete(null);
+            } else {
+                log.error("GT server cannot listen on {}: {}", Addresses.text(address), f.cause().getMessage());
+                done.completeExceptionally(new IllegalStateException("cannot listen on -" + option + " "
+                        + Addresses.text(address) + ": " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return done;
     }
 
     private ServerBootstrap bootstrap(ChannelInitializer<Channel> init) {
@@ -182,11 +252,31 @@ public final class ServerRuntime {
         return c == null ? null : (InetSocketAddress) c.localAddress();
     }
 
+    public InetSocketAddress boundTlsAddr() {
+        Channel c = tlsChannel;
+        return c == null ? null : (InetSocketAddress) c.localAddress();
+    }
+
+    public InetSocketAddress boundSniAddr() {
+        Channel c = sniChannel;
+        return c == null ? null : (InetSocketAddress) c.localAddress();
+    }
+
+    public String certificateFingerprint() {
+        return fingerprint;
+    }
+
     public ServerState state() {
         Map<String, InetSocketAddress> listeners = new LinkedHashMap<>();
         InetSocketAddress a = boundAddr();
         if (a != null) {
             listeners.put("addr", a);
+        }
+        if (boundTlsAddr() != null) {
+            listeners.put("tlsAddr", boundTlsAddr());
+        }
+        if (boundSniAddr() != null) {
+            listeners.put("sniAddr", boundSniAddr());
         }
         List<ServerState.ClientInfo> clients = new ArrayList<>();
         for (ClientSession s : registry.sessions.values()) {
@@ -218,12 +308,19 @@ public final class ServerRuntime {
             stopped.complete(null);
             return stopped;
         }
-        Channel listener = addrChannel;
         CompletableFuture<Void> listenerClosed = new CompletableFuture<>();
-        if (listener != null) {
-            listener.close().addListener(f -> listenerClosed.complete(null));
-        } else {
+        List<Channel> open = new ArrayList<>(listeners);
+        if (open.isEmpty()) {
             listenerClosed.complete(null);
+        } else {
+            java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(open.size());
+            for (Channel l : open) {
+                l.close().addListener(f -> {
+                    if (left.decrementAndGet() == 0) {
+                        listenerClosed.complete(null);
+                    }
+                });
+            }
         }
         List<ServerTunnel> tunnels = new ArrayList<>();
         for (ClientSession s : registry.sessions.values()) {

@@ -66,8 +66,10 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
         cancelDeadline();
         ByteBuf buf = takeCumulation();
         ctx.pipeline().replace(this, "gt-hello", new ServerHelloHandler(server));
-        ctx.pipeline().fireChannelRead(buf);
-        ctx.pipeline().fireChannelReadComplete();
+        // From this (now removed) context, so the bytes go to the hello handler and not again
+        // through a TLS handler in front of it.
+        ctx.fireChannelRead(buf);
+        ctx.fireChannelReadComplete();
     }
 
     /** Hands the gathered bytes over (the caller owns them) and stops the deadline. */
