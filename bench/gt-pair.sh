@@ -2,7 +2,9 @@
 # gt-pair.sh - a GT server and a GT client, as two `gt` runner processes in the foreground, for
 # ../shared/bench/relay-bench.sh --relay-cmd. Visitors reach nginx (127.0.0.1:ORIGIN) through the
 # tunnel on 127.0.0.1:PUBLIC, routed by Host: the first label of 127.0.0.1 is "127", which is the
-# client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing).
+# client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing);
+# MODE=tls runs the tunnel over TLS (-tlsAddr PUBLIC+2, tls:// client); MODE=https terminates
+# HTTPS for visitors on PUBLIC (tunnel over plain TCP on PUBLIC+2): point wrk at https://.
 # THREADS (default 1) sets -workerThreads of both processes: one event loop each, like the
 # single-threaded HAProxy baseline.
 #   relay-bench.sh relay --url http://127.0.0.1:18090/short \
@@ -16,13 +18,24 @@ JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC"}
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-java $JAVA_OPTS -jar "$jar" server -addr "127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
+server_flags=(-addr "127.0.0.1:$PUBLIC")
+remote="tcp://127.0.0.1:$PUBLIC"
+client_tls=()
+case "$MODE" in
+  tls)
+    server_flags+=(-tlsAddr "127.0.0.1:$((PUBLIC + 2))")
+    remote="tls://127.0.0.1:$((PUBLIC + 2))"; client_tls=(-remoteCertInsecure) ;;
+  https)
+    server_flags=(-tlsAddr "127.0.0.1:$PUBLIC" -addr "127.0.0.1:$((PUBLIC + 2))")
+    remote="tcp://127.0.0.1:$((PUBLIC + 2))" ;;
+esac
+java $JAVA_OPTS -jar "$jar" server "${server_flags[@]}" -id bench -secret bench-secret \
   -tcpRange "$((PUBLIC + 1))" -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
 if [ "$MODE" = tcp ]; then
   local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
 else
   local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
 fi
-java $JAVA_OPTS -jar "$jar" client -remote "tcp://127.0.0.1:$PUBLIC" -id bench -secret bench-secret \
+java $JAVA_OPTS -jar "$jar" client -remote "$remote" "${client_tls[@]}" -id bench -secret bench-secret \
   "${local_flags[@]}" -remoteConnections 3 -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
 wait
