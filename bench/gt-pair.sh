@@ -27,6 +27,8 @@ case "$MODE" in
     remote="tls://127.0.0.1:$((PUBLIC + 2))"; client_tls=(-remoteCertInsecure) ;;
   https)
     server_flags=(-tlsAddr "127.0.0.1:$PUBLIC" -addr "127.0.0.1:$((PUBLIC + 2))")
+    # CERT/KEY: PEM files the load generator's probe trusts (CURL_CA_BUNDLE); default: generated.
+    [ -n "${CERT:-}" ] && server_flags+=(-certFile "$CERT" -keyFile "$KEY")
     remote="tcp://127.0.0.1:$((PUBLIC + 2))" ;;
 esac
 java $JAVA_OPTS -jar "$jar" server "${server_flags[@]}" -id bench -secret bench-secret \
