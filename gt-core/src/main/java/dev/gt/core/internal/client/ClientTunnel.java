@@ -165,16 +165,6 @@ final class ClientTunnel extends MuxTunnel {
     protected void onPeerGoAway(GtErrorCode code, String message) {
         log.info("server is retiring tunnel {} to {}: {}", slot, pool.remote, message);
         pool.onGoAway(this);
-        if (streamCount() == 0) {
-            channel.close();
-        }
-    }
-
-    @Override
-    protected void onStreamRemoved(Stream s) {
-        if (isGoingAway() && streamCount() == 0) {
-            channel.close();
-        }
     }
 
     @Override

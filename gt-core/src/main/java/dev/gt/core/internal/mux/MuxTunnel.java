@@ -142,12 +142,15 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (streams.get(s.id) == s) {
             streams.remove(s.id);
             streamCount = streams.size();
-            onStreamRemoved(s);
+            closeIfDrained();
         }
     }
 
-    /** Hook: a stream ended. */
-    protected void onStreamRemoved(Stream s) {
+    /** After GOAWAY either way, the tunnel ends with its last stream. */
+    private void closeIfDrained() {
+        if (goingAway && streams.isEmpty()) {
+            channel.close();
+        }
     }
 
     // ---- writing ----
@@ -438,6 +441,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             closeCause = new GtException(GtErrorCode.orInternal(code), "the other side is going away: " + message);
         }
         onPeerGoAway(GtErrorCode.orInternal(code), message);
+        closeIfDrained();
     }
 
     /** Hook: the other side sent GOAWAY. */

@@ -101,16 +101,6 @@ final class ServerTunnel extends MuxTunnel {
     @Override
     protected void onPeerGoAway(GtErrorCode code, String message) {
         log.debug("client '{}' tunnel {} going away: {}", session.id, tunnelId, message);
-        if (streamCount() == 0) {
-            channel.close();
-        }
-    }
-
-    @Override
-    protected void onStreamRemoved(Stream s) {
-        if (isGoingAway() && streamCount() == 0) {
-            channel.close();
-        }
     }
 
     @Override
