@@ -30,23 +30,14 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * GtClient client = o.builder().build();
  * }</pre>
  */
-public final class ClientOptions {
+public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClient> {
     private static final List<String> TOP_LEVEL = List.of("options", "services", "type", "version");
 
-    private final boolean help;
-    private final OptionValues values;
-    private final GtClient.Builder builder;
-    private final LogLevel logLevel;
-    private final Path configFile;
     private final List<ServiceSpec> services;
 
     private ClientOptions(boolean help, OptionValues values, GtClient.Builder builder, LogLevel logLevel,
             Path configFile, List<ServiceSpec> services) {
-        this.help = help;
-        this.values = values;
-        this.builder = builder;
-        this.logLevel = logLevel;
-        this.configFile = configFile;
+        super(help, values, builder, logLevel, configFile);
         this.services = List.copyOf(services);
     }
 
@@ -280,42 +271,9 @@ public final class ClientOptions {
         return drafts;
     }
 
-    /** Whether {@code -h}/{@code -help} was given; then nothing else was parsed. */
-    public boolean helpRequested() {
-        return help;
-    }
-
-    /** Whether {@code -version} was given. */
-    public boolean versionRequested() {
-        return values.bool("version");
-    }
-
-    /**
-     * The builder, filled from defaults, file and command line; {@link GtClient.Builder#build()}
-     * still checks what needs all options together (id, remote and a service are required).
-     *
-     * @throws IllegalStateException when help was requested (nothing was parsed then)
-     */
-    public GtClient.Builder builder() {
-        if (builder == null) {
-            throw new IllegalStateException("help was requested; there is no configuration");
-        }
-        return builder;
-    }
-
-    /**
-     * Builds the client from {@link #builder()}, reporting what the builder's final checks reject
-     * (no id, no remote, no service, two services with the same host prefix) as an
-     * {@link OptionsException} like every other problem.
-     */
-    public GtClient build() {
-        try {
-            return builder().build();
-        } catch (OptionsException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new OptionsException(e.getMessage(), e);
-        }
+    @Override
+    GtClient create(GtClient.Builder builder) {
+        return builder.build();
     }
 
     /** The services, command line first, then the file's, in wire order. */
@@ -323,23 +281,8 @@ public final class ClientOptions {
         return services;
     }
 
-    /** {@code -logLevel}. */
-    public LogLevel logLevel() {
-        return logLevel;
-    }
-
-    /** The configuration file that was loaded, or {@code null}. */
-    public Path configFile() {
-        return configFile;
-    }
-
-    /** Every option's value and origin. */
-    public OptionValues values() {
-        return values;
-    }
-
     @Override
     public String toString() {
-        return "ClientOptions" + values + " services=" + services;
+        return "ClientOptions" + values() + " services=" + services;
     }
 }

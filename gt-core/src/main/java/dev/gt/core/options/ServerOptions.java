@@ -26,24 +26,15 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * command-line user replaces a file user with the same id); TCP port ranges are the union of the
  * file's {@code tcp:} section and {@code -tcpRange}.
  */
-public final class ServerOptions {
+public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServer> {
     private static final List<String> TOP_LEVEL = List.of("options", "users", "tcp", "type", "version");
     private static final Set<String> GT_USER_FIELDS = Set.of("tcp", "tcpNumber", "speed", "connections", "host");
 
-    private final boolean help;
-    private final OptionValues values;
-    private final GtServer.Builder builder;
-    private final LogLevel logLevel;
-    private final Path configFile;
     private final List<String> userIds;
 
     private ServerOptions(boolean help, OptionValues values, GtServer.Builder builder, LogLevel logLevel,
             Path configFile, List<String> userIds) {
-        this.help = help;
-        this.values = values;
-        this.builder = builder;
-        this.logLevel = logLevel;
-        this.configFile = configFile;
+        super(help, values, builder, logLevel, configFile);
         this.userIds = List.copyOf(userIds);
     }
 
@@ -233,51 +224,9 @@ public final class ServerOptions {
         }
     }
 
-    /** Whether {@code -h}/{@code -help} was given; then nothing else was parsed. */
-    public boolean helpRequested() {
-        return help;
-    }
-
-    /** Whether {@code -version} was given. */
-    public boolean versionRequested() {
-        return values.bool("version");
-    }
-
-    /**
-     * The builder, filled from defaults, file and command line; {@link GtServer.Builder#build()}
-     * still checks what needs all options together (a listener must be configured).
-     *
-     * @throws IllegalStateException when help was requested (nothing was parsed then)
-     */
-    public GtServer.Builder builder() {
-        if (builder == null) {
-            throw new IllegalStateException("help was requested; there is no configuration");
-        }
-        return builder;
-    }
-
-    /**
-     * Builds the server from {@link #builder()}, reporting what the builder's final checks reject
-     * (no listener) as an {@link OptionsException} like every other problem.
-     */
-    public GtServer build() {
-        try {
-            return builder().build();
-        } catch (OptionsException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new OptionsException(e.getMessage(), e);
-        }
-    }
-
-    /** {@code -logLevel}. */
-    public LogLevel logLevel() {
-        return logLevel;
-    }
-
-    /** The configuration file that was loaded, or {@code null}. */
-    public Path configFile() {
-        return configFile;
+    @Override
+    GtServer create(GtServer.Builder builder) {
+        return builder.build();
     }
 
     /** The ids of the configured users (file first, then command line), for logging. */
@@ -285,13 +234,8 @@ public final class ServerOptions {
         return userIds;
     }
 
-    /** Every option's value and origin. */
-    public OptionValues values() {
-        return values;
-    }
-
     @Override
     public String toString() {
-        return "ServerOptions" + values + (userIds.isEmpty() ? "" : " users=" + userIds);
+        return "ServerOptions" + values() + (userIds.isEmpty() ? "" : " users=" + userIds);
     }
 }
