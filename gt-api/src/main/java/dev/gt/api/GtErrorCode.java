@@ -33,6 +33,10 @@ public enum GtErrorCode {
     GOING_AWAY(12, "going away"),
     /** A tunnel or stream saw no traffic for longer than its timeout. */
     TIMEOUT(13, "timeout"),
+    /** Too many failed logins came from the client's address; it is refused for a while. */
+    BANNED(14, "too many failed logins from this address"),
+    /** The authentication service (auth API or authenticator) did not answer usefully. */
+    AUTH_UNAVAILABLE(15, "authentication service unavailable"),
     /** Stream: the client could not connect to its local service. */
     DIAL_FAILED(20, "failed to connect to the local service"),
     /** Stream: the service index in an open is not one of the client's services. */
@@ -79,6 +83,8 @@ public enum GtErrorCode {
             case GOING_AWAY:
             case TIMEOUT:
             case INTERNAL_ERROR:
+            case BANNED:
+            case AUTH_UNAVAILABLE:
             case FAILED_TO_OPEN_TCP_PORT:
             case INVALID_ID_OR_SECRET: // the server's user list may change; GT retries too
                 return true;

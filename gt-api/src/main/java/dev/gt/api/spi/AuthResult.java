@@ -1,0 +1,63 @@
+package dev.gt.api.spi;
+
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An {@link Authenticator}'s answer: accept (optionally restricting the host prefixes the client
+ * may register) or reject with a reason. Immutable.
+ */
+public final class AuthResult {
+    private static final AuthResult ACCEPT_ALL = new AuthResult(true, null, null);
+
+    private final boolean accepted;
+    private final Set<String> allowedHostPrefixes;
+    private final String reason;
+
+    private AuthResult(boolean accepted, Set<String> allowedHostPrefixes, String reason) {
+        this.accepted = accepted;
+        this.allowedHostPrefixes = allowedHostPrefixes;
+        this.reason = reason;
+    }
+
+    /** Accepts the client with every host prefix it asked for (still subject to the server's rules). */
+    public static AuthResult accept() {
+        return ACCEPT_ALL;
+    }
+
+    /**
+     * Accepts the client, keeping only the host prefixes in {@code allowed} plus the client id
+     * itself (GT's {@code appletTokens}); requested prefixes outside that set are dropped without
+     * an error, as in GT. Prefixes are compared case-insensitively.
+     */
+    public static AuthResult accept(Collection<String> allowed) {
+        return new AuthResult(true, Set.copyOf(allowed), null);
+    }
+
+    /** Rejects the client; {@code reason} goes to the server log and the client (no secrets in it). */
+    public static AuthResult reject(String reason) {
+        return new AuthResult(false, null, Objects.requireNonNull(reason, "reason"));
+    }
+
+    /** Whether the client may open the tunnel. */
+    public boolean accepted() {
+        return accepted;
+    }
+
+    /** The host prefixes the client may register besides its id, or {@code null} for no restriction. */
+    public Set<String> allowedHostPrefixes() {
+        return allowedHostPrefixes;
+    }
+
+    /** Why the client was rejected, or {@code null} when accepted. */
+    public String reason() {
+        return reason;
+    }
+
+    @Override
+    public String toString() {
+        return accepted ? "AuthResult{accepted" + (allowedHostPrefixes == null ? "" : ", allowed=" + allowedHostPrefixes)
+                + "}" : "AuthResult{rejected: " + reason + "}";
+    }
+}
