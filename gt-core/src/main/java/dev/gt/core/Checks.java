@@ -53,6 +53,19 @@ final class Checks {
         }
     }
 
+    static long speed(String option, long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("-" + option + " " + bytesPerSecond
+                    + " (expected bytes per second >= 0; 0 means no limit)");
+        }
+        return bytesPerSecond;
+    }
+
+    static void regex(String option, String regex) {
+        Objects.requireNonNull(regex, option);
+        User.compile(option, regex);
+    }
+
     static boolean isToken(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

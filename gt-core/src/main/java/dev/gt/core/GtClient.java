@@ -95,6 +95,7 @@ public final class GtClient implements AutoCloseable {
         String id;
         String secret;
         final List<RemoteUrl> remotes = new ArrayList<>();
+        java.net.URI remoteApi;
         final List<ServiceSpec> services = new ArrayList<>();
         Duration reconnectDelay = Duration.ofSeconds(5);
         Duration remoteTimeout = Duration.ofSeconds(45);
@@ -125,6 +126,29 @@ public final class GtClient implements AutoCloseable {
                 this.secret = secret;
             } else {
                 this.secret = null;
+            }
+            return this;
+        }
+
+        /**
+         * {@code -remoteAPI}: ask this URL for the server's address ({@code GET
+         * <url>?network_client_id=<id>}, answered with {@code {"serverAddress":"tcp://host:port"}})
+         * before every connection attempt, instead of a fixed {@code -remote}. {@code null} or blank: none.
+         */
+        public Builder remoteApi(String url) {
+            if (url == null || url.isBlank()) {
+                this.remoteApi = null;
+                return this;
+            }
+            try {
+                java.net.URI u = new java.net.URI(url.trim());
+                if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                        || u.getHost() == null) {
+                    throw new IllegalArgumentException("-remoteAPI '" + url + "' (expected an http:// or https:// URL)");
+                }
+                this.remoteApi = u;
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("-remoteAPI '" + url + "' is not a URL: " + e.getReason(), e);
             }
             return this;
         }
@@ -239,8 +263,12 @@ public final class GtClient implements AutoCloseable {
             if (id == null) {
                 throw new IllegalArgumentException("no client id is configured (expected -id)");
             }
-            if (remotes.isEmpty()) {
-                throw new IllegalArgumentException("no server is configured (expected -remote)");
+            if (remotes.isEmpty() && remoteApi == null) {
+                throw new IllegalArgumentException("no server is configured (expected -remote or -remoteAPI)");
+            }
+            if (!remotes.isEmpty() && remoteApi != null) {
+                throw new IllegalArgumentException("both -remote and -remoteAPI are set (expected one: -remoteAPI "
+                        + "tells the server's address)");
             }
             if (services.isEmpty()) {
                 throw new IllegalArgumentException("no service is configured (expected -local)");

@@ -16,6 +16,7 @@ public final class GtClientConfig {
     final String id;
     final String secret;
     final List<RemoteUrl> remotes;
+    final java.net.URI remoteApi;
     final List<ServiceSpec> services;
     final Duration reconnectDelay;
     final Duration remoteTimeout;
@@ -33,6 +34,7 @@ public final class GtClientConfig {
         this.id = b.id;
         this.secret = secret;
         this.remotes = List.copyOf(b.remotes);
+        this.remoteApi = b.remoteApi;
         this.services = List.copyOf(b.services);
         this.reconnectDelay = b.reconnectDelay;
         this.remoteTimeout = b.remoteTimeout;
@@ -57,9 +59,14 @@ public final class GtClientConfig {
         return secret;
     }
 
-    /** {@code -remote}: the servers to connect to. */
+    /** {@code -remote}: the servers to connect to (empty when {@link #remoteApi()} tells the address). */
     public List<RemoteUrl> remotes() {
         return remotes;
+    }
+
+    /** {@code -remoteAPI}: where to ask for the server's address before each connection, or {@code null}. */
+    public java.net.URI remoteApi() {
+        return remoteApi;
     }
 
     /** {@code -local} and its per-service flags: the services, in wire order. */
@@ -124,7 +131,7 @@ public final class GtClientConfig {
 
     @Override
     public String toString() {
-        return "GtClientConfig{id=" + id + ", secret=***, remotes=" + remotes + ", services=" + services
+        return "GtClientConfig{id=" + id + ", secret=***, remotes=" + remotes + (remoteApi == null ? "" : ", remoteAPI=" + remoteApi.getHost()) + ", services=" + services
                 + ", reconnectDelay=" + reconnectDelay + ", remoteTimeout=" + remoteTimeout
                 + ", remoteConnections=" + remoteConnections + ", remoteIdleConnections=" + remoteIdleConnections + "}";
     }

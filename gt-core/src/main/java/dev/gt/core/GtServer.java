@@ -3,10 +3,12 @@ package dev.gt.core;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.ServerState;
+import dev.gt.api.spi.Authenticator;
 import dev.gt.api.spi.TransportProvider;
 import dev.gt.core.internal.server.ServerRuntime;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,8 +120,17 @@ public final class GtServer implements AutoCloseable {
         Path keyFile;
         TlsVersion tlsVersion = TlsVersion.TLS1_2;
         SslContext sslContext;
-        final Map<String, String> users = new LinkedHashMap<>();
+        final Map<String, User> users = new LinkedHashMap<>();
         boolean allowAnyClient;
+        URI authApi;
+        Authenticator authenticator;
+        long speed;
+        int hostNumber;
+        final List<String> hostRegex = new ArrayList<>();
+        boolean hostWithId;
+        int reconnectTimes = 3;
+        Duration reconnectDuration = Duration.ofMinutes(5);
+        int banTableCapacity = 65536;
         final List<PortRange> tcpRanges = new ArrayList<>();
         int tcpNumber;
         String tcpBindHost;
@@ -204,11 +215,107 @@ public final class GtServer implements AutoCloseable {
             return this;
         }
 
-        /** {@code -id}/{@code -secret}: adds a user; a later call for the same id replaces its secret. */
+        /**
+         * {@code -id}/{@code -secret}: adds a user that follows the global rules; a later call for
+         * the same id replaces the whole entry (GT's precedence between user sources).
+         */
         public Builder user(String id, String secret) {
             Checks.id("id", id);
-            Checks.secret("secret", secret);
-            users.put(id, secret);
+            return user(id, User.of(secret));
+        }
+
+        /** Adds a user with rules of its own ({@code users:}); a later call for the same id replaces it. */
+        public Builder user(String id, User user) {
+            Checks.id("id", id);
+            users.remove(id);
+            users.put(id, Objects.requireNonNull(user, "user"));
+            return this;
+        }
+
+        /**
+         * {@code -authAPI}: authenticate every tunnel by POSTing GT's JSON to this URL (timeout
+         * {@code -timeout}); configured users are then not consulted. {@code null} or blank: none.
+         */
+        public Builder authApi(String url) {
+            if (url == null || url.isBlank()) {
+                this.authApi = null;
+                return this;
+            }
+            try {
+                URI u = new URI(url.trim());
+                if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                        || u.getHost() == null) {
+                    throw new IllegalArgumentException("-authAPI '" + url + "' (expected an http:// or https:// URL)");
+                }
+                this.authApi = u;
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("-authAPI '" + url + "' is not a URL: " + e.getReason(), e);
+            }
+            return this;
+        }
+
+        /**
+         * Authenticates tunnels with the host application's own user store instead of configured
+         * users (see {@link Authenticator}); global limits apply to the ids it accepts.
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * {@code -speed}: bytes per second one client id may move in each direction, over all its
+         * tunnels and streams; 0 (the default) means no limit. Enforced with a token bucket
+         * (burst: an eighth of a second's worth, at least 16 KiB) by pausing reads.
+         */
+        public Builder speed(long bytesPerSecond) {
+            this.speed = Checks.speed("speed", bytesPerSecond);
+            return this;
+        }
+
+        /** {@code -hostNumber}: host prefixes one client may register; 0 means no limit. */
+        public Builder hostNumber(int n) {
+            this.hostNumber = Checks.range("hostNumber", n, 0, 65535);
+            return this;
+        }
+
+        /**
+         * {@code -hostRegex}: adds a pattern that an explicit host prefix must match one of (Java
+         * regex, unanchored unless it anchors itself); prefixes equal to the id are exempt.
+         */
+        public Builder hostRegex(String regex) {
+            Checks.regex("hostRegex", regex);
+            hostRegex.add(regex);
+            return this;
+        }
+
+        /** {@code -hostWithID}: explicit host prefixes are registered as {@code <id>-<prefix>}. */
+        public Builder hostWithId(boolean withId) {
+            this.hostWithId = withId;
+            return this;
+        }
+
+        /**
+         * {@code -reconnectTimes}: failed logins tolerated from one address within
+         * {@code -reconnectDuration}; one more bans it. 0 bans on the first failure.
+         */
+        public Builder reconnectTimes(int n) {
+            this.reconnectTimes = Checks.range("reconnectTimes", n, 0, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * {@code -reconnectDuration}: how long failed logins are remembered and a banned address is
+         * refused; {@link Duration#ZERO} turns banning off.
+         */
+        public Builder reconnectDuration(Duration d) {
+            this.reconnectDuration = Checks.nonNegative("reconnectDuration", d);
+            return this;
+        }
+
+        /** Most addresses the failed-login table remembers (memory bound under a flood); 65536 by default. */
+        public Builder banTableCapacity(int n) {
+            this.banTableCapacity = Checks.range("banTableCapacity", n, 16, 1 << 24);
             return this;
         }
 
@@ -309,7 +416,42 @@ public final class GtServer implements AutoCloseable {
             if (sslContext != null && certFile != null) {
                 throw new IllegalArgumentException("both an SslContext and -certFile/-keyFile are set (expected one)");
             }
+            if (authApi != null && authenticator != null) {
+                throw new IllegalArgumentException("both -authAPI and an Authenticator are set (expected one)");
+            }
+            checkOwnRanges();
             return new GtServerConfig(this);
+        }
+
+        /**
+         * A port may belong to the global pool or to one user, never to two owners: a port both
+         * "own" would let one user take the other's public address.
+         */
+        private void checkOwnRanges() {
+            List<String> owners = new ArrayList<>();
+            List<PortRange> ranges = new ArrayList<>();
+            for (PortRange r : tcpRanges) {
+                owners.add("the global -tcpRange");
+                ranges.add(r);
+            }
+            for (Map.Entry<String, User> e : users.entrySet()) {
+                for (PortRange r : e.getValue().tcpRanges()) {
+                    for (int i = 0; i < ranges.size(); i++) {
+                        PortRange o = ranges.get(i);
+                        if (r.min() <= o.max() && o.min() <= r.max()) {
+                            String who = owners.get(i);
+                            if (who.equals("user '" + e.getKey() + "'")) {
+                                continue;
+                            }
+                            throw new IllegalArgumentException("tcp range " + r + " of user '" + e.getKey()
+                                    + "' overlaps " + o + " of " + who + " (port " + Math.max(r.min(), o.min())
+                                    + "; a port may have one owner)");
+                        }
+                    }
+                    owners.add("user '" + e.getKey() + "'");
+                    ranges.add(r);
+                }
+            }
         }
 
         /** Builds the server (not started). */

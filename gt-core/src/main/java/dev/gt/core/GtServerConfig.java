@@ -2,9 +2,11 @@ package dev.gt.core;
 
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
+import dev.gt.api.spi.Authenticator;
 import dev.gt.api.spi.TransportProvider;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +24,17 @@ public final class GtServerConfig {
     final Path keyFile;
     final TlsVersion tlsVersion;
     final SslContext sslContext;
-    final Map<String, String> users;
+    final Map<String, User> users;
     final boolean allowAnyClient;
+    final URI authApi;
+    final Authenticator authenticator;
+    final long speed;
+    final int hostNumber;
+    final List<String> hostRegex;
+    final boolean hostWithId;
+    final int reconnectTimes;
+    final Duration reconnectDuration;
+    final int banTableCapacity;
     final List<PortRange> tcpRanges;
     final int tcpNumber;
     final String tcpBindHost;
@@ -46,6 +57,15 @@ public final class GtServerConfig {
         this.sslContext = b.sslContext;
         this.users = Map.copyOf(b.users);
         this.allowAnyClient = b.allowAnyClient;
+        this.authApi = b.authApi;
+        this.authenticator = b.authenticator;
+        this.speed = b.speed;
+        this.hostNumber = b.hostNumber;
+        this.hostRegex = List.copyOf(b.hostRegex);
+        this.hostWithId = b.hostWithId;
+        this.reconnectTimes = b.reconnectTimes;
+        this.reconnectDuration = b.reconnectDuration;
+        this.banTableCapacity = b.banTableCapacity;
         this.tcpRanges = List.copyOf(b.tcpRanges);
         this.tcpNumber = b.tcpNumber;
         this.tcpBindHost = b.tcpBindHost;
@@ -94,17 +114,62 @@ public final class GtServerConfig {
         return sslContext;
     }
 
-    /** {@code -id}/{@code -secret}: configured users, id to secret. */
-    public Map<String, String> users() {
+    /** Configured users ({@code -id}/{@code -secret}, {@code -users}, {@code users:}), id to user, in order. */
+    public Map<String, User> users() {
         return users;
     }
 
     /**
      * Whether unknown ids are accepted first-come ({@code -allowAnyClient}). With no users at all
-     * this is GT's automatic allow-any mode whatever the flag says.
+     * (and no auth API or authenticator) this is GT's automatic allow-any mode whatever the flag says.
      */
     public boolean allowAnyClient() {
-        return allowAnyClient || users.isEmpty();
+        return allowAnyClient || users.isEmpty() && authApi == null && authenticator == null;
+    }
+
+    /** {@code -authAPI}, or {@code null}. */
+    public URI authApi() {
+        return authApi;
+    }
+
+    /** The host application's authenticator, or {@code null}. */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    /** {@code -speed}: bytes per second per client id and direction; 0 = no limit. */
+    public long speed() {
+        return speed;
+    }
+
+    /** {@code -hostNumber}: host prefixes per client; 0 = no limit. */
+    public int hostNumber() {
+        return hostNumber;
+    }
+
+    /** {@code -hostRegex}: patterns an explicit host prefix must match one of; empty = any. */
+    public List<String> hostRegex() {
+        return hostRegex;
+    }
+
+    /** {@code -hostWithID}: whether explicit prefixes are registered as {@code <id>-<prefix>}. */
+    public boolean hostWithId() {
+        return hostWithId;
+    }
+
+    /** {@code -reconnectTimes}: failed logins tolerated per address within {@link #reconnectDuration()}. */
+    public int reconnectTimes() {
+        return reconnectTimes;
+    }
+
+    /** {@code -reconnectDuration}: memory of failures and length of a ban; zero = no banning. */
+    public Duration reconnectDuration() {
+        return reconnectDuration;
+    }
+
+    /** Most addresses the failed-login table remembers. */
+    public int banTableCapacity() {
+        return banTableCapacity;
     }
 
     /** {@code -tcpRange}: the pool of ports TCP services may open. */
@@ -167,6 +232,9 @@ public final class GtServerConfig {
         // Secrets never appear: only ids are listed.
         return "GtServerConfig{addr=" + addr + ", tlsAddr=" + tlsAddr + ", sniAddr=" + sniAddr + ", users=" + users.keySet() + ", allowAnyClient=" + allowAnyClient()
                 + ", tcpRanges=" + tcpRanges + ", tcpNumber=" + tcpNumber + ", httpMUXHeader=" + httpMuxHeader
-                + ", timeout=" + timeout + ", connections=" + connections + "}";
+                + ", timeout=" + timeout + ", connections=" + connections + (speed > 0 ? ", speed=" + speed : "")
+                + (hostNumber > 0 ? ", hostNumber=" + hostNumber : "") + (hostRegex.isEmpty() ? "" : ", hostRegex=" + hostRegex)
+                + (hostWithId ? ", hostWithID" : "") + (authApi != null ? ", authAPI=" + authApi.getHost() : "")
+                + ", reconnectTimes=" + reconnectTimes + ", reconnectDuration=" + reconnectDuration + "}";
     }
 }

@@ -91,7 +91,8 @@ public final class ClientRuntime {
         }
         log.info("GT client '{}' using the {} transport; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
-                config.remotes().size() == 1 ? "" : "s", config.remotes());
+                config.remotes().size() == 1 ? "" : "s",
+                config.remoteApi() != null ? "from -remoteAPI " + config.remoteApi().getHost() : config.remotes());
         running = true;
         dialer = new LocalDialer(io, config.services());
         dialer.start("gt-client-" + Integer.toHexString(System.identityHashCode(this))).whenComplete((v, e) -> {
@@ -104,8 +105,13 @@ public final class ClientRuntime {
                 if (stopped != null) {
                     return;
                 }
+                if (config.remoteApi() != null) {
+                    RemotePool p = new RemotePool(this, null, new RemoteApi(config.remoteApi(), config.remoteTimeout()));
+                    pools.add(p);
+                    p.start();
+                }
                 for (RemoteUrl r : config.remotes()) {
-                    RemotePool p = new RemotePool(this, r);
+                    RemotePool p = new RemotePool(this, r, null);
                     pools.add(p);
                     p.start();
                 }
@@ -121,7 +127,8 @@ public final class ClientRuntime {
     }
 
     private SslContext tlsContext() throws javax.net.ssl.SSLException {
-        boolean tls = config.remotes().stream().anyMatch(RemoteUrl::isTls);
+        // The remote API may answer with a tls:// address, so a client asking it is ready for TLS.
+        boolean tls = config.remoteApi() != null || config.remotes().stream().anyMatch(RemoteUrl::isTls);
         if (!tls) {
             return null;
         }
@@ -192,19 +199,27 @@ public final class ClientRuntime {
                     log.info("service {} ({}) is reachable as host prefix '{}'", r.index(),
                             spec.localUrl() != null ? spec.localUrl() : "handler", r.host());
                 }
-                fire(new GtEvent.ServiceRegistered(pool.remote.toString(), r.index(), spec, r.host(), r.tcpPort()));
+                fire(new GtEvent.ServiceRegistered(pool.name(), r.index(), spec, r.host(), r.tcpPort()));
             }
         }
-        fire(new GtEvent.TunnelConnected(pool.remote.toString(), t.slot, t.channel().remoteAddress()));
+        fire(new GtEvent.TunnelConnected(pool.name(), t.slot, t.channel().remoteAddress()));
         started.complete(null);
     }
 
     void onRejected(RemotePool pool, ClientTunnel t, GtErrorCode code, String message) {
-        String hint = code.isRetryable() ? "will retry" : "retrying will not help until the configuration changes";
-        log.error("server {} rejected tunnel {}: {} (code {}): {} ({})", pool.remote, t.slot, code.description(),
+        String hint = code == GtErrorCode.BANNED ? "will retry after a while; check -id and -secret"
+                : code == GtErrorCode.INVALID_ID_OR_SECRET ? "will retry with backoff; check -id and -secret, repeated "
+                        + "failures get this address banned by the server"
+                : code.isRetryable() ? "will retry with backoff"
+                : "will retry with backoff, but this needs a configuration change on the client or the server";
+        log.error("server {} rejected tunnel {}: {} (code {}): {} ({})", pool.name(), t.slot, code.description(),
                 code.code(), message, hint);
-        fire(new GtEvent.HandshakeRejected(pool.remote.toString(), t.slot, code, message));
-        started.completeExceptionally(new GtException(code, message));
+        fire(new GtEvent.HandshakeRejected(pool.name(), t.slot, code, message));
+        // An extra tunnel over the server's -connections says nothing about the client as a whole
+        // while another of its tunnels is up or on its way.
+        if (code != GtErrorCode.MAX_CONNECTIONS || !pool.hasOtherTunnel(t.slot)) {
+            started.completeExceptionally(new GtException(code, message));
+        }
     }
 
     void fire(GtEvent event) {
@@ -219,7 +234,7 @@ public final class ClientRuntime {
         List<TunnelInfo> tunnels = new ArrayList<>();
         for (RemotePool p : poolsSnapshot()) {
             for (ClientTunnel t : p.readyTunnels()) {
-                tunnels.add(new TunnelInfo(p.remote.toString(), t.slot, t.channel().remoteAddress(), t.streamCount(),
+                tunnels.add(new TunnelInfo(p.name(), t.slot, t.channel().remoteAddress(), t.streamCount(),
                         t.rtt(), io.name()));
             }
         }

@@ -163,7 +163,7 @@ final class ClientTunnel extends MuxTunnel {
 
     @Override
     protected void onPeerGoAway(GtErrorCode code, String message) {
-        log.info("server is retiring tunnel {} to {}: {}", slot, pool.remote, message);
+        log.info("server is retiring tunnel {} to {}: {}", slot, pool.name(), message);
         pool.onGoAway(this);
     }
 

@@ -35,7 +35,9 @@ final class RemotePool {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     final ClientRuntime runtime;
-    final RemoteUrl remote;
+    /** The server; with -remoteAPI, the address it gave last ({@code null} before its first answer). */
+    volatile RemoteUrl remote;
+    private final RemoteApi api;
     private final Slot[] slots;
     private boolean stopped;
 
@@ -46,6 +48,8 @@ final class RemotePool {
         ClientTunnel tunnel;
         ScheduledFuture<?> reconnect;
         int attempt;
+        /** Handshake rejections in a row: each doubles the wait, up to 16 reconnect delays. */
+        int rejections;
         long idleSince = System.nanoTime();
 
         Slot(int index) {
@@ -53,9 +57,10 @@ final class RemotePool {
         }
     }
 
-    RemotePool(ClientRuntime runtime, RemoteUrl remote) {
+    RemotePool(ClientRuntime runtime, RemoteUrl remote, RemoteApi api) {
         this.runtime = runtime;
         this.remote = remote;
+        this.api = api;
         this.slots = new Slot[runtime.config.remoteConnections()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
@@ -75,16 +80,49 @@ final class RemotePool {
         }
         slot.connecting = true;
         slot.reconnect = null;
-        runtime.resolve(remote.host()).whenComplete((addr, err) -> {
+        if (api == null) {
+            resolveAndDial(slot, remote);
+            return;
+        }
+        // GT asks the remote API again before every attempt: the server may have moved.
+        api.serverAddress(runtime.config.id()).whenComplete((address, err) -> {
+            if (err != null) {
+                connectFailed(slot, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err);
+                return;
+            }
+            RemoteUrl r;
+            try {
+                r = RemoteUrl.parse(address);
+            } catch (IllegalArgumentException e) {
+                connectFailed(slot, e);
+                return;
+            }
+            if (!r.toString().equals(String.valueOf(remote))) {
+                log.info("-remoteAPI gives the server address {}", r);
+            }
+            remote = r;
+            resolveAndDial(slot, r);
+        });
+    }
+
+    private void resolveAndDial(Slot slot, RemoteUrl r) {
+        runtime.resolve(r.host()).whenComplete((addr, err) -> {
             if (err != null) {
                 connectFailed(slot, err);
                 return;
             }
-            dial(slot, addr);
+            dial(slot, addr, r);
         });
     }
 
-    private void dial(Slot slot, InetAddress addr) {
+    /** The server as logs and events name it. */
+    String name() {
+        RemoteUrl r = remote;
+        return r != null ? r.toString() : "-remoteAPI " + api;
+    }
+
+    private void dial(Slot slot, InetAddress addr, RemoteUrl remote) {
         Bootstrap b = new Bootstrap().group(runtime.io.group()).channelFactory(runtime.io.socketChannelFactory())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
@@ -99,7 +137,7 @@ final class RemotePool {
                             slot.tunnel = t;
                         }
                         if (remote.isTls()) {
-                            addTls(ch);
+                            addTls(ch, remote);
                         }
                         ch.pipeline().addLast("gt-frames", new FrameDecoder(t, true));
                         ch.pipeline().addLast("gt-tunnel", t);
@@ -112,7 +150,7 @@ final class RemotePool {
         });
     }
 
-    private void addTls(Channel ch) {
+    private void addTls(Channel ch, RemoteUrl remote) {
         SslHandler tls = runtime.sslContext.newHandler(ch.alloc(), remote.host(), remote.port());
         ch.pipeline().addLast("gt-tls", tls);
         if (runtime.config.remoteCertInsecure()) {
@@ -136,11 +174,11 @@ final class RemotePool {
             slot.connecting = false;
             slot.tunnel = null;
         }
-        log.warn("cannot connect to {}: {}", remote, cause.getMessage());
+        log.warn("cannot connect to {}: {}", name(), cause.getMessage());
         if (!runtime.isStarted()) {
             runtime.firstAttemptFailed(cause);
         }
-        runtime.fire(new GtEvent.TunnelDisconnected(remote.toString(), slot.index, cause));
+        runtime.fire(new GtEvent.TunnelDisconnected(name(), slot.index, cause));
         scheduleReconnect(slot);
     }
 
@@ -150,10 +188,13 @@ final class RemotePool {
         }
         slot.attempt++;
         Duration base = runtime.config.reconnectDelay();
+        if (slot.rejections > 0) {
+            base = base.multipliedBy(1L << Math.min(slot.rejections - 1, 4));
+        }
         long jitter = base.toNanos() <= 0 ? 0 : ThreadLocalRandom.current().nextLong(base.toNanos() / 5 + 1);
         Duration delay = base.plusNanos(jitter);
-        runtime.fire(new GtEvent.ReconnectScheduled(remote.toString(), slot.index, delay, slot.attempt));
-        log.info("reconnecting tunnel {} to {} in {} ms (attempt {})", slot.index, remote, delay.toMillis(),
+        runtime.fire(new GtEvent.ReconnectScheduled(name(), slot.index, delay, slot.attempt));
+        log.info("reconnecting tunnel {} to {} in {} ms (attempt {})", slot.index, name(), delay.toMillis(),
                 slot.attempt);
         slot.reconnect = runtime.io.group().schedule(() -> {
             synchronized (RemotePool.this) {
@@ -168,14 +209,28 @@ final class RemotePool {
         synchronized (this) {
             slot.connecting = false;
             slot.attempt = 0;
+            slot.rejections = 0;
             slot.idleSince = System.nanoTime();
         }
-        log.info("tunnel {} to {} ready ({} via {})", t.slot, remote, t.channel().remoteAddress(),
+        log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.channel().remoteAddress(),
                 runtime.io.name());
         runtime.onTunnelReady(this, t, registered);
     }
 
+    /** Whether a slot other than {@code except} has a tunnel (ready or still in its handshake). */
+    synchronized boolean hasOtherTunnel(int except) {
+        for (Slot s : slots) {
+            if (s.index != except && (s.tunnel != null || s.connecting)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void onRejected(ClientTunnel t, GtErrorCode code, String message) {
+        synchronized (this) {
+            slots[t.slot].rejections++;
+        }
         runtime.onRejected(this, t, code, message);
     }
 
@@ -192,8 +247,8 @@ final class RemotePool {
             slot.connecting = false;
         }
         if (wasReady) {
-            log.info("tunnel {} to {} closed: {}", t.slot, remote, cause.getMessage());
-            runtime.fire(new GtEvent.TunnelDisconnected(remote.toString(), t.slot, cause));
+            log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
+            runtime.fire(new GtEvent.TunnelDisconnected(name(), t.slot, cause));
         }
         scheduleReconnect(slot);
     }
@@ -218,7 +273,7 @@ final class RemotePool {
         }
         if (free != null && opening.streamCount() >= BUSY_STREAMS) {
             free.active = true;
-            log.debug("all tunnels to {} are busy; opening tunnel {}", remote, free.index);
+            log.debug("all tunnels to {} are busy; opening tunnel {}", name(), free.index);
             connect(free);
         }
     }
@@ -238,7 +293,7 @@ final class RemotePool {
             }
             idle++;
             if (idle > runtime.config.remoteIdleConnections() && now - s.idleSince > RETIRE_IDLE_NANOS) {
-                log.debug("retiring idle tunnel {} to {}", s.index, remote);
+                log.debug("retiring idle tunnel {} to {}", s.index, name());
                 s.active = false;
                 t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");
                 idle--;

@@ -39,6 +39,8 @@ public final class Stream {
     private ArrayDeque<ByteBuf> toPeerQueue;
     private final ArrayDeque<ByteBuf> fromPeerPending = new ArrayDeque<>(2);
     private boolean remoteFin;
+    /** A FIN that arrived while bytes before it were still queued (no peer yet, or paused). */
+    private boolean finHeld;
     private boolean remoteFinDelivered;
     private boolean localFinPending;
     private boolean localFinSent;
@@ -51,6 +53,11 @@ public final class Stream {
     private long deliveredBytes;
     private long sentBytes;
     private EarlyResetHandler earlyResetHandler;
+    /** Speed limits (per user, shared by its streams); {@code null} = unlimited. */
+    private RateLimiter sendLimiter;
+    private RateLimiter deliverLimiter;
+    private boolean sendPaused;
+    private boolean deliverPaused;
 
     Stream(MuxTunnel tunnel, int id) {
         this.tunnel = tunnel;
@@ -90,6 +97,17 @@ public final class Stream {
     }
 
     /**
+     * Limits the bytes this stream sends into the tunnel ({@code send}) and hands to its peer
+     * ({@code deliver}); either may be {@code null}. Over the rate the stream stops reading from its
+     * peer, or stops writing to it (its window then stops the other side), until the bucket
+     * recovers: backpressure, never a sleeping thread, and each stream waits its own turn.
+     */
+    public void rateLimits(RateLimiter send, RateLimiter deliver) {
+        this.sendLimiter = send;
+        this.deliverLimiter = deliver;
+    }
+
+    /**
      * Binds the peer channel (connected, AUTO_READ off, {@link StreamRelayHandler} in its pipeline),
      * delivers what arrived before, and starts reading from it.
      */
@@ -101,17 +119,7 @@ public final class Stream {
         }
         this.peer = peer;
         this.peerSameLoop = peer.eventLoop() == tunnel.loop;
-        if (toPeerQueue != null) {
-            ByteBuf b;
-            while ((b = toPeerQueue.poll()) != null) {
-                deliver(b);
-            }
-            toPeerQueue = null;
-            peer.flush();
-        }
-        if (remoteFin) {
-            deliverFin();
-        }
+        drainToPeer();
         updateReading();
     }
 
@@ -124,7 +132,7 @@ public final class Stream {
             return;
         }
         lastActiveTick = tunnel.tick;
-        if (!fromPeerPending.isEmpty()) {
+        if (!fromPeerPending.isEmpty() || sendPaused) {
             fromPeerPending.add(buf);
         } else {
             send(buf);
@@ -144,7 +152,7 @@ public final class Stream {
                 buf.release();
                 return;
             }
-            if (sendCredit == 0) {
+            if (sendCredit == 0 || sendPaused) {
                 // At the head: when draining, later buffers are still queued behind this one.
                 fromPeerPending.addFirst(buf);
                 return;
@@ -152,17 +160,33 @@ public final class Stream {
             int n = Math.min(readable, Math.min(sendCredit, Protocol.MAX_DATA_CHUNK));
             sendCredit -= n;
             sentBytes += n;
-            if (n == readable) {
-                tunnel.writeData(id, buf, false);
+            boolean last = n == readable;
+            tunnel.writeData(id, last ? buf : buf.readRetainedSlice(n), false);
+            if (sendLimiter != null) {
+                long wait = sendLimiter.take(n);
+                if (wait > 0) {
+                    sendPaused = true;
+                    tunnel.loop.schedule(this::resumeSend, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            }
+            if (last) {
                 return;
             }
-            tunnel.writeData(id, buf.readRetainedSlice(n), false);
         }
+    }
+
+    private void resumeSend() {
+        sendPaused = false;
+        if (closed) {
+            return;
+        }
+        drainPending();
+        updateReading();
     }
 
     private void drainPending() {
         ByteBuf b;
-        while (sendCredit > 0 && (b = fromPeerPending.poll()) != null) {
+        while (sendCredit > 0 && !sendPaused && (b = fromPeerPending.poll()) != null) {
             send(b);
         }
         if (localFinPending && fromPeerPending.isEmpty()) {
@@ -196,7 +220,8 @@ public final class Stream {
         if (peer == null) {
             return;
         }
-        boolean want = !closed && !localFinSent && !localFinPending && fromPeerPending.isEmpty() && sendCredit > 0;
+        boolean want = !closed && !localFinSent && !localFinPending && fromPeerPending.isEmpty() && sendCredit > 0
+                && !sendPaused;
         if (want && !tunnel.channel.isWritable()) {
             tunnel.waitForWritability(this);
             want = false;
@@ -239,7 +264,7 @@ public final class Stream {
         }
         recvAllowed -= n;
         lastActiveTick = tunnel.tick;
-        if (peer == null) {
+        if (peer == null || deliverPaused) {
             if (n > 0) {
                 if (toPeerQueue == null) {
                     toPeerQueue = new ArrayDeque<>(4);
@@ -248,7 +273,10 @@ public final class Stream {
             } else {
                 payload.release();
             }
-            remoteFin = fin;
+            if (fin) {
+                remoteFin = true;
+                finHeld = true;
+            }
             return;
         }
         if (n > 0) {
@@ -267,9 +295,41 @@ public final class Stream {
         }
     }
 
+    /** Hands queued bytes to the peer once the speed limit allows again. */
+    private void resumeDeliver() {
+        deliverPaused = false;
+        if (closed || peer == null) {
+            return;
+        }
+        drainToPeer();
+    }
+
+    /** Hands queued bytes, then a held FIN, to the peer, as far as the speed limit allows. */
+    private void drainToPeer() {
+        if (toPeerQueue != null) {
+            ByteBuf b;
+            while (!deliverPaused && (b = toPeerQueue.poll()) != null) {
+                deliver(b);
+            }
+            peer.flush();
+        }
+        if (finHeld && (toPeerQueue == null || toPeerQueue.isEmpty())) {
+            // Every byte before the FIN is written, so the FIN may follow even while paused.
+            finHeld = false;
+            deliverFin();
+        }
+    }
+
     private void deliver(ByteBuf payload) {
         int n = payload.readableBytes();
         deliveredBytes += n;
+        if (deliverLimiter != null) {
+            long wait = deliverLimiter.take(n);
+            if (wait > 0) {
+                deliverPaused = true;
+                tunnel.loop.schedule(this::resumeDeliver, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
         if (peerSameLoop) {
             peer.write(payload, peer.voidPromise());
         } else {

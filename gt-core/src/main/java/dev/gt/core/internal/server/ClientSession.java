@@ -1,5 +1,6 @@
 package dev.gt.core.internal.server;
 
+import dev.gt.core.internal.mux.RateLimiter;
 import dev.gt.core.internal.proto.Hello;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -31,10 +32,21 @@ final class ClientSession {
     final Map<Integer, Integer> ports = new TreeMap<>();
     final Map<Integer, Channel> listeners = new TreeMap<>();
     boolean removed;
+    /** The rules the id was admitted under. */
+    final Rules rules;
+    /**
+     * Speed limits shared by every stream of the id ({@code null} without {@code speed}): bytes
+     * from visitors to the client, and from the client to visitors, each with its own bucket.
+     */
+    final RateLimiter toClient;
+    final RateLimiter toVisitors;
 
-    ClientSession(String id, String boundSecret) {
+    ClientSession(String id, String boundSecret, Rules rules) {
         this.id = id;
         this.boundSecret = boundSecret;
+        this.rules = rules;
+        this.toClient = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
+        this.toVisitors = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
     }
 
     /**

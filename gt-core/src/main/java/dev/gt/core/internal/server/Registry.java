@@ -7,7 +7,21 @@ import dev.gt.core.internal.proto.Hello;
 import dev.gt.core.internal.proto.Protocol;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import dev.gt.api.spi.AuthRequest;
+import dev.gt.api.spi.AuthResult;
+import dev.gt.api.spi.Authenticator;
+import dev.gt.core.User;
+import dev.gt.core.internal.auth.HttpAuthenticator;
+import dev.gt.core.options.Durations;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -27,10 +41,18 @@ import org.slf4j.LoggerFactory;
 final class Registry {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
     private static final int RANDOM_PORT_ATTEMPTS = 5;
+    /** Deadline of an auth API or authenticator answer when {@code -timeout} is 0 (off). */
+    private static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(30);
 
     private final GtServerConfig config;
-    private final PortPool pool;
     private final IntFunction<ChannelFuture> tcpBinder;
+    private final Rules globalRules;
+    private final Map<String, Rules> userRules = new HashMap<>();
+    /** Configured ids by their lower-case form: nobody else may take them as a host prefix. */
+    private final Map<String, String> reservedIds = new HashMap<>();
+    private final Authenticator authenticator;
+    private final Duration authTimeout;
+    final BanTable bans;
     final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     final Map<String, Route> httpRoutes = new ConcurrentHashMap<>();
     final Map<String, Route> tlsRoutes = new ConcurrentHashMap<>();
@@ -39,10 +61,25 @@ final class Registry {
      * @param tcpBinder binds a TCP service listener on a port; the listener's channel carries
      *     the {@link Route} in an attribute set by the caller after success
      */
-    Registry(GtServerConfig config, PortPool pool, IntFunction<ChannelFuture> tcpBinder) {
+    Registry(GtServerConfig config, IntFunction<ChannelFuture> tcpBinder) {
         this.config = config;
-        this.pool = pool;
         this.tcpBinder = tcpBinder;
+        PortPool global = new PortPool(config.tcpRanges());
+        this.globalRules = Rules.global(config, global);
+        for (Map.Entry<String, User> e : config.users().entrySet()) {
+            userRules.put(e.getKey(), Rules.of(e.getValue(), config, global));
+            reservedIds.put(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
+        }
+        this.authTimeout = config.timeout().isZero() ? DEFAULT_AUTH_TIMEOUT : config.timeout();
+        if (config.authenticator() != null) {
+            this.authenticator = config.authenticator();
+        } else if (config.authApi() != null) {
+            this.authenticator = new HttpAuthenticator(config.authApi(), authTimeout);
+        } else {
+            this.authenticator = null;
+        }
+        this.bans = new BanTable(config.reconnectTimes(), config.reconnectDuration(), config.banTableCapacity(),
+                System::nanoTime);
     }
 
     /** Admission result: the session with one tunnel slot reserved. */
@@ -54,58 +91,134 @@ final class Registry {
      * in the session, to be turned into a tunnel with {@link #attach} or given back with
      * {@link #unreserve}.
      */
-    CompletableFuture<Admission> admit(Hello hello) {
-        ClientSession session;
-        CompletableFuture<Void> registration;
+    CompletableFuture<Admission> admit(Hello hello, SocketAddress from) {
+        if (authenticator != null) {
+            return authenticateThenAdmit(hello, from);
+        }
         synchronized (this) {
-            String configured = config.users().get(hello.id());
-            session = sessions.get(hello.id());
-            if (configured != null) {
-                if (!secretEquals(configured, hello.secret())) {
+            User user = config.users().get(hello.id());
+            if (user != null) {
+                if (!secretEquals(user.secret(), hello.secret())) {
                     return failed(GtErrorCode.INVALID_ID_OR_SECRET, "wrong secret for id '" + hello.id() + "'");
                 }
-            } else if (!config.allowAnyClient()) {
+                return admitLocked(hello, userRules.get(hello.id()), null, null);
+            }
+            if (!config.allowAnyClient()) {
                 return failed(GtErrorCode.INVALID_ID_OR_SECRET, "unknown id '" + hello.id() + "'");
-            } else if (session != null && !secretEquals(session.boundSecret, hello.secret())) {
+            }
+            ClientSession existing = sessions.get(hello.id());
+            if (existing != null && existing.boundSecret != null
+                    && !secretEquals(existing.boundSecret, hello.secret())) {
                 return failed(GtErrorCode.INVALID_ID_OR_SECRET, "id '" + hello.id()
                         + "' is connected with another secret");
             }
-            if (session == null) {
-                session = new ClientSession(hello.id(), configured != null ? null : hello.secret());
-            }
-            if (session.tunnels.size() + session.reserved >= config.connections()) {
-                return failed(GtErrorCode.MAX_CONNECTIONS, "id '" + hello.id() + "' already has "
-                        + config.connections() + " tunnels (-connections)");
-            }
-            if (session.services != null) {
-                if (!session.services.equals(hello.services())) {
-                    return failed(GtErrorCode.DIFFERENT_CONFIG, "id '" + hello.id()
-                            + "' is connected with a different service list");
-                }
-                registration = session.registration;
-            } else {
-                GtException e = registerRoutes(session, hello);
-                if (e != null) {
-                    return CompletableFuture.failedFuture(e);
-                }
-                session.services = hello.services();
-                sessions.put(session.id, session);
-                session.registration = openTcpPorts(session, hello.services());
-                registration = session.registration;
-            }
-            session.reserved++;
+            return admitLocked(hello, globalRules, hello.secret(), null);
         }
+    }
+
+    private CompletableFuture<Admission> authenticateThenAdmit(Hello hello, SocketAddress from) {
+        List<String> asked = new ArrayList<>();
+        for (Hello.Service s : hello.services()) {
+            if (s.kind() != Protocol.KIND_TCP) {
+                asked.add(hostKey(hello.id(), s, globalRules));
+            }
+        }
+        CompletableFuture<AuthResult> answer = new CompletableFuture<>();
+        try {
+            authenticator.authenticate(new AuthRequest(hello.id(), hello.secret(), from, asked))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            answer.completeExceptionally(e);
+                        } else if (r == null) {
+                            answer.completeExceptionally(new IllegalStateException("the authenticator answered null"));
+                        } else {
+                            answer.complete(r);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+        }
+        answer.orTimeout(authTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        return answer.handle((result, failure) -> {
+            if (failure != null) {
+                Throwable e = unwrap(failure);
+                if (e instanceof GtException && ((GtException) e).code() == GtErrorCode.AUTH_UNAVAILABLE) {
+                    throw (GtException) e;
+                }
+                String why = e instanceof TimeoutException ? "no answer within " + Durations.format(authTimeout)
+                        : e.toString();
+                throw new GtException(GtErrorCode.AUTH_UNAVAILABLE, "cannot authenticate id '" + hello.id() + "': "
+                        + (config.authApi() != null ? "the auth API " : "the authenticator ") + why);
+            }
+            if (!result.accepted()) {
+                throw new GtException(GtErrorCode.INVALID_ID_OR_SECRET, result.reason());
+            }
+            Set<String> allowed = null;
+            if (result.allowedHostPrefixes() != null) {
+                allowed = new HashSet<>();
+                for (String p : result.allowedHostPrefixes()) {
+                    allowed.add(p.toLowerCase(Locale.ROOT));
+                }
+            }
+            return allowed;
+        }).thenCompose(allowed -> {
+            synchronized (this) {
+                return admitLocked(hello, globalRules, null, allowed == null ? null : Set.copyOf(allowed));
+            }
+        });
+    }
+
+    /** Limits, routes and ports for an authenticated hello; the caller holds the lock. */
+    private CompletableFuture<Admission> admitLocked(Hello hello, Rules rules, String boundSecret, Set<String> allowed) {
+        ClientSession session = sessions.get(hello.id());
+        CompletableFuture<Void> registration;
+        if (session == null) {
+            session = new ClientSession(hello.id(), boundSecret, rules);
+        }
+        int max = session.rules.connections();
+        if (session.tunnels.size() + session.reserved >= max) {
+            return failed(GtErrorCode.MAX_CONNECTIONS, "id '" + hello.id() + "' already has " + max
+                    + " tunnel" + (max == 1 ? "" : "s") + " (-connections)");
+        }
+        if (session.services != null) {
+            if (!session.services.equals(hello.services())) {
+                return failed(GtErrorCode.DIFFERENT_CONFIG, "id '" + hello.id()
+                        + "' is connected with a different service list");
+            }
+            registration = session.registration;
+        } else {
+            GtException e = registerRoutes(session, hello, allowed);
+            if (e != null) {
+                return CompletableFuture.failedFuture(e);
+            }
+            session.services = hello.services();
+            sessions.put(session.id, session);
+            session.registration = openTcpPorts(session, hello.services());
+            registration = session.registration;
+        }
+        session.reserved++;
         ClientSession s = session;
         return registration.handle((v, failure) -> {
             if (failure != null) {
-                Throwable err = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
+                Throwable err = unwrap(failure);
                 unreserve(s);
                 throw err instanceof GtException ? (GtException) err
                         : new GtException(GtErrorCode.INTERNAL_ERROR, err.toString(), err);
             }
             return new Admission(s);
         });
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /** The routing key a service asks for: the id, the prefix, or {@code <id>-<prefix>} with host.withID. */
+    private static String hostKey(String id, Hello.Service s, Rules rules) {
+        if (s.prefix() == null) {
+            return id;
+        }
+        return rules.withId() ? id + "-" + s.prefix() : s.prefix();
     }
 
     private static <T> CompletableFuture<T> failed(GtErrorCode code, String detail) {
@@ -116,49 +229,78 @@ final class Registry {
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
     }
 
-    private GtException registerRoutes(ClientSession session, Hello hello) {
+    private GtException registerRoutes(ClientSession session, Hello hello, Set<String> allowed) {
+        Rules rules = session.rules;
         List<Hello.Service> services = hello.services();
         int tcpCount = 0;
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < services.size(); i++) {
-            Hello.Service s = services.get(i);
+        int hostCount = 0;
+        for (Hello.Service s : services) {
             if (s.kind() == Protocol.KIND_TCP) {
                 tcpCount++;
-                continue;
+            } else {
+                hostCount++;
             }
-            String prefix = s.prefix() != null ? s.prefix() : hello.id();
-            String key = prefix.toLowerCase(Locale.ROOT);
-            Map<String, Route> table = s.kind() == Protocol.KIND_HTTP ? httpRoutes : tlsRoutes;
-            Route owner = table.get(key);
-            if (owner != null && owner.session() != session) {
-                return new ServiceError(GtErrorCode.HOST_CONFLICT, i, "host prefix '" + prefix
-                        + "' is held by another client");
-            }
-            String tableKey = (s.kind() == Protocol.KIND_HTTP ? "h:" : "t:") + key;
-            if (keys.contains(tableKey)) {
-                return new ServiceError(GtErrorCode.HOST_CONFLICT, i, "host prefix '" + prefix + "' is listed twice");
-            }
-            keys.add(tableKey);
         }
-        if (config.tcpNumber() > 0 && tcpCount > config.tcpNumber()) {
+        if (rules.hostNumber() > 0 && hostCount > rules.hostNumber()) {
+            return new GtException(GtErrorCode.HOST_NUMBER_LIMITED, hostCount + " host prefixes (the server allows "
+                    + rules.hostNumber() + " for id '" + hello.id() + "', -hostNumber / host.number)");
+        }
+        if (rules.tcpNumber() > 0 && tcpCount > rules.tcpNumber()) {
             return new GtException(GtErrorCode.TCP_NUMBER_LIMITED, tcpCount + " tcp services (the server allows "
-                    + config.tcpNumber() + " per client, -tcpNumber)");
+                    + rules.tcpNumber() + " for id '" + hello.id() + "', -tcpNumber)");
         }
+        String ownId = hello.id();
+        String[] keys = new String[services.size()];
+        List<String> seen = new ArrayList<>();
         for (int i = 0; i < services.size(); i++) {
             Hello.Service s = services.get(i);
             if (s.kind() == Protocol.KIND_TCP) {
                 continue;
             }
-            String prefix = s.prefix() != null ? s.prefix() : hello.id();
-            String key = prefix.toLowerCase(Locale.ROOT);
-            if (s.kind() == Protocol.KIND_HTTP) {
-                httpRoutes.put(key, new Route(session, i));
-                session.httpKeys.add(key);
-            } else {
-                tlsRoutes.put(key, new Route(session, i));
-                session.tlsKeys.add(key);
+            if (s.prefix() != null && !rules.prefixAllowed(s.prefix())) {
+                return new ServiceError(GtErrorCode.HOST_REGEX_MISMATCH, i, "host prefix '" + s.prefix()
+                        + "' matches none of " + rules.hostRegex() + " (-hostRegex / host.regex)");
             }
-            session.hosts.put(i, prefix);
+            String key = hostKey(ownId, s, rules);
+            String lower = key.toLowerCase(Locale.ROOT);
+            if (allowed != null && s.prefix() != null && !lower.equals(ownId.toLowerCase(Locale.ROOT))
+                    && !allowed.contains(lower)) {
+                // GT drops prefixes the auth API did not grant, without failing the tunnel.
+                log.info("client '{}': host prefix '{}' of service {} is not granted by the auth API; not routed",
+                        ownId, key, i);
+                continue;
+            }
+            String holder = reservedIds.get(lower);
+            if (holder != null && !holder.equals(ownId)) {
+                return new ServiceError(GtErrorCode.HOST_CONFLICT, i, "host prefix '" + key
+                        + "' is the id of another user");
+            }
+            Map<String, Route> table = s.kind() == Protocol.KIND_HTTP ? httpRoutes : tlsRoutes;
+            Route owner = table.get(lower);
+            if (owner != null && owner.session() != session) {
+                return new ServiceError(GtErrorCode.HOST_CONFLICT, i, "host prefix '" + key
+                        + "' is held by client '" + owner.session().id + "'");
+            }
+            String tableKey = (s.kind() == Protocol.KIND_HTTP ? "h:" : "t:") + lower;
+            if (seen.contains(tableKey)) {
+                return new ServiceError(GtErrorCode.HOST_CONFLICT, i, "host prefix '" + key + "' is listed twice");
+            }
+            seen.add(tableKey);
+            keys[i] = key;
+        }
+        for (int i = 0; i < services.size(); i++) {
+            if (keys[i] == null) {
+                continue;
+            }
+            String lower = keys[i].toLowerCase(Locale.ROOT);
+            if (services.get(i).kind() == Protocol.KIND_HTTP) {
+                httpRoutes.put(lower, new Route(session, i));
+                session.httpKeys.add(lower);
+            } else {
+                tlsRoutes.put(lower, new Route(session, i));
+                session.tlsKeys.add(lower);
+            }
+            session.hosts.put(i, keys[i]);
         }
         return null;
     }
@@ -179,16 +321,18 @@ final class Registry {
 
     private CompletableFuture<Void> openTcpPort(ClientSession session, int index, Hello.Service s, int attempt,
             String lastProblem) {
+        PortPool pool = session.rules.pool();
         if (pool.isEmpty()) {
             return CompletableFuture.failedFuture(new ServiceError(GtErrorCode.FAILED_TO_OPEN_TCP_PORT, index,
-                    "the server has no -tcpRange, so TCP forwarding is off"));
+                    "no tcp port range is open to id '" + session.id + "' (-tcpRange or the user's tcp:), so TCP "
+                    + "forwarding is off for it"));
         }
         int port;
         if (attempt == 0 && s.remotePort() != 0) {
             port = pool.take(s.remotePort()) ? s.remotePort() : -1;
             if (port < 0) {
                 String why = pool.contains(s.remotePort()) ? "port " + s.remotePort() + " is taken by another client"
-                        : "port " + s.remotePort() + " is outside the server's -tcpRange " + pool;
+                        : "port " + s.remotePort() + " is outside the ports open to id '" + session.id + "' " + pool;
                 if (!s.random()) {
                     return CompletableFuture.failedFuture(
                             new ServiceError(GtErrorCode.FAILED_TO_OPEN_TCP_PORT, index, why));
@@ -282,6 +426,7 @@ final class Registry {
         for (Map.Entry<Integer, Channel> e : session.listeners.entrySet()) {
             Channel ch = e.getValue();
             int port = session.ports.get(e.getKey());
+            PortPool pool = session.rules.pool();
             ch.close().addListener(f -> pool.release(port));
             log.info("client '{}': tcp port {} closed", session.id, port);
         }

@@ -14,6 +14,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import dev.gt.core.options.Durations;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,6 +33,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     private final ServerRuntime server;
     private boolean done;
+    private boolean banChecked;
 
     ServerHelloHandler(ServerRuntime server) {
         this.server = server;
@@ -52,6 +58,21 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
                             Protocol.VERSION);
             reject(ctx, null, GtErrorCode.UNSUPPORTED_VERSION, Protocol.NO_SERVICE, msg);
             return;
+        }
+        if (!banChecked) {
+            banChecked = true;
+            InetAddress ip = remoteIp(ctx.channel());
+            long banned = ip == null ? 0 : server.registry.bans.bannedForNanos(ip);
+            if (banned > 0) {
+                done = true;
+                in.skipBytes(in.readableBytes());
+                // Checked before the hello is even read: a banned address costs almost nothing.
+                reject(ctx, null, GtErrorCode.BANNED, Protocol.NO_SERVICE, "too many failed logins from "
+                        + ip.getHostAddress() + "; refused for another "
+                        + Durations.format(Duration.ofSeconds(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(banned))))
+                        + " (-reconnectTimes, -reconnectDuration)");
+                return;
+            }
         }
         if (in.readableBytes() < 6) {
             ctx.read();
@@ -86,7 +107,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         // the decoder that follows must see them if it ever does).
         ByteBuf rest = in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : Unpooled.EMPTY_BUFFER;
         Channel ch = ctx.channel();
-        server.registry.admit(hello).whenComplete((admission, err) -> ch.eventLoop().execute(() -> {
+        server.registry.admit(hello, ch.remoteAddress()).whenComplete((admission, err) -> ch.eventLoop().execute(() -> {
             if (err != null) {
                 rest.release();
                 Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
@@ -139,9 +160,33 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         }
     }
 
+    private static InetAddress remoteIp(Channel ch) {
+        SocketAddress a = ch.remoteAddress();
+        return a instanceof InetSocketAddress ? ((InetSocketAddress) a).getAddress() : null;
+    }
+
     private void reject(ChannelHandlerContext ctx, String id, GtErrorCode code, int service, String message) {
         Channel ch = ctx.channel();
-        log.warn("tunnel from {}{} rejected: {}", ch.remoteAddress(), id == null ? "" : " (id '" + id + "')", message);
+        if (code == GtErrorCode.INVALID_ID_OR_SECRET) {
+            InetAddress ip = remoteIp(ch);
+            if (ip != null) {
+                server.registry.bans.recordFailure(ip);
+                long banned = server.registry.bans.bannedForNanos(ip);
+                if (banned > 0) {
+                    log.warn("{} is refused for {} after too many failed logins (-reconnectTimes {}, "
+                            + "-reconnectDuration {})", ip.getHostAddress(),
+                            Durations.format(Duration.ofNanos(banned)), server.config.reconnectTimes(),
+                            Durations.format(server.config.reconnectDuration()));
+                }
+            }
+        }
+        if (code == GtErrorCode.BANNED) {
+            // A banned address retrying in a loop must not flood the log.
+            log.debug("tunnel from {} refused: {}", ch.remoteAddress(), message);
+        } else {
+            log.warn("tunnel from {}{} rejected: {} (code {}): {}", ch.remoteAddress(),
+                    id == null ? "" : " (id '" + id + "')", code.description(), code.code(), message);
+        }
         server.fire(new GtEvent.ClientRejected(id, ch.remoteAddress(), code, message));
         ByteBuf magic = ch.alloc().buffer(2).writeByte(Protocol.MAGIC).writeByte(Protocol.VERSION);
         ch.write(magic);

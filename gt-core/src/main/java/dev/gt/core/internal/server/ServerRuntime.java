@@ -67,7 +67,7 @@ public final class ServerRuntime {
             ids.add(id.toLowerCase(Locale.ROOT));
         }
         this.configuredIds = Set.copyOf(ids);
-        this.registry = new Registry(config, new PortPool(config.tcpRanges()), this::bindTcpService);
+        this.registry = new Registry(config, this::bindTcpService);
     }
 
     public synchronized CompletableFuture<Void> start() {

@@ -47,6 +47,7 @@ final class ServerTunnel extends MuxTunnel {
         assert visitor.eventLoop().inEventLoop();
         Stream s = unregisteredStream();
         s.earlyResetHandler(onEarlyReset);
+        s.rateLimits(session.toClient, session.toVisitors);
         StreamRelayHandler relay = new StreamRelayHandler(s);
         if (replacing != null) {
             visitor.pipeline().replace(replacing, "gt-relay", relay);

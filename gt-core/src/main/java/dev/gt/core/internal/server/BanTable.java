@@ -1,0 +1,183 @@
+package dev.gt.core.internal.server;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Failed-login bans per source address, as GT's {@code -reconnectTimes} and
+ * {@code -reconnectDuration} options describe them: an address with more than {@code times}
+ * failures, each within {@code duration} of the previous one, is banned until {@code duration}
+ * after its last failure.
+ *
+ * <p>IPv4 addresses are keyed by the full address, IPv6 ones by their /64 prefix: a host is
+ * usually handed a whole /64, so banning single IPv6 addresses would be trivial to evade.
+ * IPv4-mapped IPv6 addresses ({@code ::ffff:a.b.c.d}) count as the IPv4 address they carry, so a
+ * dual-stack listener cannot be used to double the tolerated failures.
+ *
+ * <p>The table holds at most {@code capacity} entries, so a flood of failures from spoofed or
+ * rotating addresses costs bounded memory; when it is full, expired entries go first, then the
+ * least recently failed one. Methods are synchronized: they run once per login attempt, not per
+ * packet, so a lock is cheaper to reason about than anything cleverer.
+ */
+final class BanTable {
+    /**
+     * IPv4 keys look like the /64 prefix {@code ffff:ffff:aabb:ccdd::/64}, which lies in the
+     * multicast range {@code ff00::/8}. Multicast addresses are never valid source addresses
+     * (RFC 4291 §2.7), so no real IPv6 peer's /64 can collide with an IPv4 key, and both families
+     * fit in one {@code long}.
+     */
+    private static final long IPV4_TAG = 0xFFFF_FFFF_0000_0000L;
+
+    private final int times;
+    private final long durationNanos;
+    private final int capacity;
+    private final LongSupplier nanoClock;
+    /**
+     * Insertion order is failure order: {@link #recordFailure} re-inserts an entry on every
+     * failure, so the head is always the least recently failed entry, and the expired entries form
+     * a prefix that can be dropped without scanning the rest. (Access order would not do: lookups
+     * by {@link #bannedForNanos} would reorder it.)
+     */
+    private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>();
+
+    /**
+     * @param times failures tolerated; one more bans (GT's {@code -reconnectTimes}, 0 bans on the
+     *     first failure)
+     * @param duration the window in which failures add up, and the length of a ban (GT's
+     *     {@code -reconnectDuration}); zero turns banning off
+     * @param capacity the most addresses remembered at once
+     * @param nanoClock a {@link System#nanoTime()}-like clock; only differences are used
+     */
+    BanTable(int times, Duration duration, int capacity, LongSupplier nanoClock) {
+        if (times < 0) {
+            throw new IllegalArgumentException("-reconnectTimes must not be negative: " + times);
+        }
+        if (duration == null || duration.isNegative()) {
+            throw new IllegalArgumentException("-reconnectDuration must not be negative: " + duration);
+        }
+        if (capacity < 1) {
+            throw new IllegalArgumentException("ban table capacity must be positive: " + capacity);
+        }
+        this.times = times;
+        this.durationNanos = saturatedNanos(duration);
+        this.capacity = capacity;
+        this.nanoClock = nanoClock;
+    }
+
+    /** Counts a failed login from {@code address}, possibly banning it. */
+    synchronized void recordFailure(InetAddress address) {
+        if (durationNanos == 0) {
+            // Bans of zero length never take effect; storing entries would only cost memory.
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        Long key = key(address);
+        // Removed and put back below, which moves it to the tail (most recently failed).
+        Entry e = entries.remove(key);
+        // Cheap on every call: each entry is dropped at most once, and the loop stops at the first
+        // live one. Keeps the table small in steady state rather than only when it fills up.
+        dropExpired(now);
+        if (e == null) {
+            if (entries.size() >= capacity) {
+                // Everyone left failed within the window; forget the one that failed longest ago,
+                // which is the entry closest to expiry anyway.
+                Iterator<Entry> eldest = entries.values().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+            e = new Entry();
+        } else if (expired(e, now)) {
+            // The previous failures are older than the window: start counting afresh.
+            e.failures = 0;
+        }
+        if (e.failures < Integer.MAX_VALUE) {
+            e.failures++;
+        }
+        e.lastFailure = now;
+        entries.put(key, e);
+    }
+
+    /** Returns how many nanoseconds {@code address} stays banned for, or 0 when it is not banned. */
+    synchronized long bannedForNanos(InetAddress address) {
+        if (durationNanos == 0 || entries.isEmpty()) {
+            return 0;
+        }
+        Entry e = entries.get(key(address));
+        if (e == null || e.failures <= times) {
+            return 0;
+        }
+        // Written as duration - age rather than lastFailure + duration - now: nanoTime values may
+        // be near the long range's ends, but an age is small and non-negative.
+        long age = nanoClock.getAsLong() - e.lastFailure;
+        return age >= durationNanos ? 0 : durationNanos - Math.max(age, 0);
+    }
+
+    /** The number of addresses remembered, banned or not. */
+    synchronized int size() {
+        return entries.size();
+    }
+
+    private void dropExpired(long now) {
+        Iterator<Entry> it = entries.values().iterator();
+        while (it.hasNext() && expired(it.next(), now)) {
+            it.remove();
+        }
+    }
+
+    /** An entry whose last failure is at least {@code duration} old neither bans nor counts. */
+    private boolean expired(Entry e, long now) {
+        return now - e.lastFailure >= durationNanos;
+    }
+
+    /**
+     * The ban key for {@code address}: IPv4 (also when mapped into IPv6) as the tagged 32-bit
+     * address, IPv6 as its upper 64 bits. Reads the bytes rather than keeping the InetAddress, so
+     * entries do not retain resolver state such as host names.
+     */
+    static long key(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (address instanceof Inet4Address) {
+            return IPV4_TAG | (readInt(b, 0) & 0xFFFF_FFFFL);
+        }
+        if (address instanceof Inet6Address && isIpv4Mapped(b)) {
+            // Java usually converts these to Inet4Address already, but Inet6Address.getByAddress
+            // and some socket paths keep them as IPv6.
+            return IPV4_TAG | (readInt(b, 12) & 0xFFFF_FFFFL);
+        }
+        return ((long) readInt(b, 0) << 32) | (readInt(b, 4) & 0xFFFF_FFFFL);
+    }
+
+    private static boolean isIpv4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return b[10] == (byte) 0xFF && b[11] == (byte) 0xFF;
+    }
+
+    private static int readInt(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+    }
+
+    /** Durations beyond ~292 years do not fit in nanoseconds; they are as good as forever. */
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Mutable so that a repeat failure updates in place instead of allocating. */
+    private static final class Entry {
+        int failures;
+        long lastFailure;
+    }
+}

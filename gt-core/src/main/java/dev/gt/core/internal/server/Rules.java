@@ -1,0 +1,55 @@
+package dev.gt.core.internal.server;
+
+import dev.gt.core.GtServerConfig;
+import dev.gt.core.User;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The rules one client id is admitted under: its own ({@code users:} entry) where set, the
+ * server's global ones otherwise. Resolved once per configured user, and once for everyone else
+ * (allow-any clients and ids accepted by an auth API).
+ *
+ * @param connections tunnels the id may hold
+ * @param tcpNumber TCP services per hello; 0 = no limit
+ * @param hostNumber host prefixes per hello; 0 = no limit
+ * @param hostRegex patterns an explicit prefix must match one of; empty = any
+ * @param withId whether explicit prefixes are registered as {@code <id>-<prefix>}
+ * @param speed bytes per second in each direction; 0 = no limit
+ * @param pool the ports the id's TCP services may take
+ */
+record Rules(int connections, int tcpNumber, int hostNumber, List<Pattern> hostRegex, boolean withId, long speed,
+        PortPool pool) {
+
+    static Rules global(GtServerConfig c, PortPool pool) {
+        return new Rules(c.connections(), c.tcpNumber(), c.hostNumber(), compile(c.hostRegex()), c.hostWithId(),
+                c.speed(), pool);
+    }
+
+    static Rules of(User u, GtServerConfig c, PortPool globalPool) {
+        return new Rules(u.connections() != 0 ? u.connections() : c.connections(),
+                u.tcpNumber() != null ? u.tcpNumber() : c.tcpNumber(),
+                u.hostNumber() != null ? u.hostNumber() : c.hostNumber(),
+                u.hostRegex() != null ? compile(u.hostRegex()) : compile(c.hostRegex()),
+                u.hostWithId() != null ? u.hostWithId() : c.hostWithId(),
+                u.speed() != 0 ? u.speed() : c.speed(),
+                u.tcpRanges().isEmpty() ? globalPool : new PortPool(u.tcpRanges()));
+    }
+
+    private static List<Pattern> compile(List<String> patterns) {
+        return patterns.stream().map(Pattern::compile).toList();
+    }
+
+    /** Whether an explicit prefix passes the regex rule (unanchored search, as GT's RE2 MatchString). */
+    boolean prefixAllowed(String prefix) {
+        if (hostRegex.isEmpty()) {
+            return true;
+        }
+        for (Pattern p : hostRegex) {
+            if (p.matcher(prefix).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
