@@ -431,7 +431,7 @@ public final class GtServer implements AutoCloseable {
             List<String> owners = new ArrayList<>();
             List<PortRange> ranges = new ArrayList<>();
             for (PortRange r : tcpRanges) {
-                owners.add("the global -tcpRange");
+                owners.add("the global pool (-tcpRange, tcp:)");
                 ranges.add(r);
             }
             for (Map.Entry<String, User> e : users.entrySet()) {

@@ -62,7 +62,7 @@ class GtTest {
         assertTrue(err().startsWith("gt server: no listener is configured (expected -addr, -tlsAddr or -sniAddr)\n"), err());
         err.reset();
         assertEquals(2, run("client", "-id", "a", "-local", "http://127.0.0.1"));
-        assertTrue(err().startsWith("gt client: no server is configured (expected -remote)\n"), err());
+        assertTrue(err().startsWith("gt client: no server is configured (expected -remote or -remoteAPI)\n"), err());
         err.reset();
         Files.writeString(dir.resolve("client.yaml"), "options:\n  timeout: 5s\n");
         assertEquals(2, run("client", "-config", "client.yaml"));

@@ -150,6 +150,8 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         for (String remote : values.strings("remote")) {
             ServerOptions.use(values, "remote", () -> b.remote(remote));
         }
+        // -remoteAPI stands in for -remote; the builder rejects both together, and neither, when it builds.
+        ServerOptions.use(values, "remoteAPI", () -> b.remoteApi(values.string("remoteAPI")));
         List<ServiceSpec> services = new ArrayList<>();
         for (Draft d : drafts) {
             ServiceSpec spec = d.build();

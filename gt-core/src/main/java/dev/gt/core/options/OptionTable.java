@@ -377,23 +377,37 @@ public final class OptionTable {
                 .help("Certificate (chain) of -tlsAddr, PEM.").build());
         s.add(Option.define("keyFile", STRING).yaml()
                 .help("Private key of -tlsAddr, PEM: RSA or EC, PKCS#8 or traditional.").build());
-        s.add(Option.define("users", STRING).yaml().unsupported()
-                .help("A YAML file of users (id: {secret: ...}).").build());
-        s.add(Option.define("authAPI", STRING).yaml().unsupported()
-                .help("HTTP endpoint that authenticates client ids and secrets.").build());
-        s.add(Option.define("speed", UINT).yaml().unsupported()
+        s.add(Option.define("users", STRING).yaml()
+                .help("A YAML file of users, id: {secret: ..., tcp: ..., tcpNumber: ..., speed: ..., connections: "
+                        + "..., host: ...}. Relative to the directory of the -config file when set there, else to "
+                        + "the working directory. Its users replace the config file's users of the same id; "
+                        + "-id/-secret replace both.")
+                .build());
+        s.add(Option.define("authAPI", STRING).yaml()
+                .help("HTTP(S) endpoint that authenticates every tunnel (a JSON POST of id, secret and host "
+                        + "prefixes; answered with {\"result\": true}), with -timeout as its timeout; configured "
+                        + "users are then not consulted.")
+                .build());
+        s.add(Option.define("speed", UINT).yaml().defaultValue("0")
                 .help("Bytes per second one client id may transfer in each direction; 0 means no limit.").build());
-        s.add(Option.define("reconnectTimes", UINT).yaml().unsupported().defaultValue("3")
-                .help("Failed logins from one IP address before it is banned.").build());
-        s.add(Option.define("reconnectDuration", DURATION).yaml().unsupported().defaultValue("5m")
-                .help("How long a banned IP address stays banned.").build());
-        s.add(Option.define("hostNumber", UINT).unsupported()
-                .help("Host prefixes one client may register; 0 means no limit.").yamlHint("host: {number: N}").build());
-        s.add(Option.define("hostRegex", STRING_LIST).unsupported()
-                .help("Host prefixes must match one of these regular expressions.")
+        s.add(Option.define("reconnectTimes", UINT).yaml().defaultValue("3").range(0, Integer.MAX_VALUE)
+                .help("Failed logins tolerated from one IP address within -reconnectDuration; one more bans the "
+                        + "address. 0 bans on the first failure.")
+                .build());
+        s.add(Option.define("reconnectDuration", DURATION).yaml().defaultValue("5m")
+                .help("How long failed logins are remembered and a banned IP address stays banned; 0 turns "
+                        + "banning off.")
+                .build());
+        s.add(Option.define("hostNumber", UINT).defaultValue("0").range(0, 65535)
+                .help("Host prefixes one client may register; 0 means no limit.").yamlHint("host: {number: N}")
+                .build());
+        s.add(Option.define("hostRegex", STRING_LIST)
+                .help("Explicit host prefixes must match one of these regular expressions (Java syntax, "
+                        + "unanchored unless the pattern anchors itself); a prefix equal to the client id is exempt. "
+                        + "Added to the file's host.regex.")
                 .yamlHint("host: {regex: [...]}").build());
-        s.add(Option.define("hostWithID", BOOL).unsupported()
-                .help("Register host prefixes as <id>-<prefix>.").yamlHint("host: {withID: true}").build());
+        s.add(Option.define("hostWithID", BOOL).defaultValue("false")
+                .help("Register explicit host prefixes as <id>-<prefix>.").yamlHint("host: {withID: true}").build());
         s.add(Option.define("timeoutOnUnidirectionalTraffic", BOOL).yaml().unsupported()
                 .help("Time out connections whose traffic flows in one direction only.").build());
         s.add(Option.define("apiAddr", STRING).yaml().unsupported().help("Listen address of the status API.").build());
@@ -415,8 +429,13 @@ public final class OptionTable {
                         + "visitors by the Host header (id1.example.com reaches the client whose host prefix is "
                         + "id1) and raw TCP visitors by port. Example: gt server -addr 8080 -id id1 -secret secret1",
                 "  options:         any option marked [also YAML], same name and value syntax (addr: 8080)\n"
-                        + "  users:           id1: {secret: secret1}   (one entry per user)\n"
+                        + "  users:           id1: {secret: secret1}   (one entry per user; optional per-user\n"
+                        + "                   rules tcp: [{range: a-b}], tcpNumber, speed, connections and\n"
+                        + "                   host: {number, regex, withID} replace the global ones)\n"
+                        + "                   users of the -users file replace these; -id/-secret replace both\n"
                         + "  tcp:             - range: 1024-65535       (added to -tcpRange)\n"
+                        + "  host:            {number: 2, regex: ['^[a-z]+$'], withID: true}   (global rules;\n"
+                        + "                   -hostRegex adds patterns, -hostNumber and -hostWithID win over these)\n"
                         + "  type, version:   accepted and ignored\n",
                 s);
 
@@ -427,7 +446,8 @@ public final class OptionTable {
         c.add(Option.define("secret", STRING).yaml().sensitive()
                 .help("The secret that proves the id; a random one is generated when none is given.").build());
         c.add(Option.define("remote", STRING_LIST).yaml()
-                .help("The server: tcp://host[:port] (port 80 by default) or host:port.").build());
+                .help("The server: tcp://host[:port] (port 80 by default) or host:port; or use -remoteAPI instead.")
+                .build());
         c.add(Option.define("local", STRING).perService()
                 .help("A local service: http://host[:port], https://host[:port] (passed through by server name) "
                         + "or tcp://host:port. Each -local starts a service; the per-service flags after it "
@@ -465,8 +485,11 @@ public final class OptionTable {
 
         c.add(Option.define("remoteSTUN", STRING_LIST).yaml().unsupported()
                 .help("STUN servers for peer-to-peer connections (stun:host:3478).").build());
-        c.add(Option.define("remoteAPI", STRING).yaml().unsupported()
-                .help("HTTP endpoint that returns the server address.").build());
+        c.add(Option.define("remoteAPI", STRING).yaml()
+                .help("HTTP(S) endpoint that returns the server address (GET <url>?network_client_id=<id>, answered "
+                        + "with {\"serverAddress\": \"tcp://host:port\"}); asked again before every connection "
+                        + "attempt. Instead of -remote.")
+                .build());
         c.add(Option.define("remoteCert", STRING).yaml()
                 .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).").build());
         c.add(Option.define("remoteCertInsecure", BOOL).yaml()

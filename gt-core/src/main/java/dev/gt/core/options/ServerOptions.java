@@ -2,12 +2,17 @@ package dev.gt.core.options;
 
 import dev.gt.api.PortRange;
 import dev.gt.core.GtServer;
+import dev.gt.core.User;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -22,13 +27,42 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * GtServer server = o.builder().build();
  * }</pre>
  *
- * Users come from the file's {@code users:} section and then from {@code -id}/{@code -secret} (a
- * command-line user replaces a file user with the same id); TCP port ranges are the union of the
- * file's {@code tcp:} section and {@code -tcpRange}.
+ * Users come from three sources, as in GT: the config file's {@code users:} section, then the
+ * users file ({@code -users} / {@code options.users}), then {@code -id}/{@code -secret}. A later
+ * source replaces the whole entry of an id (a command-line user has only a secret, so it follows
+ * every global rule). Global TCP port ranges are the union of the file's {@code tcp:} section and
+ * {@code -tcpRange}; global host patterns the union of {@code host.regex} and {@code -hostRegex};
+ * {@code -hostNumber} and {@code -hostWithID} win over {@code host.number} and {@code host.withID}.
  */
 public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServer> {
-    private static final List<String> TOP_LEVEL = List.of("options", "users", "tcp", "type", "version");
-    private static final Set<String> GT_USER_FIELDS = Set.of("tcp", "tcpNumber", "speed", "connections", "host");
+    private static final List<String> TOP_LEVEL = List.of("options", "users", "tcp", "host", "type", "version");
+    private static final List<String> USER_FIELDS = List.of("secret", "tcp", "tcpNumber", "speed", "connections",
+            "host");
+    private static final List<String> HOST_FIELDS = List.of("number", "regex", "withID");
+    private static final String USERS_EXPECTED = "a mapping of user ids to {secret: ...}";
+
+    // The value types of the users' fields and of host:, parsed with the options' own rules and
+    // messages. Per user, 0 speed/connections means "the global value" (GT), so 0 is allowed here
+    // even where the global option (-connections) needs at least 1.
+    private static final Option USER_TCP_NUMBER = Option.define("tcpNumber", OptionType.UINT).range(0, 65535)
+            .help("TCP ports the user may hold; 0 means no limit.").build();
+    private static final Option USER_SPEED = Option.define("speed", OptionType.UINT)
+            .help("Bytes per second; 0 means the global -speed.").build();
+    private static final Option USER_CONNECTIONS = Option.define("connections", OptionType.UINT)
+            .range(0, Integer.MAX_VALUE).help("Tunnels; 0 means the global -connections.").build();
+    private static final Option HOST_NUMBER = Option.define("number", OptionType.UINT).range(0, 65535)
+            .help("Host prefixes; 0 means no limit.").build();
+    private static final Option HOST_REGEX = Option.define("regex", OptionType.STRING_LIST)
+            .help("Patterns a host prefix must match one of.").build();
+    private static final Option HOST_WITH_ID = Option.define("withID", OptionType.BOOL)
+            .help("Register prefixes as <id>-<prefix>.").build();
+
+    /** A {@code host:} section (global or a user's); {@code null} fields were not given. */
+    private static final class HostRules {
+        Integer number;
+        List<String> regex;
+        Boolean withId;
+    }
 
     private final List<String> userIds;
 
@@ -69,6 +103,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         GtServer.Builder b = GtServer.builder();
         List<String> ids = new ArrayList<>();
         List<PortRange> fileRanges = new ArrayList<>();
+        HostRules fileHost = new HostRules();
         ConfigFiles.Located located = ConfigFiles.locate(cl, args, workingDir, "server.yaml");
         if (located != null) {
             YamlConfig yaml = YamlConfig.load(located.path(), located.label());
@@ -78,21 +113,37 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 }
                 switch (item.key()) {
                     case "users":
-                        readUsers(yaml, item.value(), b, ids);
+                        if (!YamlConfig.isNull(item.value())) {
+                            MappingNode users = yaml.mapping(item.value(), "users", USERS_EXPECTED);
+                            for (YamlConfig.Item user : yaml.items(users, "users.")) {
+                                addUser(yaml, user, "users." + user.key(), b, ids);
+                            }
+                        }
                         break;
                     case "tcp":
-                        readTcp(yaml, item.value(), fileRanges);
+                        readTcp(yaml, item.value(), fileRanges, "tcp");
                         break;
                     case "host":
-                        throw yaml.error(item.keyNode(), "host: (host number, regex and withID rules, GT's "
-                                + "-hostNumber, -hostRegex and -hostWithID) is not supported by this version of "
-                                + "GT for Java");
+                        if (!YamlConfig.isNull(item.value())) {
+                            fileHost = readHost(yaml, item.value(), "host");
+                        }
+                        break;
                     default:
                         throw ConfigFiles.unknownTopLevel(yaml, item, table, TOP_LEVEL);
                 }
             }
         }
         values.applyCommandLine(cl);
+
+        // The users file comes after the config file's users: and before -id/-secret, whichever of
+        // the two named it (GT reads it once the options are merged).
+        String usersFile = values.string("users");
+        if (usersFile != null && !usersFile.isBlank()) {
+            YamlConfig yaml = loadUsersFile(values, usersFile, located, workingDir);
+            for (YamlConfig.Item user : yaml.top()) {
+                addUser(yaml, user, user.key(), b, ids);
+            }
+        }
 
         List<String> cliIds = values.strings("id");
         List<String> cliSecrets = values.strings("secret");
@@ -118,6 +169,38 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
             use(values, "keyFile", () -> b.keyFile(java.nio.file.Path.of(values.string("keyFile"))));
         }
         use(values, "allowAnyClient", () -> b.allowAnyClient(values.bool("allowAnyClient")));
+        use(values, "authAPI", () -> b.authApi(values.string("authAPI")));
+        use(values, "speed", () -> b.speed(values.number("speed")));
+        // Explicit zeros stay zero: GT's MergeConfig turns -reconnectTimes 0 back into 3 and
+        // -reconnectDuration 0 into 5m, so banning can be neither immediate nor turned off there.
+        use(values, "reconnectTimes", () -> b.reconnectTimes((int) values.number("reconnectTimes")));
+        use(values, "reconnectDuration", () -> b.reconnectDuration(values.duration("reconnectDuration")));
+        // Global host rules. GT documents "command line > config file", but its parseHost keeps the
+        // YAML host.number/host.withID whenever they are set (GT's weak point 14); here the command
+        // line wins, as documented. Patterns are the union of both, without repeats.
+        if (values.source("hostNumber") == OptionValues.Source.COMMAND_LINE || fileHost.number == null) {
+            use(values, "hostNumber", () -> b.hostNumber((int) values.number("hostNumber")));
+        } else {
+            b.hostNumber(fileHost.number);
+        }
+        if (values.source("hostWithID") == OptionValues.Source.COMMAND_LINE || fileHost.withId == null) {
+            use(values, "hostWithID", () -> b.hostWithId(values.bool("hostWithID")));
+        } else {
+            b.hostWithId(fileHost.withId);
+        }
+        Set<String> patterns = new LinkedHashSet<>();
+        if (fileHost.regex != null) {
+            for (String r : fileHost.regex) {
+                if (patterns.add(r)) {
+                    b.hostRegex(r); // checked with its line by readHost
+                }
+            }
+        }
+        for (String r : values.strings("hostRegex")) {
+            if (patterns.add(r)) {
+                use(values, "hostRegex", () -> b.hostRegex(r));
+            }
+        }
         for (PortRange r : fileRanges) {
             b.tcpRange(r);
         }
@@ -136,61 +219,186 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         return new ServerOptions(false, values, b, level, located == null ? null : located.path(), ids);
     }
 
-    private static void readUsers(YamlConfig yaml, Node node, GtServer.Builder b, List<String> ids) {
-        if (YamlConfig.isNull(node)) {
-            return;
+    /**
+     * Opens the users file: a path from the config file is relative to that file's directory, one
+     * from the command line to the working directory.
+     */
+    private static YamlConfig loadUsersFile(OptionValues values, String usersFile, ConfigFiles.Located located,
+            Path workingDir) {
+        boolean fromFile = values.source("users") == OptionValues.Source.CONFIG_FILE;
+        String origin = fromFile ? values.location("users") + ": options.users '" + usersFile + "'"
+                : "-users '" + usersFile + "'";
+        Path written;
+        try {
+            written = Path.of(usersFile);
+        } catch (InvalidPathException e) {
+            throw new OptionsException(origin + ": not a valid path (" + e.getReason() + ")", e);
         }
-        MappingNode users = yaml.mapping(node, "users", "a mapping of user ids to {secret: ...}");
-        for (YamlConfig.Item user : yaml.items(users, "users.")) {
-            String path = "users." + user.key();
-            if (!(user.value() instanceof MappingNode)) {
-                // Never echo the value: "id1: secret1" is a likely shorthand and would print the secret.
-                throw yaml.error(user.value(), path + ": expected a mapping with the user's secret "
-                        + "(" + user.key() + ": {secret: ...})");
+        Path base = workingDir;
+        String label = usersFile;
+        if (fromFile && located != null) {
+            base = located.path().toAbsolutePath().getParent();
+            // Messages name the file as seen from the working directory, like the -config label.
+            Path configDir = Path.of(located.label()).getParent();
+            if (configDir != null && !written.isAbsolute()) {
+                label = configDir.resolve(written).normalize().toString();
             }
-            String secret = null;
-            for (YamlConfig.Item field : yaml.items((MappingNode) user.value(), path + ".")) {
-                if (field.key().equals("secret")) {
-                    if (!(field.value() instanceof ScalarNode) || YamlConfig.isNull(field.value())) {
-                        throw yaml.error(field.value(), path + ".secret: expected the secret as text");
-                    }
-                    secret = ((ScalarNode) field.value()).getValue();
-                } else if (GT_USER_FIELDS.contains(field.key())) {
-                    throw yaml.error(field.keyNode(), path + "." + field.key() + ": per-user option '" + field.key()
-                            + "' is not supported by this version of GT for Java");
-                } else {
-                    String s = OptionTable.closest(field.key(), List.of("secret", "tcp", "tcpNumber", "speed",
-                            "connections", "host"));
-                    throw yaml.error(field.keyNode(), path + "." + field.key() + ": unknown user field"
-                            + (s == null ? " (expected secret)" : "; did you mean " + s + "?"));
-                }
-            }
-            if (secret == null) {
-                throw yaml.error(user.keyNode(), path + ": missing secret (expected " + user.key()
-                        + ": {secret: ...})");
-            }
-            int n = secret.getBytes(StandardCharsets.UTF_8).length;
-            if (n < 1 || n > 200) {
-                throw yaml.error(user.value(), path + ".secret has " + n + " bytes (expected 1 to 200)");
-            }
-            try {
-                b.user(user.key(), secret);
-            } catch (IllegalArgumentException e) {
-                throw yaml.error(user.keyNode(), path + ": " + e.getMessage());
-            }
-            ids.add(user.key());
         }
+        return YamlConfig.load(base.resolve(written).normalize(), label, origin, USERS_EXPECTED);
     }
 
-    private static void readTcp(YamlConfig yaml, Node node, List<PortRange> out) {
+    /**
+     * Reads one user ({@code id: {secret: ..., tcp: ..., ...}}) and puts it into the builder,
+     * replacing an entry with the same id from an earlier source.
+     *
+     * @param path the user's path in messages: {@code users.id1} in the config file, {@code id1} in a
+     *     users file
+     */
+    private static void addUser(YamlConfig yaml, YamlConfig.Item user, String path, GtServer.Builder b,
+            List<String> ids) {
+        if (!(user.value() instanceof MappingNode)) {
+            // Never echo the value: "id1: secret1" is a likely shorthand and would print the secret.
+            throw yaml.error(user.value(), path + ": expected a mapping with the user's secret "
+                    + "(" + user.key() + ": {secret: ...})");
+        }
+        String secret = null;
+        Node secretNode = null;
+        List<PortRange> tcp = new ArrayList<>();
+        Object tcpNumber = null;
+        Object speed = null;
+        Object connections = null;
+        HostRules host = null;
+        for (YamlConfig.Item field : yaml.items((MappingNode) user.value(), path + ".")) {
+            String at = path + "." + field.key();
+            switch (field.key()) {
+                case "secret":
+                    if (!(field.value() instanceof ScalarNode) || YamlConfig.isNull(field.value())) {
+                        throw yaml.error(field.value(), at + ": expected the secret as text");
+                    }
+                    secret = ((ScalarNode) field.value()).getValue();
+                    secretNode = field.value();
+                    break;
+                case "tcp":
+                    readTcp(yaml, field.value(), tcp, at);
+                    break;
+                case "tcpNumber":
+                    tcpNumber = yaml.value(USER_TCP_NUMBER, field.value(), at);
+                    break;
+                case "speed":
+                    speed = yaml.value(USER_SPEED, field.value(), at);
+                    break;
+                case "connections":
+                    connections = yaml.value(USER_CONNECTIONS, field.value(), at);
+                    break;
+                case "host":
+                    if (!YamlConfig.isNull(field.value())) {
+                        host = readHost(yaml, field.value(), at);
+                    }
+                    break;
+                default:
+                    String s = OptionTable.closest(field.key(), USER_FIELDS);
+                    throw yaml.error(field.keyNode(), at + ": unknown user field"
+                            + (s == null ? " (expected " + String.join(", ", USER_FIELDS) + ")"
+                                    : "; did you mean " + s + "?"));
+            }
+        }
+        if (secret == null) {
+            throw yaml.error(user.keyNode(), path + ": missing secret (expected " + user.key() + ": {secret: ...})");
+        }
+        int n = secret.getBytes(StandardCharsets.UTF_8).length;
+        if (n < 1 || n > 200) {
+            throw yaml.error(secretNode, path + ".secret has " + n + " bytes (expected 1 to 200)");
+        }
+        try {
+            User.Builder ub = User.builder(secret);
+            tcp.forEach(ub::tcpRange);
+            if (tcpNumber != null) {
+                ub.tcpNumber((int) (long) (Long) tcpNumber);
+            }
+            if (speed != null) {
+                ub.speed((Long) speed);
+            }
+            if (connections != null) {
+                ub.connections((int) (long) (Long) connections);
+            }
+            if (host != null) {
+                if (host.number != null) {
+                    ub.hostNumber(host.number);
+                }
+                if (host.regex != null) {
+                    // An explicit empty list lifts the global patterns for this user (GT: regex: []).
+                    ub.noHostRegex();
+                    host.regex.forEach(ub::hostRegex);
+                }
+                if (host.withId != null) {
+                    ub.hostWithId(host.withId);
+                }
+            }
+            b.user(user.key(), ub.build());
+        } catch (IllegalArgumentException e) {
+            // The values were checked above; what is left is the id (and no message contains the secret).
+            throw yaml.error(user.keyNode(), path + ": " + e.getMessage());
+        }
+        ids.remove(user.key());
+        ids.add(user.key());
+    }
+
+    /** Reads a {@code host:} section: {@code number}, {@code regex} (one or a list) and {@code withID}. */
+    private static HostRules readHost(YamlConfig yaml, Node node, String path) {
+        MappingNode m = yaml.mapping(node, path, "{number: N, regex: [...], withID: true|false}");
+        HostRules rules = new HostRules();
+        for (YamlConfig.Item field : yaml.items(m, path + ".")) {
+            String at = path + "." + field.key();
+            switch (field.key()) {
+                case "number":
+                    Object n = yaml.value(HOST_NUMBER, field.value(), at);
+                    if (n != null) {
+                        rules.number = (int) (long) (Long) n;
+                    }
+                    break;
+                case "regex":
+                    Object v = yaml.value(HOST_REGEX, field.value(), at);
+                    if (v != null) {
+                        List<String> list = new ArrayList<>();
+                        for (Object o : (List<?>) v) {
+                            String r = (String) o;
+                            try {
+                                Pattern.compile(r);
+                            } catch (PatternSyntaxException e) {
+                                throw yaml.error(field.value(), at + " '" + r + "' is not a valid regular expression: "
+                                        + e.getDescription() + " (expected a Java regular expression)");
+                            }
+                            list.add(r);
+                        }
+                        rules.regex = list;
+                    }
+                    break;
+                case "withID":
+                    Object w = yaml.value(HOST_WITH_ID, field.value(), at);
+                    if (w != null) {
+                        rules.withId = (Boolean) w;
+                    }
+                    break;
+                default:
+                    String s = OptionTable.closest(field.key(), HOST_FIELDS);
+                    throw yaml.error(field.keyNode(), at + ": unknown host field"
+                            + (s == null ? " (expected " + String.join(", ", HOST_FIELDS) + ")"
+                                    : "; did you mean " + s + "?"));
+            }
+        }
+        return rules;
+    }
+
+    /** Reads a {@code tcp:} list ({@code - range: a-b}), the global one or a user's. */
+    private static void readTcp(YamlConfig yaml, Node node, List<PortRange> out, String listPath) {
         if (YamlConfig.isNull(node)) {
             return;
         }
         Option rangeType = OptionTable.SERVER.require("tcpRange");
-        SequenceNode list = yaml.sequence(node, "tcp", "a list of {range: a-b}");
+        SequenceNode list = yaml.sequence(node, listPath, "a list of {range: a-b}");
         int i = 0;
         for (Node entry : list.getValue()) {
-            String path = "tcp[" + i++ + "]";
+            String path = listPath + "[" + i++ + "]";
             MappingNode m = yaml.mapping(entry, path, "{range: a-b}");
             boolean found = false;
             for (YamlConfig.Item field : yaml.items(m, path + ".")) {
@@ -229,7 +437,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         return builder.build();
     }
 
-    /** The ids of the configured users (file first, then command line), for logging. */
+    /** The ids of the configured users (config file, users file, command line), for logging. */
     public List<String> userIds() {
         return userIds;
     }

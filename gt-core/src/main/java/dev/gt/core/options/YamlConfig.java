@@ -45,15 +45,26 @@ final class YamlConfig {
      * @param label the name used in messages (the {@code -config} value as written)
      */
     static YamlConfig load(Path file, String label) {
+        return load(file, label, "-config '" + label + "'", "a mapping of sections at the top (options:, ...)");
+    }
+
+    /**
+     * Reads a file whose top level is a mapping.
+     *
+     * @param label the name used in messages about the content ({@code label:line})
+     * @param origin what named the file, for messages about the file as a whole ({@code -users 'u.yaml'})
+     * @param topExpected what the top level must be, for the message when it is not
+     */
+    static YamlConfig load(Path file, String label, String origin, String topExpected) {
         Optional<Node> node;
         try (InputStream in = Files.newInputStream(file)) {
             LoadSettings settings = LoadSettings.builder().setLabel(label).setAllowDuplicateKeys(false).build();
             node = new Compose(settings).composeInputStream(in);
         } catch (NoSuchFileException e) {
-            throw new OptionsException("-config '" + label + "': file not found (looked for " + file.toAbsolutePath()
+            throw new OptionsException(origin + ": file not found (looked for " + file.toAbsolutePath()
                     + ")", e);
         } catch (IOException e) {
-            throw new OptionsException("-config '" + label + "': cannot read the file: " + e, e);
+            throw new OptionsException(origin + ": cannot read the file: " + e, e);
         } catch (MarkedYamlEngineException e) {
             Optional<Mark> mark = e.getProblemMark().isPresent() ? e.getProblemMark() : e.getContextMark();
             String where = mark.map(m -> label + ":" + (m.getLine() + 1)).orElse(label);
@@ -67,7 +78,7 @@ final class YamlConfig {
         }
         if (!(node.get() instanceof MappingNode)) {
             throw new OptionsException(label + ":" + line(node.get())
-                    + ": expected a mapping of sections at the top (options:, ...), found " + describe(node.get()));
+                    + ": expected " + topExpected + ", found " + describe(node.get()));
         }
         return new YamlConfig(label, (MappingNode) node.get());
     }

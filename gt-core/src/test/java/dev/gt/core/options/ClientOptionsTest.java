@@ -409,4 +409,25 @@ class ClientOptionsTest {
         assertEquals(4, o.services().size());
         assertEquals("id1", o.builder().buildConfig().id());
     }
+
+    @Test
+    void remoteApiReplacesRemote() throws IOException {
+        GtClientConfig c = parse("-id", "id1", "-secret", "secret1", "-remoteAPI", "http://127.0.0.1:1/remote",
+                "-local", "http://127.0.0.1:80").builder().buildConfig();
+        assertEquals(java.net.URI.create("http://127.0.0.1:1/remote"), c.remoteApi());
+        assertEquals(List.of(), c.remotes());
+        file("client.yaml", "options:\n  id: id1\n  remoteAPI: https://api.example/server\n"
+                + "services:\n  - local: http://127.0.0.1:80\n");
+        assertEquals(java.net.URI.create("https://api.example/server"),
+                parse("-config", "client.yaml").builder().buildConfig().remoteApi());
+        assertEquals("-remoteAPI 'ftp://x' (expected an http:// or https:// URL)", error("-remoteAPI", "ftp://x"));
+        assertEquals("client.yaml:2: -remoteAPI 'x' (expected an http:// or https:// URL)",
+                fileError("options:\n  remoteAPI: x\n"));
+        String both = assertThrows(OptionsException.class, () -> parse("-id", "id1", "-remote", "x:1", "-remoteAPI",
+                "http://127.0.0.1:1/remote", "-local", "http://127.0.0.1:80").build()).getMessage();
+        assertTrue(both.startsWith("both -remote and -remoteAPI are set"), both);
+        String neither = assertThrows(OptionsException.class,
+                () -> parse("-id", "id1", "-local", "http://127.0.0.1:80").build()).getMessage();
+        assertEquals("no server is configured (expected -remote or -remoteAPI)", neither);
+    }
 }

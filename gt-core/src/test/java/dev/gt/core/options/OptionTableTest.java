@@ -26,11 +26,12 @@ class OptionTableTest {
 
     private static final Set<String> SERVER_SUPPORTED = Set.of("addr", "id", "secret", "allowAnyClient", "tcpRange",
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
-            "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion");
+            "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
+            "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID");
     private static final Set<String> CLIENT_SUPPORTED = Set.of("id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
-            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint");
+            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI");
 
     /**
      * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
@@ -103,6 +104,24 @@ class OptionTableTest {
         assertEquals(3L, OptionTable.CLIENT.find("remoteConnections").defaultValue());
         assertEquals(1L, OptionTable.CLIENT.find("remoteIdleConnections").defaultValue());
         assertEquals("info", OptionTable.CLIENT.find("logLevel").defaultValue());
+        assertEquals(3L, OptionTable.SERVER.find("reconnectTimes").defaultValue());
+        assertEquals(java.time.Duration.ofMinutes(5), OptionTable.SERVER.find("reconnectDuration").defaultValue());
+        assertEquals(0L, OptionTable.SERVER.find("speed").defaultValue());
+        assertEquals(0L, OptionTable.SERVER.find("hostNumber").defaultValue());
+    }
+
+    @Test
+    void helpDescribesUsersHostAndBanOptions() {
+        String s = ServerOptions.usage();
+        assertTrue(s.contains("  -users string\n"), s);
+        assertTrue(s.contains("  -hostRegex value\n"), s);
+        assertTrue(s.contains("[command line only; YAML: host: {regex: [...]}]"), s);
+        assertTrue(s.contains("[command line only; YAML: host: {number: N}]"), s);
+        assertTrue(s.contains("[also YAML: options.authAPI]"), s);
+        // Help lines are wrapped; compare with the line breaks and indentation folded into spaces.
+        assertTrue(s.replaceAll("\\s+", " ").contains("0 turns banning off. (default 5m)"), s);
+        assertTrue(s.contains("  host:  "), s);
+        assertTrue(ClientOptions.usage().contains("[also YAML: options.remoteAPI]"), ClientOptions.usage());
     }
 
     static Stream<OptionTable> tables() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gt.api.PortRange;
 import dev.gt.core.GtServerConfig;
+import dev.gt.core.User;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class ServerOptionsTest {
         GtServerConfig c = config("-addr", "8080", "-id", "id1", "-secret", "secret1");
         assertEquals(8080, c.addr().getPort());
         assertTrue(c.addr().getAddress().isAnyLocalAddress());
-        assertEquals(Map.of("id1", "secret1"), c.users());
+        assertEquals(Map.of("id1", User.of("secret1")), c.users());
         assertFalse(c.allowAnyClient());
         assertEquals(Duration.ofSeconds(90), c.timeout());
         assertEquals(10, c.connections());
@@ -73,10 +74,10 @@ class ServerOptionsTest {
 
     @Test
     void usersFromTheCommandLinePairByPosition() {
-        assertEquals(Map.of("id1", "secret1", "id2", "secret2"),
+        assertEquals(Map.of("id1", User.of("secret1"), "id2", User.of("secret2")),
                 config("-addr", "8080", "-id", "id1", "-secret", "secret1", "-id", "id2", "-secret", "secret2").users());
         ServerOptions o = parse("-addr", "8080", "-id", "a", "-id", "b", "-secret", "x", "-secret", "y");
-        assertEquals(Map.of("a", "x", "b", "y"), o.builder().buildConfig().users());
+        assertEquals(Map.of("a", User.of("x"), "b", User.of("y")), o.builder().buildConfig().users());
         assertEquals(List.of("a", "b"), o.userIds());
     }
 
@@ -106,7 +107,7 @@ class ServerOptionsTest {
                 "-timeout", "1h2m3s", "-connections", "4", "-maxHandShakeOptions", "5", "-logLevel", "debug");
         GtServerConfig c = o.builder().buildConfig();
         assertEquals(new InetSocketAddress("127.0.0.1", 0), c.addr());
-        assertEquals(Map.of("id1", "secret1"), c.users());
+        assertEquals(Map.of("id1", User.of("secret1")), c.users());
         assertTrue(c.allowAnyClient());
         assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpRanges());
         assertEquals(2, c.tcpNumber());
@@ -130,7 +131,7 @@ class ServerOptionsTest {
         assertEquals(Duration.ofMinutes(5), c.timeout());
         assertEquals(7, c.connections());
         assertEquals(List.of(new PortRange(1, 65535)), c.tcpRanges());
-        assertEquals(Map.of("a=b", "s=t"), c.users());
+        assertEquals(Map.of("a=b", User.of("s=t")), c.users());
     }
 
     @ParameterizedTest
@@ -203,7 +204,7 @@ class ServerOptionsTest {
         ServerOptions o = parse("-config", "server.yaml");
         GtServerConfig c = o.builder().buildConfig();
         assertEquals(8080, c.addr().getPort());
-        assertEquals(Map.of("id1", "secret1", "id2", "12345"), c.users());
+        assertEquals(Map.of("id1", User.of("secret1"), "id2", User.of("12345")), c.users());
         assertTrue(c.allowAnyClient());
         assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpRanges());
         assertEquals(3, c.tcpNumber());
@@ -246,7 +247,7 @@ class ServerOptionsTest {
         assertEquals(Duration.ofSeconds(10), c.timeout());
         assertEquals(4, c.connections());
         assertEquals(600, c.maxHandshakeOptions());
-        assertEquals(Map.of("id1", "fromCli", "id2", "keep"), c.users());
+        assertEquals(Map.of("id1", User.of("fromCli"), "id2", User.of("keep")), c.users());
         assertFalse(c.allowAnyClient());
         assertEquals(List.of(new PortRange(1000, 2000), new PortRange(3000, 4000)), c.tcpRanges());
     }
@@ -396,7 +397,7 @@ class ServerOptionsTest {
         assertEquals("server.yaml:2: unknown top-level key 'user' for gt server; did you mean users?",
                 fileError("options: {}\nuser: {}\n"));
         assertEquals("server.yaml:1: unknown top-level key 'services' for gt server (expected options, users, tcp, "
-                + "type, version)", fileError("services: []\n"));
+                + "host, type, version)", fileError("services: []\n"));
         assertEquals("server.yaml:1: type: client — this is a configuration file for gt client, but it was given to "
                 + "gt server", fileError("type: client\n"));
         assertEquals("server.yaml:1: expected a mapping of sections at the top (options:, ...), found a list",
@@ -411,10 +412,6 @@ class ServerOptionsTest {
 
     @Test
     void yamlUsersAndTcpErrors() throws IOException {
-        assertEquals("server.yaml:4: users.id1.tcp: per-user option 'tcp' is not supported by this version of GT for "
-                + "Java", fileError("users:\n  id1:\n    secret: s\n    tcp:\n      - range: 1-2\n"));
-        assertEquals("server.yaml:4: users.id1.speed: per-user option 'speed' is not supported by this version of GT "
-                + "for Java", fileError("users:\n  id1:\n    secret: s\n    speed: 10\n"));
         assertEquals("server.yaml:3: users.id1.secrte: unknown user field; did you mean secret?",
                 fileError("users:\n  id1:\n    secrte: s\n"));
         assertEquals("server.yaml:2: users.id1: missing secret (expected id1: {secret: ...})",
@@ -430,8 +427,6 @@ class ServerOptionsTest {
         assertEquals("server.yaml:2: tcp[0].rang: unknown key (expected range)", fileError("tcp:\n  - rang: 1-2\n"));
         assertEquals("server.yaml:2: tcp[0]: expected {range: a-b}, found '1-2'", fileError("tcp:\n  - 1-2\n"));
         assertEquals("server.yaml:1: tcp: expected a list of {range: a-b}, found '1-2'", fileError("tcp: 1-2\n"));
-        assertEquals("server.yaml:1: host: (host number, regex and withID rules, GT's -hostNumber, -hostRegex and "
-                + "-hostWithID) is not supported by this version of GT for Java", fileError("host:\n  number: 1\n"));
     }
 
     @Test

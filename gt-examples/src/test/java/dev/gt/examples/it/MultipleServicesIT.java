@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * README "Client Start Multiple Services Simultaneously": the client side verbatim (ports
- * substituted), from the command line and from the README's client.yaml. The server part of the
- * scenario (-hostNumber, -hostWithID, -hostRegex) is not supported yet, and the runner must say so.
+ * README "Client Start Multiple Services Simultaneously", both sides verbatim (ports substituted):
+ * the server with -tcpNumber, -hostNumber, -hostWithID and two -hostRegex, the client from the
+ * command line and from the README's client.yaml; visitors reach id1-1 and id1-2 as the README says.
  */
 class MultipleServicesIT extends AcceptanceBase {
 
@@ -26,17 +26,27 @@ class MultipleServicesIT extends AcceptanceBase {
     private int r2;
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void theScenarioServerFlagsAreRejectedByName() {
-        int range = Ports.freeRange(4);
-        GtProcess server = closeLater(GtProcess.gt(dir, "server", List.of(), "server", "-addr", s(Ports.free()),
-                "-id", "id1", "-secret", "secret1", "-tcpNumber", "2", "-tcpRange", range + "-" + (range + 3),
-                "-hostNumber", "2", "-hostWithID", "-hostRegex", "^[0-9]+$", "-hostRegex", "^[a-zA-Z]+$"));
-        assertEquals(2, server.awaitExit(START), server::describe);
-        String err = server.stderr();
-        assertTrue(err.contains("-hostNumber") && err.contains("not supported"), err);
-        assertTrue(err.contains("gt server -h"), err);
-        assertEquals("", server.stdout());
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void theServerRulesRefuseWhatTheyForbid() {
+        startServicesAndServer();
+        // "a-b" matches neither ^[0-9]+$ nor ^[a-zA-Z]+$.
+        GtProcess regex = client("regex", "-remote", "tcp://127.0.0.1:" + p, "-id", "id1", "-secret", "secret1",
+                "-reconnectDelay", "1h", "-local", b1.url(), "-hostPrefix", "a-b");
+        regex.awaitLine("host regex mismatch", START);
+        regex.stop();
+        // Three host prefixes for -hostNumber 2.
+        GtProcess number = client("number", "-remote", "tcp://127.0.0.1:" + p, "-id", "id1", "-secret", "secret1",
+                "-reconnectDelay", "1h", "-local", b1.url(), "-hostPrefix", "1", "-local", b1.url(), "-hostPrefix", "2",
+                "-local", b1.url(), "-hostPrefix", "3");
+        number.awaitLine("the number of host prefixes exceeded the upper limit", START);
+        number.stop();
+        // Three tcp services for -tcpNumber 2.
+        GtProcess tcp = client("tcp", "-remote", "tcp://127.0.0.1:" + p, "-id", "id1", "-secret", "secret1",
+                "-reconnectDelay", "1h", "-local", "tcp://127.0.0.1:" + t1.port(), "-remoteTCPRandom",
+                "-local", "tcp://127.0.0.1:" + t1.port(), "-remoteTCPRandom",
+                "-local", "tcp://127.0.0.1:" + t1.port(), "-remoteTCPRandom");
+        tcp.awaitLine("the number of tcp ports exceeded the upper limit", START);
+        tcp.stop();
     }
 
     @Test
@@ -87,7 +97,8 @@ class MultipleServicesIT extends AcceptanceBase {
         r1 = range + 1;
         r2 = range + 2;
         server("server", "-addr", s(p), "-id", "id1", "-secret", "secret1", "-tcpNumber", "2",
-                "-tcpRange", range + "-" + (range + 3));
+                "-tcpRange", range + "-" + (range + 3), "-hostNumber", "2", "-hostWithID",
+                "-hostRegex", "^[0-9]+$", "-hostRegex", "^[a-zA-Z]+$");
     }
 
     private void checkFourServices(GtProcess client) {
@@ -95,12 +106,12 @@ class MultipleServicesIT extends AcceptanceBase {
         List<java.util.regex.Matcher> ports = client.awaitMatches(TCP_PORT, 2, START);
         assertEquals(List.of(s(r1), s(r2)), List.of(ports.get(0).group(1), ports.get(1).group(1)), client::describe);
 
-        // 1.example.com -> b1 with the Host rewritten to the local address (useLocalAsHTTPHost).
+        // id1-1.example.com -> b1 (-hostWithID) with the Host rewritten to the local address (useLocalAsHTTPHost).
         assertEquals(b1.expectedGet("127.0.0.1:" + b1.port(), "/one"),
-                curl("--resolve", resolve("1.example.com", p), "http://1.example.com:" + p + "/one").ok());
+                curl("--resolve", resolve("id1-1.example.com", p), "http://id1-1.example.com:" + p + "/one").ok());
         assertEquals(List.of("127.0.0.1:" + b1.port()), List.copyOf(b1.hosts()));
         assertEquals(b2.expectedGet("127.0.0.1:" + b2.port(), "/two"),
-                curl("--resolve", resolve("2.example.com", p), "http://2.example.com:" + p + "/two").ok());
+                curl("--resolve", resolve("id1-2.example.com", p), "http://id1-2.example.com:" + p + "/two").ok());
         assertEquals(List.of("127.0.0.1:" + b2.port()), List.copyOf(b2.hosts()));
 
         // Server ports r1 and r2 -> t1 and t2, bytes untouched (the Host stays the visitor's).

@@ -148,7 +148,7 @@ public final class HttpAuthenticator implements Authenticator {
     }
 
     /** The fields of an answer; {@code problem} says why it is unusable, or is null. */
-    private static final class Parsed {
+    static final class Parsed {
         Boolean resultField;
         boolean result;
         List<String> tokens;
@@ -160,7 +160,7 @@ public final class HttpAuthenticator implements Authenticator {
      * strings {@code appletTokens}; other fields, nested or not, are skipped. Known fields of the
      * wrong type make the answer unusable rather than being guessed at.
      */
-    private static Parsed parse(byte[] body) throws IOException {
+    static Parsed parse(byte[] body) throws IOException {
         Parsed p = new Parsed();
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {

@@ -100,7 +100,7 @@ public final class RemoteApi {
     }
 
     /** Reads {@code serverAddress} (a non-empty string); other fields, {@code stunAddress} included, are skipped. */
-    private String parse(byte[] body) throws IOException {
+    String parse(byte[] body) throws IOException {
         if (body.length == 0) {
             throw failure("answered HTTP 200 with an empty body", null);
         }
