@@ -1,5 +1,6 @@
 package dev.gt.examples;
 
+import dev.gt.api.GtEvent;
 import dev.gt.api.GtException;
 import dev.gt.core.Addresses;
 import dev.gt.core.GtClient;
@@ -230,14 +231,23 @@ public final class Gt {
             return 0;
         }
         configureLogging(o.logLevel());
+        Logger log = LoggerFactory.getLogger("gt.client");
+        // Says "connected" once, whether the first attempt got in or a later one did.
+        java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<String> id = new AtomicReference<>();
+        o.builder().eventListener(event -> {
+            if (event instanceof GtEvent.TunnelConnected && announced.compareAndSet(false, true)) {
+                log.info("GT client '{}' connected; services registered", id.get());
+            }
+        });
         GtClient client;
         try {
             client = o.build();
         } catch (OptionsException e) {
             return usageError("client", e.getMessage());
         }
-        Logger log = LoggerFactory.getLogger("gt.client");
         GtClientConfig c = client.config();
+        id.set(c.id());
         if (o.configFile() != null) {
             log.info("configuration file {}", o.configFile());
         }
@@ -246,13 +256,13 @@ public final class Gt {
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         client.start().whenComplete((ok, failure) -> {
             if (failure == null) {
-                log.info("GT client '{}' connected; services registered", c.id());
                 return;
             }
             Throwable cause = unwrap(failure);
             if (cause instanceof GtException && ((GtException) cause).code().isRetryable()) {
                 // GT retries forever, and so does the client: a server may be restarting or a limit free up.
-                log.warn("the server refused the first connection: {}; retrying every {}", cause.getMessage(),
+                log.warn("the server refused the first connection: {}; retrying after {}, doubling the wait while it "
+                        + "refuses", cause.getMessage(),
                         Durations.format(c.reconnectDelay()));
             } else {
                 fatal.set(cause);

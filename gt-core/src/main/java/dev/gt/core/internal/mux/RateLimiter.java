@@ -92,6 +92,15 @@ public final class RateLimiter {
         return debt / rate + (debt % rate == 0 ? 0 : 1);
     }
 
+    /**
+     * The most a stream should move per turn while limited: streams sharing the bucket wait for the
+     * whole debt in turn, so equal turns give each an equal share. A sixteenth of the burst,
+     * between 1 KiB and 16 KiB.
+     */
+    public int quantum() {
+        return (int) Math.max(1024, Math.min(16 * 1024, burst / 16));
+    }
+
     /** The sustained rate in bytes per second. */
     public long rate() {
         return rate;

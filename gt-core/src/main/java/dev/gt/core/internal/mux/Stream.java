@@ -158,6 +158,9 @@ public final class Stream {
                 return;
             }
             int n = Math.min(readable, Math.min(sendCredit, Protocol.MAX_DATA_CHUNK));
+            if (sendLimiter != null) {
+                n = Math.min(n, sendLimiter.quantum());
+            }
             sendCredit -= n;
             sentBytes += n;
             boolean last = n == readable;
@@ -280,7 +283,7 @@ public final class Stream {
             return;
         }
         if (n > 0) {
-            deliver(payload);
+            deliverLimited(payload);
             if (!peerSameLoop) {
                 // Cross-loop writes are flushed by the write task itself (one hop per chunk).
             } else {
@@ -291,7 +294,11 @@ public final class Stream {
         }
         if (fin) {
             remoteFin = true;
-            deliverFin();
+            if (toPeerQueue != null && !toPeerQueue.isEmpty()) {
+                finHeld = true;
+            } else {
+                deliverFin();
+            }
         }
     }
 
@@ -309,7 +316,7 @@ public final class Stream {
         if (toPeerQueue != null) {
             ByteBuf b;
             while (!deliverPaused && (b = toPeerQueue.poll()) != null) {
-                deliver(b);
+                deliverLimited(b);
             }
             peer.flush();
         }
@@ -318,6 +325,29 @@ public final class Stream {
             finHeld = false;
             deliverFin();
         }
+    }
+
+    /**
+     * Delivers {@code payload}; under a speed limit in turns of the limiter's quantum, putting
+     * back at the head of the queue what a pause leaves over.
+     */
+    private void deliverLimited(ByteBuf payload) {
+        if (deliverLimiter == null) {
+            deliver(payload);
+            return;
+        }
+        int quantum = deliverLimiter.quantum();
+        while (payload.readableBytes() > quantum) {
+            deliver(payload.readRetainedSlice(quantum));
+            if (deliverPaused) {
+                if (toPeerQueue == null) {
+                    toPeerQueue = new ArrayDeque<>(4);
+                }
+                toPeerQueue.addFirst(payload);
+                return;
+            }
+        }
+        deliver(payload);
     }
 
     private void deliver(ByteBuf payload) {

@@ -115,7 +115,9 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
                 GtErrorCode code = e instanceof GtException ? ((GtException) e).code() : GtErrorCode.INTERNAL_ERROR;
                 int service = e instanceof Registry.ServiceError ? ((Registry.ServiceError) e).serviceIndex
                         : Protocol.NO_SERVICE;
-                reject(ctx, hello.id(), code, service, e.getMessage());
+                String detail = e instanceof GtException && ((GtException) e).detail() != null
+                        ? ((GtException) e).detail() : e.getMessage();
+                reject(ctx, hello.id(), code, service, detail);
                 return;
             }
             accept(ctx, hello, admission.session(), rest);
@@ -175,7 +177,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
                 if (banned > 0) {
                     log.warn("{} is refused for {} after too many failed logins (-reconnectTimes {}, "
                             + "-reconnectDuration {})", ip.getHostAddress(),
-                            Durations.format(Duration.ofNanos(banned)), server.config.reconnectTimes(),
+                            Durations.format(Duration.ofSeconds((banned + 999_999_999L) / 1_000_000_000L)), server.config.reconnectTimes(),
                             Durations.format(server.config.reconnectDuration()));
                 }
             }

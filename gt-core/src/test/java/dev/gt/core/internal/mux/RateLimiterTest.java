@@ -234,4 +234,11 @@ class RateLimiterTest {
         }
         return waited;
     }
+
+    @Test
+    void quantumIsASixteenthOfTheBurstBetweenOneAndSixteenKib() {
+        assertEquals(1024, new RateLimiter(1000, 100, () -> 0L).quantum());
+        assertEquals(8192, new RateLimiter(1_000_000, 131_072, () -> 0L).quantum());
+        assertEquals(16 * 1024, new RateLimiter(1_000_000_000, 125_000_000, () -> 0L).quantum());
+    }
 }
