@@ -131,6 +131,7 @@ public final class GtServer implements AutoCloseable {
         int reconnectTimes = 3;
         Duration reconnectDuration = Duration.ofMinutes(5);
         int banTableCapacity = 65536;
+        Duration allowAnyClientHold = Duration.ofMinutes(1);
         final List<PortRange> tcpRanges = new ArrayList<>();
         int tcpNumber;
         String tcpBindHost;
@@ -316,6 +317,16 @@ public final class GtServer implements AutoCloseable {
         /** Most addresses the failed-login table remembers (memory bound under a flood); 65536 by default. */
         public Builder banTableCapacity(int n) {
             this.banTableCapacity = Checks.range("banTableCapacity", n, 16, 1 << 24);
+            return this;
+        }
+
+        /**
+         * In allow-any mode, how long an id stays bound to its secret after its last tunnel closed,
+         * so that nobody else can take the id (and its host prefix) while its client reconnects.
+         * GT forgets the binding at once ({@link Duration#ZERO}); the default is one minute.
+         */
+        public Builder allowAnyClientHold(Duration hold) {
+            this.allowAnyClientHold = Checks.nonNegative("allowAnyClientHold", hold);
             return this;
         }
 

@@ -35,6 +35,7 @@ public final class GtServerConfig {
     final int reconnectTimes;
     final Duration reconnectDuration;
     final int banTableCapacity;
+    final Duration allowAnyClientHold;
     final List<PortRange> tcpRanges;
     final int tcpNumber;
     final String tcpBindHost;
@@ -66,6 +67,7 @@ public final class GtServerConfig {
         this.reconnectTimes = b.reconnectTimes;
         this.reconnectDuration = b.reconnectDuration;
         this.banTableCapacity = b.banTableCapacity;
+        this.allowAnyClientHold = b.allowAnyClientHold;
         this.tcpRanges = List.copyOf(b.tcpRanges);
         this.tcpNumber = b.tcpNumber;
         this.tcpBindHost = b.tcpBindHost;
@@ -165,6 +167,11 @@ public final class GtServerConfig {
     /** {@code -reconnectDuration}: memory of failures and length of a ban; zero = no banning. */
     public Duration reconnectDuration() {
         return reconnectDuration;
+    }
+
+    /** How long an allow-any id stays bound to its secret after its last tunnel closed. */
+    public Duration allowAnyClientHold() {
+        return allowAnyClientHold;
     }
 
     /** Most addresses the failed-login table remembers. */

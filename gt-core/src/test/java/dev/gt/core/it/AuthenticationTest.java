@@ -3,6 +3,7 @@ package dev.gt.core.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
@@ -13,6 +14,7 @@ import dev.gt.core.GtServer;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,7 +40,7 @@ class AuthenticationTest {
     @Test
     void allowAnyModeBindsAnIdToTheFirstSecretWhileItIsConnected() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+                GtServer server = GtServer.builder().addr("127.0.0.1:0").allowAnyClientHold(Duration.ZERO).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             Events secondEvents = new Events();
             try (GtClient first = GtPair.newClient(server, b -> b.id("anyone").secret("first-secret")
@@ -77,6 +79,30 @@ class AuthenticationTest {
                     .service(ServiceSpec.local(backend.url()).build()).build()) {
                 client.start().get(10, TimeUnit.SECONDS);
                 assertEquals(200, RawHttp.get(server.addr(), "auto.example.com", "/").status());
+            }
+        }
+    }
+
+    @Test
+    void anAllowAnyIdStaysBoundToItsSecretForAWhileAfterItsClientLeft() throws Exception {
+        try (Backend backend = new Backend();
+                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+            server.start().get(10, TimeUnit.SECONDS);
+            try (Attempt first = Attempt.connect(server, "mine", "my-secret",
+                    java.util.List.of(ServiceSpec.local(backend.url()).build()))) {
+                first.ready();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.state().clients().isEmpty());
+            // Someone else, while the owner reconnects: refused, so it cannot take the id's host.
+            try (Attempt thief = Attempt.connect(server, "mine", "other-secret",
+                    java.util.List.of(ServiceSpec.local(backend.url()).build()))) {
+                String msg = thief.refused(GtErrorCode.INVALID_ID_OR_SECRET);
+                assertTrue(msg.contains("held"), msg);
+            }
+            try (Attempt back = Attempt.connect(server, "mine", "my-secret",
+                    java.util.List.of(ServiceSpec.local(backend.url()).build()))) {
+                back.ready();
+                assertEquals(200, RawHttp.get(server.addr(), "mine.example.com", "/").status());
             }
         }
     }

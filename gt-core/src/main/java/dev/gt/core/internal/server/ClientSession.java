@@ -32,6 +32,8 @@ final class ClientSession {
     final Map<Integer, Integer> ports = new TreeMap<>();
     final Map<Integer, Channel> listeners = new TreeMap<>();
     boolean removed;
+    /** Whether a tunnel of the session was ever live (only then is an allow-any id held after it). */
+    boolean attachedOnce;
     /** The rules the id was admitted under. */
     final Rules rules;
     /**

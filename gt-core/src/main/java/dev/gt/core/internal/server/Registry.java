@@ -18,6 +18,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,14 @@ final class Registry {
     private final Authenticator authenticator;
     private final Duration authTimeout;
     final BanTable bans;
+    /**
+     * Allow-any ids whose last tunnel closed, with their secret, until the hold ends (oldest
+     * first; bounded). GT forgets at once, so anyone could take an id during its client's reconnect.
+     */
+    private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
+    private static final int MAX_HELD = 65536;
+
+    private record Held(String secret, long until) { }
     final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     final Map<String, Route> httpRoutes = new ConcurrentHashMap<>();
     final Map<String, Route> tlsRoutes = new ConcurrentHashMap<>();
@@ -111,6 +120,16 @@ final class Registry {
                     && !secretEquals(existing.boundSecret, hello.secret())) {
                 return failed(GtErrorCode.INVALID_ID_OR_SECRET, "id '" + hello.id()
                         + "' is connected with another secret");
+            }
+            if (existing == null) {
+                Held h = held.get(hello.id());
+                if (h != null && h.until - System.nanoTime() > 0) {
+                    if (!secretEquals(h.secret, hello.secret())) {
+                        return failed(GtErrorCode.INVALID_ID_OR_SECRET, "id '" + hello.id() + "' is held for the "
+                                + "client that just left (another secret)");
+                    }
+                }
+                held.remove(hello.id());
             }
             return admitLocked(hello, globalRules, hello.secret(), null);
         }
@@ -398,6 +417,7 @@ final class Registry {
             return false;
         }
         session.tunnels.add(tunnel);
+        session.attachedOnce = true;
         return true;
     }
 
@@ -421,6 +441,7 @@ final class Registry {
         }
         session.removed = true;
         sessions.remove(session.id, session);
+        hold(session);
         removeRoutes(httpRoutes, session.httpKeys, session);
         removeRoutes(tlsRoutes, session.tlsKeys, session);
         for (Map.Entry<Integer, Channel> e : session.listeners.entrySet()) {
@@ -431,6 +452,26 @@ final class Registry {
             log.info("client '{}': tcp port {} closed", session.id, port);
         }
         session.listeners.clear();
+    }
+
+    /** Keeps an allow-any id bound to its secret for a while after its client left. */
+    private void hold(ClientSession session) {
+        long hold = config.allowAnyClientHold().toNanos();
+        if (session.boundSecret == null || hold <= 0 || !session.attachedOnce) {
+            return;
+        }
+        long now = System.nanoTime();
+        held.remove(session.id);
+        held.put(session.id, new Held(session.boundSecret, now + hold));
+        // Insertion order is expiry order (one hold for all): drop expired ones from the head.
+        var it = held.values().iterator();
+        while (it.hasNext()) {
+            Held h = it.next();
+            if (h.until - now > 0 && held.size() <= MAX_HELD) {
+                break;
+            }
+            it.remove();
+        }
     }
 
     private static void removeRoutes(Map<String, Route> table, List<String> keys, ClientSession session) {
