@@ -59,12 +59,12 @@ final class CommandLine {
             try {
                 if (a.equals("--")) {
                     if (i + 1 < args.length) {
-                        throw stray(table, args[i + 1], null);
+                        throw stray(table, args[i + 1], null, i + 2);
                     }
                     break;
                 }
                 if (a.length() < 2 || a.charAt(0) != '-') {
-                    throw stray(table, a, previousSwitch);
+                    throw stray(table, a, previousSwitch, i + 1);
                 }
                 String body = a.startsWith("--") ? a.substring(2) : a.substring(1);
                 if (body.isEmpty() || body.charAt(0) == '-' || body.charAt(0) == '=') {
@@ -175,18 +175,25 @@ final class CommandLine {
         return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java");
     }
 
-    private static OptionsException stray(OptionTable table, String arg, Option previousSwitch) {
+    /**
+     * The error for an argument that is not an option. Its text is shown only when it is an option
+     * name without its dash or the would-be value of a switch: anything else may be a secret whose
+     * option name was mistyped or lost, and this message goes to the log.
+     */
+    private static OptionsException stray(OptionTable table, String arg, Option previousSwitch, int position) {
         if (previousSwitch != null && OptionType.looksBoolean(arg)) {
             return new OptionsException("-" + previousSwitch.name() + " " + arg
                     + ": a switch takes no separate value; write -" + previousSwitch.name() + "=" + arg);
         }
-        StringBuilder sb = new StringBuilder("unexpected argument '").append(arg).append('\'');
+        StringBuilder sb = new StringBuilder("unexpected argument ");
         if (table.find(arg) != null) {
-            sb.append("; did you mean -").append(arg).append('?');
+            sb.append('\'').append(arg).append("'; did you mean -").append(arg).append('?');
         } else if (previousSwitch != null) {
-            sb.append(" after the switch -").append(previousSwitch.name()).append(", which takes no value");
+            sb.append('\'').append(arg).append("' after the switch -").append(previousSwitch.name())
+                    .append(", which takes no value");
         } else {
-            sb.append(" (gt ").append(table.command()).append(" takes only options: -name value or -name=value)");
+            sb.append(position).append(" (not shown: it may be a secret; gt ").append(table.command())
+                    .append(" takes only options: -name value or -name=value)");
         }
         return new OptionsException(sb.toString());
     }

@@ -344,16 +344,19 @@ class ServerOptionsTest {
     @ValueSource(strings = {"8080", "-", "---addr", "-=x"})
     void strayArgumentsAreErrors(String arg) {
         String m = error("-addr", "1", arg);
-        assertTrue(m.contains("'" + arg + "'"), m);
+        // Option-like text is quoted; a bare word is only located, since it may be a secret.
+        assertTrue(m.contains("'" + arg + "'") || m.startsWith("unexpected argument 3 "), m);
     }
 
     @Test
     void strayArgumentMessages() {
         assertEquals("unexpected argument 'addr'; did you mean -addr?", error("addr", "8080"));
-        assertEquals("unexpected argument '8080' (gt server takes only options: -name value or -name=value)",
-                error("-addr", "1", "8080"));
-        assertEquals("unexpected argument 'x' (gt server takes only options: -name value or -name=value)",
-                error("-addr", "1", "--", "x"));
+        assertEquals("unexpected argument 3 (not shown: it may be a secret; gt server takes only options: "
+                + "-name value or -name=value)", error("-addr", "1", "8080"));
+        assertEquals("unexpected argument 4 (not shown: it may be a secret; gt server takes only options: "
+                + "-name value or -name=value)", error("-addr", "1", "--", "x"));
+        // "-secrt s3cr3t": the misspelt name is named, the value after it is not echoed.
+        assertFalse(error("-addr", "1", "-id", "a", "s3cr3t").contains("s3cr3t"));
         assertEquals(8080, config("-addr", "8080", "--").addr().getPort());
     }
 
