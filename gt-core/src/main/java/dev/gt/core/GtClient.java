@@ -140,16 +140,7 @@ public final class GtClient implements AutoCloseable {
                 this.remoteApi = null;
                 return this;
             }
-            try {
-                java.net.URI u = new java.net.URI(url.trim());
-                if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
-                        || u.getHost() == null) {
-                    throw new IllegalArgumentException("-remoteAPI '" + url + "' (expected an http:// or https:// URL)");
-                }
-                this.remoteApi = u;
-            } catch (java.net.URISyntaxException e) {
-                throw new IllegalArgumentException("-remoteAPI '" + url + "' is not a URL: " + e.getReason(), e);
-            }
+            this.remoteApi = dev.gt.core.internal.HttpApis.parse(url, "-remoteAPI");
             return this;
         }
 

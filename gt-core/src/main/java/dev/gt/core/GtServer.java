@@ -5,6 +5,7 @@ import dev.gt.api.PortRange;
 import dev.gt.api.ServerState;
 import dev.gt.api.spi.Authenticator;
 import dev.gt.api.spi.TransportProvider;
+import dev.gt.core.internal.HttpApis;
 import dev.gt.core.internal.server.ServerRuntime;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -242,16 +243,7 @@ public final class GtServer implements AutoCloseable {
                 this.authApi = null;
                 return this;
             }
-            try {
-                URI u = new URI(url.trim());
-                if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
-                        || u.getHost() == null) {
-                    throw new IllegalArgumentException("-authAPI '" + url + "' (expected an http:// or https:// URL)");
-                }
-                this.authApi = u;
-            } catch (java.net.URISyntaxException e) {
-                throw new IllegalArgumentException("-authAPI '" + url + "' is not a URL: " + e.getReason(), e);
-            }
+            this.authApi = HttpApis.parse(url, "-authAPI");
             return this;
         }
 

@@ -58,6 +58,26 @@ public final class HttpApis {
         return api;
     }
 
+    /**
+     * Parses and checks an API URL given as text (a builder or option value), with the messages
+     * of the builders: the text is the user's own, so it is quoted as written.
+     *
+     * @throws IllegalArgumentException naming the option and what was expected
+     */
+    public static URI parse(String url, String option) {
+        URI u;
+        try {
+            u = new URI(url.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(option + " '" + url + "' is not a URL: " + e.getReason(), e);
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null || u.getHost().isEmpty()) {
+            throw new IllegalArgumentException(option + " '" + url + "' (expected an http:// or https:// URL)");
+        }
+        return u;
+    }
+
     /** Checks a timeout: positive. */
     public static Duration validateTimeout(Duration timeout, String option) {
         Objects.requireNonNull(timeout, "timeout");

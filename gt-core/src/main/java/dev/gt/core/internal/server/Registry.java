@@ -17,12 +17,12 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -172,17 +172,12 @@ final class Registry {
             if (!result.accepted()) {
                 throw new GtException(GtErrorCode.INVALID_ID_OR_SECRET, result.reason());
             }
-            Set<String> allowed = null;
-            if (result.allowedHostPrefixes() != null) {
-                allowed = new HashSet<>();
-                for (String p : result.allowedHostPrefixes()) {
-                    allowed.add(p.toLowerCase(Locale.ROOT));
-                }
-            }
-            return allowed;
+            // Empty: the authenticator restricts no prefix.
+            return java.util.Optional.ofNullable(result.allowedHostPrefixes())
+                    .map(set -> set.stream().map(p -> p.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()));
         }).thenCompose(allowed -> {
             synchronized (this) {
-                return admitLocked(hello, globalRules, null, allowed == null ? null : Set.copyOf(allowed));
+                return admitLocked(hello, globalRules, null, allowed.orElse(null));
             }
         });
     }
