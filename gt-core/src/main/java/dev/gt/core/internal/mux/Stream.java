@@ -169,12 +169,20 @@ public final class Stream {
                 long wait = sendLimiter.take(n);
                 if (wait > 0) {
                     sendPaused = true;
-                    tunnel.loop.schedule(this::resumeSend, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    resumeLater(this::resumeSend, wait);
                 }
             }
             if (last) {
                 return;
             }
+        }
+    }
+
+    private void resumeLater(Runnable resume, long nanos) {
+        try {
+            tunnel.loop.schedule(resume, nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The loop is shutting down and the tunnel with it: nothing is left to resume.
         }
     }
 
@@ -357,7 +365,7 @@ public final class Stream {
             long wait = deliverLimiter.take(n);
             if (wait > 0) {
                 deliverPaused = true;
-                tunnel.loop.schedule(this::resumeDeliver, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+                resumeLater(this::resumeDeliver, wait);
             }
         }
         if (peerSameLoop) {
