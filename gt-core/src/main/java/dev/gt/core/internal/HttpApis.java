@@ -46,12 +46,12 @@ public final class HttpApis {
      */
     public static URI validate(URI api, String option) {
         Objects.requireNonNull(api, option);
-        String scheme = api.getScheme() == null ? "" : api.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
+        String scheme = scheme(api);
+        if (!isHttp(scheme)) {
             throw new IllegalArgumentException(option + " '" + display(api) + "' has scheme '" + scheme
                     + "' (expected an http:// or https:// URL)");
         }
-        if (api.getHost() == null || api.getHost().isEmpty()) {
+        if (!hasHost(api)) {
             throw new IllegalArgumentException(option + " '" + display(api)
                     + "' has no host (expected http[s]://host[:port]/path)");
         }
@@ -71,11 +71,22 @@ public final class HttpApis {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException(option + " '" + url + "' is not a URL: " + e.getReason(), e);
         }
-        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null || u.getHost().isEmpty()) {
+        if (!isHttp(scheme(u)) || !hasHost(u)) {
             throw new IllegalArgumentException(option + " '" + url + "' (expected an http:// or https:// URL)");
         }
         return u;
+    }
+
+    private static String scheme(URI u) {
+        return u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isHttp(String scheme) {
+        return scheme.equals("http") || scheme.equals("https");
+    }
+
+    private static boolean hasHost(URI u) {
+        return u.getHost() != null && !u.getHost().isEmpty();
     }
 
     /** Checks a timeout: positive. */
