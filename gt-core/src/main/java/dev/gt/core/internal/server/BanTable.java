@@ -20,10 +20,13 @@ import java.util.function.LongSupplier;
  * IPv4-mapped IPv6 addresses ({@code ::ffff:a.b.c.d}) count as the IPv4 address they carry, so a
  * dual-stack listener cannot be used to double the tolerated failures.
  *
- * <p>The table holds at most {@code capacity} entries, so a flood of failures from spoofed or
- * rotating addresses costs bounded memory; when it is full, expired entries go first, then the
- * least recently failed one. Methods are synchronized: they run once per login attempt, not per
- * packet, so a lock is cheaper to reason about than anything cleverer.
+ * <p>Counting and banning are kept apart, each bounded by {@code capacity}, so that a flood of
+ * single failures from spoofed or rotating addresses costs bounded memory and can never push an
+ * active ban out: the failure counts are a least-recently-failed cache (a count lost there only
+ * delays a ban), while bans leave only when they expire. When the ban table is full, new bans are
+ * aggregated by prefix (IPv4 /24, IPv6 /48) in a third table of the same bound; only when that is
+ * full too does the prefix ban closest to expiry give way. Methods are synchronized: they run once
+ * per login attempt, not per packet, so a lock is cheaper to reason about than anything cleverer.
  */
 final class BanTable {
     /**
@@ -33,25 +36,34 @@ final class BanTable {
      * fit in one {@code long}.
      */
     private static final long IPV4_TAG = 0xFFFF_FFFF_0000_0000L;
+    private static final long IPV4_SLASH_24 = 0xFFFF_FFFF_FFFF_FF00L;
+    private static final long IPV6_SLASH_48 = 0xFFFF_FFFF_FFFF_0000L;
 
     private final int times;
     private final long durationNanos;
     private final int capacity;
     private final LongSupplier nanoClock;
     /**
-     * Insertion order is failure order: {@link #recordFailure} re-inserts an entry on every
-     * failure, so the head is always the least recently failed entry, and the expired entries form
-     * a prefix that can be dropped without scanning the rest. (Access order would not do: lookups
-     * by {@link #bannedForNanos} would reorder it.)
+     * Failure counts of addresses that are not banned. Insertion order is failure order:
+     * {@link #recordFailure} re-inserts an entry on every failure, so the head is always the least
+     * recently failed entry, and the expired entries form a prefix that can be dropped without
+     * scanning the rest.
      */
     private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>();
+    /** Banned address keys with the time their ban was last renewed; insertion order = expiry order. */
+    private final LinkedHashMap<Long, Long> bans = new LinkedHashMap<>();
+    /** Banned /24 (IPv4) and /48 (IPv6) prefixes, used when {@link #bans} is full; same order. */
+    private final LinkedHashMap<Long, Long> prefixBans = new LinkedHashMap<>();
+    private long bansImposed;
+    private long prefixBansImposed;
+    private long prefixBansEvicted;
 
     /**
      * @param times failures tolerated; one more bans (GT's {@code -reconnectTimes}, 0 bans on the
      *     first failure)
      * @param duration the window in which failures add up, and the length of a ban (GT's
      *     {@code -reconnectDuration}); zero turns banning off
-     * @param capacity the most addresses remembered at once
+     * @param capacity the most addresses counted, banned, and prefixes banned at once (each)
      * @param nanoClock a {@link System#nanoTime()}-like clock; only differences are used
      */
     BanTable(int times, Duration duration, int capacity, LongSupplier nanoClock) {
@@ -70,29 +82,38 @@ final class BanTable {
         this.nanoClock = nanoClock;
     }
 
-    /** Counts a failed login from {@code address}, possibly banning it. */
-    synchronized void recordFailure(InetAddress address) {
+    /**
+     * Counts a failed login from {@code address}, possibly banning it. Returns true when this
+     * failure imposed or renewed a ban.
+     */
+    synchronized boolean recordFailure(InetAddress address) {
         if (durationNanos == 0) {
             // Bans of zero length never take effect; storing entries would only cost memory.
-            return;
+            return false;
         }
         long now = nanoClock.getAsLong();
-        Long key = key(address);
+        long key = key(address);
+        // Cheap on every call: each entry is dropped at most once, and the loops stop at the first
+        // live one. Keeps the tables small in steady state rather than only when they fill up.
+        dropExpired(now);
+        if (bans.remove(key) != null) {
+            // A failure while banned renews the ban (the address is not even read while banned,
+            // so this is a login that raced with its own ban).
+            bans.put(key, now);
+            return true;
+        }
         // Removed and put back below, which moves it to the tail (most recently failed).
         Entry e = entries.remove(key);
-        // Cheap on every call: each entry is dropped at most once, and the loop stops at the first
-        // live one. Keeps the table small in steady state rather than only when it fills up.
-        dropExpired(now);
         if (e == null) {
             if (entries.size() >= capacity) {
                 // Everyone left failed within the window; forget the one that failed longest ago,
-                // which is the entry closest to expiry anyway.
+                // which is the entry closest to expiry anyway. Only a count is lost, never a ban.
                 Iterator<Entry> eldest = entries.values().iterator();
                 eldest.next();
                 eldest.remove();
             }
             e = new Entry();
-        } else if (expired(e, now)) {
+        } else if (now - e.lastFailure >= durationNanos) {
             // The previous failures are older than the window: start counting afresh.
             e.failures = 0;
         }
@@ -100,39 +121,96 @@ final class BanTable {
             e.failures++;
         }
         e.lastFailure = now;
-        entries.put(key, e);
+        if (e.failures <= times) {
+            entries.put(key, e);
+            return false;
+        }
+        ban(key, address, now);
+        return true;
+    }
+
+    private void ban(long key, InetAddress address, long now) {
+        if (bans.size() < capacity) {
+            bans.put(key, now);
+            bansImposed++;
+            return;
+        }
+        long prefix = prefixKey(key, address);
+        prefixBans.remove(prefix);
+        if (prefixBans.size() >= capacity) {
+            Iterator<Long> eldest = prefixBans.values().iterator();
+            eldest.next();
+            eldest.remove();
+            prefixBansEvicted++;
+        }
+        prefixBans.put(prefix, now);
+        prefixBansImposed++;
     }
 
     /** Returns how many nanoseconds {@code address} stays banned for, or 0 when it is not banned. */
     synchronized long bannedForNanos(InetAddress address) {
-        if (durationNanos == 0 || entries.isEmpty()) {
+        if (durationNanos == 0 || bans.isEmpty() && prefixBans.isEmpty()) {
             return 0;
         }
-        Entry e = entries.get(key(address));
-        if (e == null || e.failures <= times) {
+        long key = key(address);
+        long now = nanoClock.getAsLong();
+        long left = remaining(bans.get(key), now);
+        if (!prefixBans.isEmpty()) {
+            left = Math.max(left, remaining(prefixBans.get(prefixKey(key, address)), now));
+        }
+        return left;
+    }
+
+    private long remaining(Long since, long now) {
+        if (since == null) {
             return 0;
         }
-        // Written as duration - age rather than lastFailure + duration - now: nanoTime values may
-        // be near the long range's ends, but an age is small and non-negative.
-        long age = nanoClock.getAsLong() - e.lastFailure;
+        // Written as duration - age rather than since + duration - now: nanoTime values may be
+        // near the long range's ends, but an age is small and non-negative.
+        long age = now - since;
         return age >= durationNanos ? 0 : durationNanos - Math.max(age, 0);
     }
 
-    /** The number of addresses remembered, banned or not. */
+    /** The number of entries remembered: counted addresses, banned addresses and banned prefixes. */
     synchronized int size() {
-        return entries.size();
+        return entries.size() + bans.size() + prefixBans.size();
     }
+
+    /** Counters for the log: bans in force, and bans imposed so far. */
+    synchronized Stats stats() {
+        dropExpired(nanoClock.getAsLong());
+        return new Stats(bans.size(), prefixBans.size(), bansImposed, prefixBansImposed, prefixBansEvicted);
+    }
+
+    /**
+     * @param banned addresses banned now
+     * @param bannedPrefixes prefixes banned now (bans aggregated under pressure)
+     * @param imposed address bans imposed since start
+     * @param prefixImposed prefix bans imposed since start
+     * @param prefixEvicted prefix bans that gave way before expiry because all tables were full
+     */
+    record Stats(int banned, int bannedPrefixes, long imposed, long prefixImposed, long prefixEvicted) { }
 
     private void dropExpired(long now) {
         Iterator<Entry> it = entries.values().iterator();
-        while (it.hasNext() && expired(it.next(), now)) {
+        while (it.hasNext() && now - it.next().lastFailure >= durationNanos) {
+            it.remove();
+        }
+        dropExpired(bans, now);
+        dropExpired(prefixBans, now);
+    }
+
+    private void dropExpired(LinkedHashMap<Long, Long> table, long now) {
+        Iterator<Long> it = table.values().iterator();
+        while (it.hasNext() && now - it.next() >= durationNanos) {
             it.remove();
         }
     }
 
-    /** An entry whose last failure is at least {@code duration} old neither bans nor counts. */
-    private boolean expired(Entry e, long now) {
-        return now - e.lastFailure >= durationNanos;
+    /** The /24 (IPv4) or /48 (IPv6) prefix of an address key. */
+    private static long prefixKey(long key, InetAddress address) {
+        return (key & IPV4_TAG) == IPV4_TAG && (address instanceof Inet4Address || isIpv4Mapped(address.getAddress()))
+                ? key & IPV4_SLASH_24 : key & IPV6_SLASH_48;
     }
 
     /**

@@ -167,35 +167,84 @@ class BanTableTest {
     }
 
     @Test
-    void capacityBoundsEntriesAndKeepsRecentBans() throws Exception {
-        BanTable bans = table(0, FIVE_MINUTES, 1000);
-        InetAddress recent = null;
-        for (int i = 0; i < 10_000; i++) {
-            recent = ipv4(0x0A00_0000 + i);
-            bans.recordFailure(recent);
-            assertTrue(bans.size() <= 1000, "size " + bans.size() + " after " + (i + 1) + " failures");
-            advance(Duration.ofMillis(1));
+    void anActiveBanOutlivesAnyNumberOfSingleFailures() throws Exception {
+        // The attack that evicted bans from the old single table: 75,000 one-off failures from
+        // distinct addresses within seconds.
+        BanTable bans = table(3, FIVE_MINUTES, 65536);
+        InetAddress attacker = ip("203.0.113.50");
+        for (int i = 0; i < 4; i++) {
+            bans.recordFailure(attacker);
         }
-        assertEquals(1000, bans.size());
-        assertTrue(bans.bannedForNanos(recent) > 0, "the latest offender is still banned");
-        assertTrue(bans.bannedForNanos(ipv4(0x0A00_0000 + 9_000)) > 0, "the 1000th latest is still banned");
-        assertEquals(0, bans.bannedForNanos(ipv4(0x0A00_0000 + 8_999)), "evicted as least recently failed");
+        assertEquals(FIVE_MINUTES_NANOS, bans.bannedForNanos(attacker));
+        for (int i = 0; i < 200_000; i++) {
+            bans.recordFailure(ipv4(0x0A00_0000 + i));
+            if ((i & 1023) == 0) {
+                advance(Duration.ofMillis(1));
+            }
+        }
+        assertTrue(bans.bannedForNanos(attacker) > 0, "the ban survived 200,000 single failures");
+        assertTrue(bans.size() <= 65536 + 1, "counting stays within its bound: " + bans.size());
+        assertEquals(0, bans.bannedForNanos(ipv4(0x0A00_0000 + 5)), "single failures ban nobody");
     }
 
     @Test
-    void repeatOffenderIsNotEvictedBeforeOneTimeOffenders() throws Exception {
+    void bansBeyondCapacityAreAggregatedByPrefixAndNoneIsLost() throws Exception {
+        BanTable bans = table(0, FIVE_MINUTES, 1000);
+        for (int i = 0; i < 10_000; i++) {
+            bans.recordFailure(ipv4(0x0A00_0000 + i));
+            advance(Duration.ofMillis(1));
+        }
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(bans.bannedForNanos(ipv4(0x0A00_0000 + i)) > 0, "offender " + i + " is still banned");
+        }
+        BanTable.Stats stats = bans.stats();
+        assertEquals(1000, stats.banned());
+        // 9,000 later offenders fill 10.0.3.232 .. 10.0.39.15: 37 /24 prefixes.
+        assertEquals(37, stats.bannedPrefixes());
+        assertEquals(1000 + 37, bans.size());
+        // The aggregated ban covers the /24 of an offender, not other networks.
+        assertTrue(bans.bannedForNanos(ip("10.0.39.200")) > 0);
+        assertEquals(0, bans.bannedForNanos(ip("10.0.40.1")));
+        assertEquals(0, bans.bannedForNanos(ip("10.1.0.1")));
+    }
+
+    @Test
+    void ipv6BansAreAggregatedBySlash48() throws Exception {
+        BanTable bans = table(0, FIVE_MINUTES, 1);
+        bans.recordFailure(ip("2001:db8:1:1::1"));
+        bans.recordFailure(ip("2001:db8:2:5::1"));
+        assertTrue(bans.bannedForNanos(ip("2001:db8:1:1::9")) > 0);
+        assertTrue(bans.bannedForNanos(ip("2001:db8:2:ffff::1")) > 0, "same /48 as the second offender");
+        assertEquals(0, bans.bannedForNanos(ip("2001:db8:3::1")));
+    }
+
+    @Test
+    void whenEveryTableIsFullThePrefixBanClosestToExpiryGivesWay() throws Exception {
+        BanTable bans = table(0, FIVE_MINUTES, 2);
+        bans.recordFailure(ip("192.0.2.1"));
+        bans.recordFailure(ip("192.0.2.2"));
+        advance(Duration.ofSeconds(1));
+        bans.recordFailure(ip("198.51.100.1"));
+        advance(Duration.ofSeconds(1));
+        bans.recordFailure(ip("203.0.113.1"));
+        advance(Duration.ofSeconds(1));
+        bans.recordFailure(ip("198.18.0.1"));
+        assertEquals(0, bans.bannedForNanos(ip("198.51.100.1")), "the oldest prefix ban gave way");
+        assertTrue(bans.bannedForNanos(ip("203.0.113.1")) > 0);
+        assertTrue(bans.bannedForNanos(ip("198.18.0.1")) > 0);
+        assertTrue(bans.bannedForNanos(ip("192.0.2.1")) > 0, "address bans never give way");
+        assertEquals(1, bans.stats().prefixEvicted());
+    }
+
+    @Test
+    void repeatOffenderRenewsItsBan() throws Exception {
         BanTable bans = table(0, FIVE_MINUTES, 3);
         InetAddress repeat = ip("192.0.2.100");
         bans.recordFailure(repeat);
-        bans.recordFailure(ip("192.0.2.1"));
-        bans.recordFailure(ip("192.0.2.2"));
-        // Failing again makes it the most recent one, so the next newcomer evicts 192.0.2.1.
-        bans.recordFailure(repeat);
-        bans.recordFailure(ip("192.0.2.3"));
-        assertEquals(3, bans.size());
-        assertTrue(bans.bannedForNanos(repeat) > 0);
-        assertEquals(0, bans.bannedForNanos(ip("192.0.2.1")));
-        assertTrue(bans.bannedForNanos(ip("192.0.2.2")) > 0);
+        advance(Duration.ofMinutes(4));
+        assertTrue(bans.recordFailure(repeat), "a failure while banned renews the ban");
+        assertEquals(FIVE_MINUTES_NANOS, bans.bannedForNanos(repeat));
+        assertEquals(1, bans.size());
     }
 
     @Test
