@@ -18,8 +18,12 @@ import java.util.Locale;
  *
  * <p>It is stricter than GT's line prefix match: the request line must be HTTP/1.x, header lines
  * must be well formed, the header name matches case-insensitively, and anything else ends in
- * {@link Status#BAD_REQUEST} as early as the offending byte is seen. One instance per connection;
- * not thread-safe.
+ * {@link Status#BAD_REQUEST} as early as the offending byte is seen. The whole head is read before
+ * the key counts as found, because what follows the routing header can make the routing
+ * ambiguous (RFC 9112 §3.2): a second routing header, a {@code Host} with userinfo
+ * ({@code a@b}), or, in host mode, an absolute-form target ({@code GET http://a.b/ HTTP/1.1})
+ * naming another host than {@code Host} are refused, so that GT and the service behind it can
+ * never disagree on which host a request is for. One instance per connection; not thread-safe.
  */
 public final class HttpHeadScanner {
 
@@ -87,6 +91,12 @@ public final class HttpHeadScanner {
     private int pos;
     private int versionIndex;
     private int nameLength;
+    /** Relative offset of the request target's first byte. */
+    private int targetStart;
+    /** Host of an absolute-form request target, lower case; null for other forms. */
+    private String targetHost;
+    /** The whole host of the Host header (no port, no brackets), lower case, in host mode. */
+    private String headerHost;
     private boolean nameMatches;
     /** Relative offsets of the trimmed routing header value; -1 until its first visible byte. */
     private int valueStart;
@@ -97,6 +107,7 @@ public final class HttpHeadScanner {
 
     private Status status = Status.NEED_MORE;
     private String routingKey;
+    private String foundKey;
     private String error;
 
     /**
@@ -158,7 +169,7 @@ public final class HttpHeadScanner {
 
     /** Lower-cased (ASCII) routing key when {@link Status#FOUND}, else null. */
     public String routingKey() {
-        return routingKey;
+        return status == Status.FOUND ? routingKey : null;
     }
 
     /** Why the request was refused when {@link Status#BAD_REQUEST}, else null. */
@@ -194,7 +205,10 @@ public final class HttpHeadScanner {
                 if (b == SP && state == TARGET) {
                     state = VERSION;
                     versionIndex = 0;
-                    return true;
+                    return !hostMode || absoluteFormHost(targetStart, p);
+                }
+                if (state == TARGET_START) {
+                    targetStart = p;
                 }
                 // Raw UTF-8 in a target is wrong but common; whitespace and controls would desynchronise parsers.
                 if (b <= SP || b == 0x7f) {
@@ -233,7 +247,7 @@ public final class HttpHeadScanner {
                 return true;
             case LINE_START:
                 if (b == LF) {
-                    return fail("missing " + headerName + " header");
+                    return endOfHead();
                 }
                 if (b == CR) {
                     state = HEAD_END_CR;
@@ -254,7 +268,7 @@ public final class HttpHeadScanner {
                 if (b != LF) {
                     return fail(MALFORMED_LINE);
                 }
-                return fail("missing " + headerName + " header");
+                return endOfHead();
             case NAME:
                 if (b == ':') {
                     if (nameMatches && nameLength == target.length) {
@@ -322,6 +336,9 @@ public final class HttpHeadScanner {
         if (b < 0x21 || b > 0x7e) {
             return fail(headerName + " header value contains a control or non-ASCII byte (expected visible ASCII)");
         }
+        if (b == '@' && hostMode) {
+            return fail(headerName + " header contains userinfo (expected host[:port])");
+        }
         if (whitespaceInValue) {
             return fail(headerName + " header value contains whitespace (expected a single word)");
         }
@@ -353,6 +370,7 @@ public final class HttpHeadScanner {
             if (!isPort(close + 1, to)) {
                 return fail(headerName + " header has a malformed port (expected [address]:digits)");
             }
+            headerHost = lowerAscii(from + 1, close);
             return found(from + 1, close);
         }
         int colon = current.indexOf(from, to, (byte) ':');
@@ -361,7 +379,84 @@ public final class HttpHeadScanner {
             return fail(headerName + " header has a malformed port (expected host:digits)");
         }
         int dot = current.indexOf(from, hostEnd, (byte) '.');
+        headerHost = lowerAscii(from, hostEnd);
         return found(from, dot < 0 ? hostEnd : dot);
+    }
+
+    /**
+     * Notes the host of an absolute-form request target ({@code http://host[:port]/...}) between
+     * the relative offsets {@code from} and {@code to}, to compare it with {@code Host} later.
+     */
+    private boolean absoluteFormHost(int from, int to) {
+        int base = current.readerIndex();
+        int start = base + from;
+        int end = base + to;
+        int schemeEnd = current.indexOf(start, Math.min(end, start + 8), (byte) ':');
+        if (schemeEnd < 0 || !startsWithIgnoreCase(start, schemeEnd, "http") && !startsWithIgnoreCase(start, schemeEnd,
+                "https") || end - schemeEnd < 3 || current.getByte(schemeEnd + 1) != '/'
+                || current.getByte(schemeEnd + 2) != '/') {
+            return true;
+        }
+        int authority = schemeEnd + 3;
+        int authorityEnd = authority;
+        while (authorityEnd < end) {
+            byte c = current.getByte(authorityEnd);
+            if (c == '/' || c == '?' || c == '#') {
+                break;
+            }
+            authorityEnd++;
+        }
+        if (current.indexOf(authority, authorityEnd, (byte) '@') >= 0) {
+            return fail("request target contains userinfo (expected http://host[:port]/...)");
+        }
+        int hostEnd;
+        if (authority < authorityEnd && current.getByte(authority) == '[') {
+            int close = current.indexOf(authority + 1, authorityEnd, (byte) ']');
+            if (close < 0) {
+                return fail("request target has an unterminated IPv6 literal");
+            }
+            targetHost = lowerAscii(authority + 1, close);
+            return true;
+        }
+        int colon = current.indexOf(authority, authorityEnd, (byte) ':');
+        hostEnd = colon < 0 ? authorityEnd : colon;
+        targetHost = lowerAscii(authority, hostEnd);
+        return true;
+    }
+
+    private boolean startsWithIgnoreCase(int from, int to, String word) {
+        if (to - from != word.length()) {
+            return false;
+        }
+        for (int i = 0; i < word.length(); i++) {
+            if (lower(current.getByte(from + i) & 0xff) != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The bytes between two absolute indices of {@link #current}, lower-cased. */
+    private String lowerAscii(int from, int to) {
+        char[] c = new char[to - from];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (char) lower(current.getByte(from + i) & 0xff);
+        }
+        return new String(c);
+    }
+
+    /** The empty line: the head is complete, and the routing decided if nothing contradicts it. */
+    private boolean endOfHead() {
+        if (foundKey == null) {
+            return fail("missing " + headerName + " header");
+        }
+        if (targetHost != null && headerHost != null && !targetHost.equals(headerHost)) {
+            return fail("the request target names another host than the " + headerName + " header");
+        }
+        routingKey = foundKey;
+        status = Status.FOUND;
+        state = DONE;
+        return false;
     }
 
     /** True for an empty suffix or ":" followed by digits only (RFC 3986 allows an empty port). */
@@ -385,18 +480,17 @@ public final class HttpHeadScanner {
         if (from == to) {
             return fail(headerName + " header has an empty first label (expected name.domain)");
         }
-        char[] key = new char[to - from];
-        for (int i = 0; i < key.length; i++) {
-            key[i] = (char) lower(current.getByte(from + i) & 0xff);
+        if (foundKey != null) {
+            return fail("more than one " + headerName + " header");
         }
-        routingKey = new String(key);
-        status = Status.FOUND;
-        state = DONE;
-        return false;
+        foundKey = lowerAscii(from, to);
+        state = LINE_START;
+        return true;
     }
 
     private boolean fail(String reason) {
         error = reason;
+        routingKey = null;
         status = Status.BAD_REQUEST;
         state = DONE;
         return false;

@@ -46,6 +46,9 @@ class HttpHeadScannerFuzzTest {
             "GET /a HTTP/1.1\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept-Language: en\r\n"
                     + "Accept-Encoding: gzip, br\r\nConnection: keep-alive\r\nEID: abc\r\nHost: Www.Example.Org:8443\r\n\r\n",
             "GET / HTTP/1.1\nTarget-ID: T1\nX-Forwarded-For: 10.0.0.1\nHost: a.b.c\n\n",
+            "GET http://Abc.example:80/x?y HTTP/1.1\r\nHost: abc.EXAMPLE\r\n\r\n",
+            "GET https://[::1]:8443/ HTTP/1.1\r\nHost: [::1]\r\nHost: a@b\r\n\r\n",
+            "GET http://user@abc.example/ HTTP/1.1\r\nHost: abc.example\r\n\r\n",
     };
     private static final String[] HEADERS = {"Host", "Host", "Host", "host", "EID", "Target-ID"};
     /** Mostly the real bound; small ones exercise the limit on every kind of input. */
@@ -263,6 +266,8 @@ class HttpHeadScannerFuzzTest {
     private static final class Reference {
         private static final Pattern BRACKETED = Pattern.compile("\\[([^]]*)](:[0-9]*)?");
         private static final Pattern PLAIN = Pattern.compile("([^:]*)(:[0-9]*)?");
+        /** An absolute-form target: scheme (found within its first 8 bytes), "//", authority. */
+        private static final Pattern ABSOLUTE = Pattern.compile("(?i)(https?)://([^/?#]*)");
         private static final String TCHARS = "!#$%&'*+-.^_`|~";
 
         /** A decision on the byte at {@code position}, or -1 when the input ran out first. */
@@ -292,6 +297,7 @@ class HttpHeadScannerFuzzTest {
         private static final Decision MORE = new Decision(Status.NEED_MORE, null, -1);
 
         private static Decision decide(String header, byte[] d) {
+            boolean hostMode = header.equalsIgnoreCase("Host");
             int n = d.length;
             int i = 0;
             while (i < n && tchar(d[i] & 0xff)) {
@@ -312,6 +318,27 @@ class HttpHeadScannerFuzzTest {
             }
             if (i == targetStart || d[i] != ' ') {
                 return bad(i);
+            }
+            String targetHost = null;
+            if (hostMode) {
+                String target = new String(d, targetStart, i - targetStart, StandardCharsets.ISO_8859_1);
+                Matcher m = ABSOLUTE.matcher(target);
+                if (m.lookingAt()) {
+                    String authority = m.group(2);
+                    if (authority.indexOf('@') >= 0) {
+                        return bad(i);
+                    }
+                    if (authority.startsWith("[")) {
+                        int close = authority.indexOf(']');
+                        if (close < 0) {
+                            return bad(i);
+                        }
+                        targetHost = authority.substring(1, close).toLowerCase(Locale.ROOT);
+                    } else {
+                        int colon = authority.indexOf(':');
+                        targetHost = (colon < 0 ? authority : authority.substring(0, colon)).toLowerCase(Locale.ROOT);
+                    }
+                }
             }
             i++;
             byte[] version = bytes("HTTP/1.");
@@ -335,16 +362,33 @@ class HttpHeadScannerFuzzTest {
             if (lineStart < 0) {
                 return lineStart == -1 ? MORE : bad(-lineStart - 2);
             }
+            String key = null;
+            String headerHost = null;
             while (true) {
                 i = lineStart;
                 if (i == n) {
                     return MORE;
                 }
+                int endOfHead = -1;
                 if (d[i] == '\n') {
-                    return bad(i);
+                    endOfHead = i;
+                } else if (d[i] == '\r') {
+                    if (i + 1 == n) {
+                        return MORE;
+                    }
+                    if (d[i + 1] != '\n') {
+                        return bad(i + 1);
+                    }
+                    endOfHead = i + 1;
                 }
-                if (d[i] == '\r') {
-                    return i + 1 == n ? MORE : bad(i + 1);
+                if (endOfHead >= 0) {
+                    if (key == null) {
+                        return bad(endOfHead);
+                    }
+                    if (targetHost != null && headerHost != null && !targetHost.equals(headerHost)) {
+                        return bad(endOfHead);
+                    }
+                    return new Decision(Status.FOUND, key, endOfHead);
                 }
                 while (i < n && tchar(d[i] & 0xff)) {
                     i++;
@@ -358,7 +402,17 @@ class HttpHeadScannerFuzzTest {
                 String name = new String(d, lineStart, i - lineStart, StandardCharsets.ISO_8859_1);
                 i++;
                 if (name.equalsIgnoreCase(header)) {
-                    return value(header, d, i);
+                    Value v = value(header, d, i);
+                    if (v.decision != null) {
+                        return v.decision;
+                    }
+                    if (key != null) {
+                        return bad(v.end - 1);
+                    }
+                    key = v.key;
+                    headerHost = v.host;
+                    lineStart = v.end;
+                    continue;
                 }
                 while (i < n && d[i] != '\r' && d[i] != '\n') {
                     int c = d[i] & 0xff;
@@ -375,6 +429,10 @@ class HttpHeadScannerFuzzTest {
                     return bad(-lineStart - 2);
                 }
             }
+        }
+
+        /** A routing header's value: either a decision (bad, or out of input), or its key and host. */
+        private record Value(Decision decision, String key, String host, int end) {
         }
 
         /** Start of the next line when d[i] begins a line end; -1 when out of input; -2 - p for bad byte p. */
@@ -394,7 +452,8 @@ class HttpHeadScannerFuzzTest {
             return d[i + 1] == '\n' ? i + 2 : -2 - (i + 1);
         }
 
-        private static Decision value(String header, byte[] d, int i) {
+        private static Value value(String header, byte[] d, int i) {
+            boolean hostMode = header.equalsIgnoreCase("Host");
             int n = d.length;
             int first = -1;
             int last = -1;
@@ -405,48 +464,50 @@ class HttpHeadScannerFuzzTest {
                     sawSpaceAfterValue = first >= 0;
                 } else if (c == '\r' || c == '\n') {
                     break;
-                } else if (c < 0x21 || c > 0x7e || sawSpaceAfterValue) {
-                    return bad(i);
+                } else if (c < 0x21 || c > 0x7e || c == '@' && hostMode || sawSpaceAfterValue) {
+                    return new Value(bad(i), null, null, -1);
                 } else {
                     if (first < 0) {
                         first = i;
                     }
                     last = i;
                     if (last - first + 1 > 512) {
-                        return bad(i);
+                        return new Value(bad(i), null, null, -1);
                     }
                 }
             }
             int end = lineAfter(d, i);
             if (end == -1) {
-                return MORE;
+                return new Value(MORE, null, null, -1);
             }
             if (end < -1) {
-                return bad(-end - 2);
+                return new Value(bad(-end - 2), null, null, -1);
             }
             int decidedAt = end - 1;
             if (first < 0) {
-                return bad(decidedAt);
+                return new Value(bad(decidedAt), null, null, -1);
             }
             String value = new String(d, first, last - first + 1, StandardCharsets.US_ASCII);
             String key;
-            if (!header.equalsIgnoreCase("Host")) {
+            String host = null;
+            if (!hostMode) {
                 key = value;
             } else {
                 Matcher m = value.startsWith("[") ? BRACKETED.matcher(value) : PLAIN.matcher(value);
                 if (!m.matches()) {
-                    return bad(decidedAt);
+                    return new Value(bad(decidedAt), null, null, -1);
                 }
                 key = m.group(1);
+                host = key.toLowerCase(Locale.ROOT);
                 if (!value.startsWith("[")) {
                     int dot = key.indexOf('.');
                     key = dot < 0 ? key : key.substring(0, dot);
                 }
             }
             if (key.isEmpty()) {
-                return bad(decidedAt);
+                return new Value(bad(decidedAt), null, null, -1);
             }
-            return new Decision(Status.FOUND, key.toLowerCase(Locale.ROOT), decidedAt);
+            return new Value(null, key.toLowerCase(Locale.ROOT), host, end);
         }
     }
 
@@ -455,10 +516,15 @@ class HttpHeadScannerFuzzTest {
         // Guards the model itself, so a fuzz agreement means something.
         assertEquals(Status.FOUND, Reference.outcome("Host", 16384,
                 bytes("GET / HTTP/1.1\r\nHost: Abc.d:80\r\n\r\n")).status);
-        assertEquals("abc", Reference.outcome("Host", 16384, bytes("GET / HTTP/1.1\r\nHost: Abc.d:80\r\n")).key);
+        assertEquals("abc", Reference.outcome("Host", 16384, bytes("GET / HTTP/1.1\r\nHost: Abc.d:80\r\n\n")).key);
+        assertEquals(Status.NEED_MORE, Reference.outcome("Host", 16384, bytes("GET / HTTP/1.1\r\nHost: a\r\n")).status);
+        assertEquals(Status.BAD_REQUEST, Reference.outcome("Host", 16384,
+                bytes("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n")).status);
+        assertEquals(Status.BAD_REQUEST, Reference.outcome("Host", 16384,
+                bytes("GET http://b/ HTTP/1.1\r\nHost: a\r\n\r\n")).status);
         assertEquals(Status.BAD_REQUEST, Reference.outcome("Host", 16384, bytes("GET / HTTP/1.1\r\n\r\n")).status);
         assertEquals(Status.NEED_MORE, Reference.outcome("Host", 16384, bytes("GET / HTTP/1.1\r\nHost: a")).status);
-        if (Reference.outcome("EID", 16384, bytes("GET / HTTP/1.1\r\nEID: X.Y\n")).key == null) {
+        if (Reference.outcome("EID", 16384, bytes("GET / HTTP/1.1\r\nEID: X.Y\n\n")).key == null) {
             fail("custom header not found by the model");
         }
     }

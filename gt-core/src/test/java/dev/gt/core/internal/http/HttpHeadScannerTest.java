@@ -200,10 +200,42 @@ class HttpHeadScannerTest {
         assertEquals("GET / HTTP/1.1\r\nHost: ".length() + 513, r.scanned(), "refused on the 513th byte");
     }
 
+    // --- routing ambiguities (RFC 9112 §3.2): GT and the service must agree on the host ---
+
     @Test
-    void firstMatchingHeaderWins() {
-        assertFound("first", host("GET / HTTP/1.1\r\nHost: first.example\r\nHost: second.example\r\n\r\n"));
+    void twoRoutingHeadersAreBad() {
+        assertBad("more than one Host header",
+                host("GET / HTTP/1.1\r\nHost: first.example\r\nHost: second.example\r\n\r\n"));
+        assertBad("more than one Host header",
+                host("GET / HTTP/1.1\r\nHost: same.example\r\nX: y\r\nhost: same.example\r\n\r\n"));
         assertBad("empty Host header", host("GET / HTTP/1.1\r\nHost: \r\nHost: second.example\r\n\r\n"));
+        assertBad("more than one EID header",
+                scanOnce("EID", MAX, ascii("GET / HTTP/1.1\r\nEID: a\r\nEID: b\r\n\r\n")));
+    }
+
+    @Test
+    void hostWithUserinfoIsBad() {
+        assertBad("Host header contains userinfo (expected host[:port])",
+                host("GET / HTTP/1.1\r\nHost: victim@attacker.example\r\n\r\n"));
+        assertBad("Host header contains userinfo (expected host[:port])",
+                host("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n"));
+        // A custom mux header is an opaque value: '@' is just a byte there.
+        assertFound("a@b", scanOnce("EID", MAX, ascii("GET / HTTP/1.1\r\nEID: a@b\r\n\r\n")));
+    }
+
+    @Test
+    void absoluteFormTargetMustNameTheHostOfTheHostHeader() {
+        String mismatch = "the request target names another host than the Host header";
+        assertBad(mismatch, host("GET http://other.example/x HTTP/1.1\r\nHost: abc.example\r\n\r\n"));
+        assertBad(mismatch, host("GET https://abc.example.evil/ HTTP/1.1\r\nHost: abc.example\r\n\r\n"));
+        assertBad("request target contains userinfo (expected http://host[:port]/...)",
+                host("GET http://abc.example@other.example/ HTTP/1.1\r\nHost: abc.example\r\n\r\n"));
+        // Case, ports and the path do not matter; origin-form and authority-form are not compared.
+        assertFound("abc", host("GET HTTP://ABC.example:8080/x?y HTTP/1.1\r\nHost: abc.EXAMPLE\r\n\r\n"));
+        assertFound("abc", host("GET http://abc.example HTTP/1.1\r\nHost: abc.example:80\r\n\r\n"));
+        assertFound("::1", host("GET http://[::1]:8080/ HTTP/1.1\r\nHost: [::1]\r\n\r\n"));
+        assertFound("abc", host("CONNECT other.example:443 HTTP/1.1\r\nHost: abc.example\r\n\r\n"));
+        assertFound("abc", host("GET /http://other.example/ HTTP/1.1\r\nHost: abc.example\r\n\r\n"));
     }
 
     @Test
@@ -213,12 +245,14 @@ class HttpHeadScannerTest {
     }
 
     @Test
-    void foundWithoutWaitingForTheRestOfTheHead() {
+    void foundAtTheEndOfTheHeadAndNotBefore() {
         String head = "GET / HTTP/1.1\r\nHost: abc.example.com\r\n";
-        assertFound("abc", host(head));
-        assertEquals(head.length(), host(head).scanned());
+        assertEquals(Status.NEED_MORE, host(head).status());
+        assertEquals(Status.NEED_MORE, host(head + "Accept: */*\r\n").status());
+        assertEquals(Status.NEED_MORE, host(head + "\r").status());
+        assertFound("abc", host(head + "\r\n"));
+        assertEquals(head.length() + 2, host(head + "\r\nbody").scanned(), "the body is not scanned");
         assertEquals(Status.NEED_MORE, host("GET / HTTP/1.1\r\nHost: abc.example.com").status());
-        assertEquals(Status.NEED_MORE, host("GET / HTTP/1.1\r\nHost: abc.example.com\r").status());
     }
 
     @Test
@@ -232,7 +266,7 @@ class HttpHeadScannerTest {
     @ParameterizedTest
     @ValueSource(strings = {
             "GET / HTTP/1.1", "POST /a?b=c HTTP/1.0", "OPTIONS * HTTP/1.1", "CONNECT a.b:443 HTTP/1.1",
-            "M-SEARCH * HTTP/1.1", "GET http://a.b/c HTTP/1.1", "GET /\u00e4 HTTP/1.1"})
+            "M-SEARCH * HTTP/1.1", "GET http://x/c HTTP/1.1", "GET /\u00e4 HTTP/1.1"})
     void acceptedRequestLines(String line) {
         assertFound("x", host(line + "\r\nHost: x\r\n\r\n"));
     }
@@ -362,7 +396,8 @@ class HttpHeadScannerTest {
             buf.writeCharSequence("ent: x\r\nHost: Abc.d\r\nAccept: */*\r\n\r\n", StandardCharsets.US_ASCII);
             assertEquals(Status.FOUND, scanner.scan(buf));
             assertEquals("abc", scanner.routingKey());
-            assertEquals("GET / HTTP/1.1\r\nUser-Agent: x\r\nHost: Abc.d\r\n".length(), scanner.scannedBytes());
+            assertEquals("GET / HTTP/1.1\r\nUser-Agent: x\r\nHost: Abc.d\r\nAccept: */*\r\n\r\n".length(),
+                    scanner.scannedBytes());
             // Sticky: later bytes, even garbage, change nothing.
             buf.writeByte(0);
             assertEquals(Status.FOUND, scanner.scan(buf));
@@ -414,10 +449,10 @@ class HttpHeadScannerTest {
 
     @Test
     void headExactlyAtTheBoundIsAccepted() {
-        String head = "GET / HTTP/1.1\r\nHost: abc.example.com\r\n";
-        assertFound("abc", scanOnce("Host", head.length(), ascii(head + "\r\n")));
+        String head = "GET / HTTP/1.1\r\nHost: abc.example.com\r\n\r\n";
+        assertFound("abc", scanOnce("Host", head.length(), ascii(head)));
         assertBad("request head is larger than " + (head.length() - 1) + " bytes",
-                scanOnce("Host", head.length() - 1, ascii(head + "\r\n")));
+                scanOnce("Host", head.length() - 1, ascii(head)));
     }
 
     @Test
