@@ -37,6 +37,11 @@ public enum GtErrorCode {
     BANNED(14, "too many failed logins from this address"),
     /** The authentication service (auth API or authenticator) did not answer usefully. */
     AUTH_UNAVAILABLE(15, "authentication service unavailable"),
+    /**
+     * Client: the server could not be reached (its name does not resolve, the connection is
+     * refused or times out, TLS fails). Reported locally, never sent on the wire.
+     */
+    SERVER_UNREACHABLE(16, "the server cannot be reached"),
     /** Stream: the client could not connect to its local service. */
     DIAL_FAILED(20, "failed to connect to the local service"),
     /** Stream: the service index in an open is not one of the client's services. */
@@ -85,6 +90,7 @@ public enum GtErrorCode {
             case INTERNAL_ERROR:
             case BANNED:
             case AUTH_UNAVAILABLE:
+            case SERVER_UNREACHABLE:
             case FAILED_TO_OPEN_TCP_PORT:
             case INVALID_ID_OR_SECRET: // the server's user list may change; GT retries too
                 return true;

@@ -241,6 +241,12 @@ public final class ServiceSpec {
          *     service, a TCP port on an HTTP service, a TCP service with neither port nor random)
          */
         public ServiceSpec build() {
+            if (handler != null && !handler.getClass().isAnnotationPresent(ChannelHandler.Sharable.class)) {
+                // Every stream gets the same instance: one that keeps per-connection state would
+                // serve the first visitor and leave the others hanging.
+                throw new IllegalArgumentException("handler " + handler.getClass().getName() + " is neither "
+                        + "@Sharable nor a ChannelInitializer (expected one: the same instance serves every stream)");
+            }
             if (kind == ServiceKind.TCP && hostPrefix != null) {
                 throw new IllegalArgumentException("hostPrefix '" + hostPrefix + "' is set on TCP service "
                         + describe() + " (expected hostPrefix only on http:// and https:// services)");

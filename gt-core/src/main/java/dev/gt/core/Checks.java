@@ -16,6 +16,10 @@ final class Checks {
         return value;
     }
 
+    static String format(Duration d) {
+        return dev.gt.core.options.Durations.format(d);
+    }
+
     static Duration nonNegative(String option, Duration d) {
         Objects.requireNonNull(d, option);
         if (d.isNegative()) {

@@ -32,11 +32,15 @@ import java.util.concurrent.CompletableFuture;
  * client.close();
  * }</pre>
  *
- * The client reconnects by itself, forever, until closed; the first connection too.
+ * The client reconnects by itself after a lost tunnel, until closed. See {@link #start()} for
+ * when it gives up: a start that times out, or a refusal that needs a configuration change.
+ * Event listeners run on the client's event loops: {@link #close()} may be called there (it
+ * returns without waiting), blocking calls such as {@code start().join()} must not be.
  */
 public final class GtClient implements AutoCloseable {
     private final GtClientConfig config;
     private final ClientRuntime runtime;
+    private Thread shutdownHook;
 
     private GtClient(GtClientConfig config) {
         this.config = config;
@@ -60,10 +64,18 @@ public final class GtClient implements AutoCloseable {
 
     /**
      * Starts connecting. The future completes when the first tunnel is authenticated and its
-     * services are registered. It fails with a {@link dev.gt.api.GtException} if the server
-     * rejects the first hello (wrong secret, port not available ...); the client keeps retrying
-     * in the background all the same, until {@link #close()}. Calling it again returns the same
-     * future.
+     * services are registered. It fails with a {@link dev.gt.api.GtException}:
+     * <ul>
+     * <li>when the server refuses the first hello. A refusal that needs a configuration change (a
+     * wrong id or secret, a service the server does not allow) also stops the client, unless
+     * {@link Builder#keepRetryingAfterRefusal(boolean)} says otherwise; after any other refusal
+     * (a limit that may free up, a port in use) the client keeps retrying in the background;</li>
+     * <li>when no tunnel is ready within {@link Builder#startTimeout(Duration)}, with the last
+     * reason ({@link dev.gt.api.GtErrorCode#SERVER_UNREACHABLE} for a name that does not resolve
+     * or a refused connection); the client then stops.</li>
+     * </ul>
+     * Calling it again returns the same future; calling it after {@link #stop()} throws
+     * {@link IllegalStateException}: build a new client instead.
      */
     public CompletableFuture<GtClient> start() {
         return runtime.start().thenApply(v -> this);
@@ -79,10 +91,87 @@ public final class GtClient implements AutoCloseable {
         return runtime.stop();
     }
 
-    /** {@link #stop()} and wait. */
+
+    /**
+     * A future that completes when this client has stopped (after {@link #stop()}, or because it gave up: its start timed out or the server refused it for good). It
+     * never completes exceptionally; completing the returned copy does not affect the client.
+     */
+    public CompletableFuture<Void> whenStopped() {
+        return runtime.whenStopped();
+    }
+
+    /**
+     * Blocks until this client has stopped: what a {@code main} that only runs a client calls
+     * last. Must not be called on one of its event loops.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public void awaitTermination() throws InterruptedException {
+        checkNotOnOwnLoop("awaitTermination()");
+        try {
+            runtime.whenStopped().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Like {@link #awaitTermination()}, for at most {@code timeout}; returns whether it stopped.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        checkNotOnOwnLoop("awaitTermination()");
+        try {
+            runtime.whenStopped().get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Stops this client (with its drain timeout) when the JVM shuts down, for instance on
+     * {@code SIGTERM} or Ctrl-C. Opt-in: a library does not register shutdown hooks unasked. The
+     * hook is removed again when the client stops before the JVM does. Returns this.
+     */
+    public synchronized GtClient closeOnJvmShutdown() {
+        if (shutdownHook != null || runtime.whenStopped().isDone()) {
+            return this;
+        }
+        Thread hook = new Thread(() -> stop().join(), "gt-client-shutdown");
+        shutdownHook = hook;
+        Runtime.getRuntime().addShutdownHook(hook);
+        runtime.whenStopped().thenRun(() -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is shutting down: the hook is running or about to, which is fine.
+            }
+        });
+        return this;
+    }
+
+    /**
+     * {@link #stop()} and wait. Idempotent. Called on one of this client's own event loops (from
+     * an event listener, say), it starts stopping and returns at once instead of waiting, which
+     * would deadlock: follow {@link #whenStopped()} there.
+     */
     @Override
     public void close() {
-        stop().join();
+        CompletableFuture<Void> stopping = stop();
+        if (!runtime.inEventLoop()) {
+            stopping.join();
+        }
+    }
+
+    private void checkNotOnOwnLoop(String what) {
+        if (runtime.inEventLoop()) {
+            throw new IllegalStateException(what + " called on one of this client's event loops, which it "
+                    + "would deadlock; use whenStopped()");
+        }
     }
 
     @Override
@@ -108,6 +197,9 @@ public final class GtClient implements AutoCloseable {
         GtEventListener eventListener = GtEventListener.NOOP;
         TransportProvider transport;
         int workerThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        Duration startTimeout = Duration.ofSeconds(30);
+        boolean keepRetryingAfterRefusal;
+        Duration drainTimeout = Duration.ofSeconds(5);
 
         Builder() {
         }
@@ -224,6 +316,40 @@ public final class GtClient implements AutoCloseable {
         /** A ready client {@link SslContext} for {@code tls://} remotes, instead of the options above. */
         public Builder sslContext(SslContext context) {
             this.sslContext = context;
+            return this;
+        }
+
+        /**
+         * How long {@link GtClient#start()} may take to get the first tunnel ready; 30 seconds by
+         * default. When it passes, the start fails with the last reason (the server's name does not
+         * resolve, the connection is refused, ...) as a {@link dev.gt.api.GtException} and the
+         * client stops. {@link Duration#ZERO} waits for ever: the client keeps trying in the
+         * background and the events tell how it goes (devices whose network comes up late,
+         * standalone runners).
+         */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = Checks.nonNegative("startTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Whether the client keeps retrying (with backoff) after the server refused it for a reason
+         * that trying again will not fix: a wrong id or secret, or a service the server does not
+         * allow. By default such a refusal stops the client, so that it does not get its address
+         * banned for failed logins; GT's own client keeps retrying.
+         */
+        public Builder keepRetryingAfterRefusal(boolean keepRetrying) {
+            this.keepRetryingAfterRefusal = keepRetrying;
+            return this;
+        }
+
+        /**
+         * How long {@link GtClient#stop()} lets open streams finish after it asked the server to open
+         * no new ones; streams still open then are reset. 5 seconds by default;
+         * {@link Duration#ZERO} resets them at once.
+         */
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = Checks.nonNegative("drainTimeout", timeout);
             return this;
         }
 

@@ -29,6 +29,9 @@ public final class GtClientConfig {
     final GtEventListener eventListener;
     final TransportProvider transport;
     final int workerThreads;
+    final Duration startTimeout;
+    final boolean keepRetryingAfterRefusal;
+    final Duration drainTimeout;
 
     GtClientConfig(GtClient.Builder b, String secret) {
         this.id = b.id;
@@ -47,6 +50,24 @@ public final class GtClientConfig {
         this.eventListener = b.eventListener;
         this.transport = b.transport;
         this.workerThreads = b.workerThreads;
+        this.startTimeout = b.startTimeout;
+        this.keepRetryingAfterRefusal = b.keepRetryingAfterRefusal;
+        this.drainTimeout = b.drainTimeout;
+    }
+
+    /** How long the first tunnel may take to get ready; zero = no limit. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** Whether the client keeps retrying after a refusal that needs a configuration change. */
+    public boolean keepRetryingAfterRefusal() {
+        return keepRetryingAfterRefusal;
+    }
+
+    /** How long stopping lets open streams finish before they are reset. */
+    public Duration drainTimeout() {
+        return drainTimeout;
     }
 
     /** {@code -id}: the client id; also the host prefix of a service without one. */

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 public final class GtServer implements AutoCloseable {
     private final GtServerConfig config;
     private final ServerRuntime runtime;
+    private Thread shutdownHook;
 
     private GtServer(GtServerConfig config) {
         this.config = config;
@@ -59,7 +60,8 @@ public final class GtServer implements AutoCloseable {
 
     /**
      * Binds the listeners. The future completes when the server is listening, or fails with the
-     * bind error (the server is then closed). Calling it again returns the same future.
+     * bind error (the server is then closed). Calling it again returns the same future; calling it
+     * after {@link #stop()} throws {@link IllegalStateException}: build a new server instead.
      */
     public CompletableFuture<GtServer> start() {
         return runtime.start().thenApply(v -> this);
@@ -101,10 +103,87 @@ public final class GtServer implements AutoCloseable {
         return runtime.stop();
     }
 
-    /** {@link #stop()} and wait. */
+
+    /**
+     * A future that completes when this server has stopped (after {@link #stop()}). It
+     * never completes exceptionally; completing the returned copy does not affect the server.
+     */
+    public CompletableFuture<Void> whenStopped() {
+        return runtime.whenStopped();
+    }
+
+    /**
+     * Blocks until this server has stopped: what a {@code main} that only runs a server calls
+     * last. Must not be called on one of its event loops.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public void awaitTermination() throws InterruptedException {
+        checkNotOnOwnLoop("awaitTermination()");
+        try {
+            runtime.whenStopped().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Like {@link #awaitTermination()}, for at most {@code timeout}; returns whether it stopped.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        checkNotOnOwnLoop("awaitTermination()");
+        try {
+            runtime.whenStopped().get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Stops this server (with its drain timeout) when the JVM shuts down, for instance on
+     * {@code SIGTERM} or Ctrl-C. Opt-in: a library does not register shutdown hooks unasked. The
+     * hook is removed again when the server stops before the JVM does. Returns this.
+     */
+    public synchronized GtServer closeOnJvmShutdown() {
+        if (shutdownHook != null || runtime.whenStopped().isDone()) {
+            return this;
+        }
+        Thread hook = new Thread(() -> stop().join(), "gt-server-shutdown");
+        shutdownHook = hook;
+        Runtime.getRuntime().addShutdownHook(hook);
+        runtime.whenStopped().thenRun(() -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is shutting down: the hook is running or about to, which is fine.
+            }
+        });
+        return this;
+    }
+
+    /**
+     * {@link #stop()} and wait. Idempotent. Called on one of this server's own event loops (from
+     * an event listener, say), it starts stopping and returns at once instead of waiting, which
+     * would deadlock: follow {@link #whenStopped()} there.
+     */
     @Override
     public void close() {
-        stop().join();
+        CompletableFuture<Void> stopping = stop();
+        if (!runtime.inEventLoop()) {
+            stopping.join();
+        }
+    }
+
+    private void checkNotOnOwnLoop(String what) {
+        if (runtime.inEventLoop()) {
+            throw new IllegalStateException(what + " called on one of this server's event loops, which it "
+                    + "would deadlock; use whenStopped()");
+        }
     }
 
     @Override
@@ -138,6 +217,10 @@ public final class GtServer implements AutoCloseable {
         String tcpBindHost;
         String httpMuxHeader = "Host";
         Duration timeout = Duration.ofSeconds(90);
+        Duration handshakeTimeout = Duration.ofSeconds(10);
+        Duration streamOpenTimeout = Duration.ofSeconds(15);
+        Duration drainTimeout = Duration.ofSeconds(5);
+        int allowAnyClientServices = 16;
         int connections = 10;
         int maxHandshakeOptions = 600;
         int maxHeadBytes = 16 * 1024;
@@ -364,6 +447,52 @@ public final class GtServer implements AutoCloseable {
         /** {@code -timeout}: idle timeout of tunnels and visitors; {@link Duration#ZERO} disables it. */
         public Builder timeout(Duration timeout) {
             this.timeout = Checks.nonNegative("timeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a new connection may take to complete its TLS handshake (on {@code -tlsAddr})
+         * and send its whole tunnel hello; also bounded by {@link #timeout}. An unauthenticated
+         * peer cannot hold a connection longer. 10 seconds by default; at least 100 ms.
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            Checks.nonNegative("handshakeTimeout", timeout);
+            if (timeout.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new IllegalArgumentException("handshakeTimeout " + Checks.format(timeout)
+                        + " (expected at least 100ms)");
+            }
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long the client may take to answer a visitor stream's open (connect its local service,
+         * or report that it cannot). A stream without an answer ends: an HTTP visitor gets
+         * {@code 504 Gateway Timeout}, a TCP visitor a reset. 15 seconds by default (the client
+         * gives up dialing after 10); {@link Duration#ZERO} waits as long as {@link #timeout}.
+         */
+        public Builder streamOpenTimeout(Duration timeout) {
+            this.streamOpenTimeout = Checks.nonNegative("streamOpenTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long {@link GtServer#stop()} lets open visitor streams finish after it stopped
+         * accepting new ones; streams still open then are reset. 5 seconds by default;
+         * {@link Duration#ZERO} resets them at once.
+         */
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = Checks.nonNegative("drainTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * In allow-any mode, most services one unknown id may register in a hello (16 by default),
+         * so that one client cannot take every port or prefix; configured users and authenticated
+         * ids are bounded by {@link #maxHandshakeOptions} and their own limits instead.
+         */
+        public Builder allowAnyClientServices(int n) {
+            this.allowAnyClientServices = Checks.range("allowAnyClientServices", n, 1, 65535);
             return this;
         }
 

@@ -41,6 +41,10 @@ public final class GtServerConfig {
     final String tcpBindHost;
     final String httpMuxHeader;
     final Duration timeout;
+    final Duration handshakeTimeout;
+    final Duration streamOpenTimeout;
+    final Duration drainTimeout;
+    final int allowAnyClientServices;
     final int connections;
     final int maxHandshakeOptions;
     final int maxHeadBytes;
@@ -73,6 +77,10 @@ public final class GtServerConfig {
         this.tcpBindHost = b.tcpBindHost;
         this.httpMuxHeader = b.httpMuxHeader;
         this.timeout = b.timeout;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.streamOpenTimeout = b.streamOpenTimeout;
+        this.drainTimeout = b.drainTimeout;
+        this.allowAnyClientServices = b.allowAnyClientServices;
         this.connections = b.connections;
         this.maxHandshakeOptions = b.maxHandshakeOptions;
         this.maxHeadBytes = b.maxHeadBytes;
@@ -202,6 +210,29 @@ public final class GtServerConfig {
     /** {@code -timeout}: idle timeout of tunnels and visitors, and the deadline of a request head. */
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * Deadline of a new connection's TLS handshake and tunnel hello: the handshake timeout, or
+     * {@link #timeout()} when that is shorter (and not off).
+     */
+    public Duration handshakeTimeout() {
+        return !timeout.isZero() && timeout.compareTo(handshakeTimeout) < 0 ? timeout : handshakeTimeout;
+    }
+
+    /** How long the client may take to answer a stream's open; zero = as long as {@link #timeout()}. */
+    public Duration streamOpenTimeout() {
+        return streamOpenTimeout;
+    }
+
+    /** How long stopping lets open streams finish before they are reset. */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    /** In allow-any mode, most services an unknown id may register. */
+    public int allowAnyClientServices() {
+        return allowAnyClientServices;
     }
 
     /** {@code -connections}: tunnels one client id may hold. */

@@ -58,6 +58,10 @@ public class FrameCodecBenchmark {
         }
 
         @Override
+        public void onAccept(int stream) {
+        }
+
+        @Override
         public void onReset(int stream, int code, String message) {
         }
 

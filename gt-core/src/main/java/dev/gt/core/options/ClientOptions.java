@@ -140,7 +140,8 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         }
         values.applyCommandLine(cl);
 
-        GtClient.Builder b = GtClient.builder();
+        // GT's behaviour: the runner keeps trying for ever, whatever the server says.
+        GtClient.Builder b = GtClient.builder().startTimeout(java.time.Duration.ZERO).keepRetryingAfterRefusal(true);
         if (values.isSet("id")) {
             ServerOptions.use(values, "id", () -> b.id(values.string("id")));
         }

@@ -32,6 +32,7 @@ class BanTest {
                     List.of(ServiceSpec.local(backend.url()).build())).ready()) {
                 Events bad = new Events();
                 try (GtClient wrong = GtPair.newClient(server, b -> b.id("id1").secret("wrong").eventListener(bad)
+                        .keepRetryingAfterRefusal(true)
                         .reconnectDelay(Duration.ofMillis(50)).service(ServiceSpec.local(backend.url()).build()))) {
                     wrong.start();
                     assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, bad.awaitCount(GtEvent.HandshakeRejected.class, 1).code());

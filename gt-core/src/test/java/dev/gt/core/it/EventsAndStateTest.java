@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gt.api.ClientState;
@@ -114,14 +115,15 @@ class EventsAndStateTest {
         GtServer server = GtServer.builder().addr("127.0.0.1:0").build();
         server.close();
         server.close();
-        CompletableFuture<GtServer> late = server.start();
-        assertTrue(late.isCompletedExceptionally(), "start() after close() must fail, not bind");
+        IllegalStateException late = assertThrows(IllegalStateException.class, server::start,
+                "start() after close() must fail, not bind");
+        assertTrue(late.getMessage().contains("stopped"), late.getMessage());
 
         GtClient client = GtClient.builder().id("x").remote("tcp://127.0.0.1:1")
                 .service(ServiceSpec.local("http://127.0.0.1:1").build()).build();
         client.close();
         client.close();
-        assertTrue(client.start().isCompletedExceptionally());
+        assertThrows(IllegalStateException.class, client::start);
     }
 
     @Test

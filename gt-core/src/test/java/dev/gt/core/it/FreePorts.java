@@ -15,18 +15,25 @@ final class FreePorts {
     private static final int LOW = 20_000;
     private static final int HIGH = 32_000;
 
+    /**
+     * Ports handed out in this JVM: a test that asks for two blocks must not get overlapping ones
+     * (both are free when checked, since nothing binds them until the server starts).
+     */
+    private static final java.util.BitSet HANDED_OUT = new java.util.BitSet();
+
     private FreePorts() {
     }
 
     /** The first port of {@code count} consecutive ports that are all free on 127.0.0.1. */
-    static int block(int count) {
+    static synchronized int block(int count) {
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = ThreadLocalRandom.current().nextInt(LOW, HIGH - count);
-            boolean free = true;
+            boolean free = HANDED_OUT.nextSetBit(base) < 0 || HANDED_OUT.nextSetBit(base) >= base + count;
             for (int p = base; p < base + count && free; p++) {
                 free = canBind(p);
             }
             if (free) {
+                HANDED_OUT.set(base, base + count);
                 return base;
             }
         }

@@ -37,7 +37,7 @@ public final class ClientRuntime {
 
     final GtClientConfig config;
     private final Hello hello;
-    IoTransport io;
+    volatile IoTransport io;
     LocalDialer dialer;
     /** The client TLS context for tls:// remotes, or {@code null} when none is used. */
     SslContext sslContext;
@@ -47,7 +47,11 @@ public final class ClientRuntime {
     private ScheduledFuture<?> shrinkTask;
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> stopped;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean running;
+    /** Why the last connection attempt failed, for a start that times out. */
+    private volatile Throwable lastFailure;
+    private ScheduledFuture<?> startDeadline;
 
     public ClientRuntime(GtClientConfig config) {
         this.config = config;
@@ -66,14 +70,13 @@ public final class ClientRuntime {
     }
 
     public synchronized CompletableFuture<Void> start() {
+        if (stopped != null) {
+            throw new IllegalStateException("this client was stopped; build a new GtClient to start again");
+        }
         if (started != null) {
             return started;
         }
         started = new CompletableFuture<>();
-        if (stopped != null) {
-            started.completeExceptionally(new IllegalStateException("the client was stopped"));
-            return started;
-        }
         try {
             TransportProvider provider = Transports.select(config.transport());
             io = provider.create(config.workerThreads(), "gt-client");
@@ -94,6 +97,10 @@ public final class ClientRuntime {
                 config.remotes().size() == 1 ? "" : "s",
                 config.remoteApi() != null ? "from -remoteAPI " + config.remoteApi().getHost() : config.remotes());
         running = true;
+        if (!config.startTimeout().isZero()) {
+            startDeadline = io.group().schedule(this::startTimedOut, config.startTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
         dialer = new LocalDialer(io, config.services());
         dialer.start("gt-client-" + Integer.toHexString(System.identityHashCode(this))).whenComplete((v, e) -> {
             if (e != null) {
@@ -153,8 +160,33 @@ public final class ClientRuntime {
         return started != null && started.isDone();
     }
 
-    void firstAttemptFailed(Throwable cause) {
-        // Not a failure of start(): the client keeps trying; the log and events say what happened.
+    /** A connection attempt failed: remembered, so that a start that times out can say why. */
+    void attemptFailed(Throwable cause) {
+        lastFailure = cause;
+    }
+
+    private void startTimedOut() {
+        if (started.isDone()) {
+            return;
+        }
+        Throwable last = lastFailure;
+        GtException e = last instanceof GtException ? (GtException) last
+                : new GtException(GtErrorCode.SERVER_UNREACHABLE, "no tunnel was ready within "
+                        + dev.gt.core.options.Durations.format(config.startTimeout())
+                        + (last == null ? "" : "; last attempt: " + describe(last)), last);
+        log.error("GT client '{}' gave up starting after {}: {}", config.id(),
+                dev.gt.core.options.Durations.format(config.startTimeout()), e.getMessage());
+        started.completeExceptionally(e);
+        stop();
+    }
+
+    /** A short reason for a failed connection attempt, without the stack of wrappers around it. */
+    static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c && !(c instanceof GtException)) {
+            c = c.getCause();
+        }
+        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
     }
 
     CompletableFuture<InetAddress> resolve(String host) {
@@ -170,7 +202,8 @@ public final class ClientRuntime {
             try {
                 return InetAddress.getByName(host);
             } catch (UnknownHostException e) {
-                throw new GtException(GtErrorCode.INTERNAL_ERROR, "cannot resolve " + host, e);
+                throw new GtException(GtErrorCode.SERVER_UNREACHABLE, "cannot resolve the server name '" + host
+                        + "'", e);
             }
         }, resolver());
     }
@@ -203,11 +236,23 @@ public final class ClientRuntime {
             }
         }
         fire(new GtEvent.TunnelConnected(pool.name(), t.slot, t.channel().remoteAddress()));
-        started.complete(null);
+        if (started.complete(null) && startDeadline != null) {
+            startDeadline.cancel(false);
+        }
+    }
+
+    /**
+     * Whether a refusal needs a configuration change: retrying it only costs the server work and,
+     * for a wrong secret, gets this address banned.
+     */
+    static boolean isPermanent(GtErrorCode code) {
+        return code == GtErrorCode.INVALID_ID_OR_SECRET || !code.isRetryable();
     }
 
     void onRejected(RemotePool pool, ClientTunnel t, GtErrorCode code, String message) {
-        String hint = code == GtErrorCode.BANNED ? "will retry after a while; check -id and -secret"
+        boolean giveUp = isPermanent(code) && !config.keepRetryingAfterRefusal();
+        String hint = giveUp ? "stopping: this needs a configuration change on the client or the server"
+                : code == GtErrorCode.BANNED ? "will retry after a while; check -id and -secret"
                 : code == GtErrorCode.INVALID_ID_OR_SECRET ? "will retry with backoff; check -id and -secret, repeated "
                         + "failures get this address banned by the server"
                 : code.isRetryable() ? "will retry with backoff"
@@ -215,11 +260,38 @@ public final class ClientRuntime {
         log.error("server {} rejected tunnel {}: {} (code {}): {} ({})", pool.name(), t.slot, code.description(),
                 code.code(), message, hint);
         fire(new GtEvent.HandshakeRejected(pool.name(), t.slot, code, message));
+        GtException e = new GtException(code, message);
+        lastFailure = e;
         // An extra tunnel over the server's -connections says nothing about the client as a whole
         // while another of its tunnels is up or on its way.
         if (code != GtErrorCode.MAX_CONNECTIONS || !pool.hasOtherTunnel(t.slot)) {
-            started.completeExceptionally(new GtException(code, message));
+            started.completeExceptionally(e);
         }
+        if (giveUp) {
+            stop();
+        }
+    }
+
+    /** Whether the calling thread is one of this client's event loops (where blocking deadlocks). */
+    public boolean inEventLoop() {
+        return ioInEventLoop(io);
+    }
+
+    static boolean ioInEventLoop(IoTransport io) {
+        if (io == null) {
+            return false;
+        }
+        for (io.netty.util.concurrent.EventExecutor e : io.group()) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Completes when the client has stopped, by {@link #stop()} or because it gave up. */
+    public CompletableFuture<Void> whenStopped() {
+        return terminated.copy();
     }
 
     void fire(GtEvent event) {
@@ -249,6 +321,10 @@ public final class ClientRuntime {
         return new ClientState(running, tunnels, services);
     }
 
+    /**
+     * Stops reconnecting, asks the server to open no more streams, lets open streams finish within
+     * the drain timeout, resets the rest, closes the tunnels and the event loops. Idempotent.
+     */
     public synchronized CompletableFuture<Void> stop() {
         if (stopped != null) {
             return stopped;
@@ -260,17 +336,36 @@ public final class ClientRuntime {
         }
         if (io == null) {
             stopped.complete(null);
+            terminated.complete(null);
             return stopped;
         }
         if (shrinkTask != null) {
             shrinkTask.cancel(false);
         }
-        for (RemotePool p : pools) {
-            p.stop();
+        if (startDeadline != null) {
+            startDeadline.cancel(false);
         }
-        // Let GOAWAY frames leave before the loops go.
-        io.group().schedule(() -> { }, 50, TimeUnit.MILLISECONDS).addListener(f -> io.shutdown().whenComplete((v, e) -> {
-            dialer.close();
+        List<ClientTunnel> open = new ArrayList<>();
+        for (RemotePool p : pools) {
+            open.addAll(p.stop());
+        }
+        dev.gt.core.internal.mux.Drain.streams(io.group().next(), open, config.drainTimeout()).thenCompose(drained -> {
+            if (!drained) {
+                log.info("GT client '{}': streams still open after the drain timeout of {}; resetting them",
+                        config.id(), config.drainTimeout());
+            }
+            for (ClientTunnel t : open) {
+                t.resetStreams(GtErrorCode.GOING_AWAY, "client shutting down");
+                t.close(GtErrorCode.GOING_AWAY, "client shutting down", null);
+            }
+            CompletableFuture<Void> later = new CompletableFuture<>();
+            // Let GOAWAY and RESET frames leave before the loops go.
+            io.group().schedule(() -> later.complete(null), open.isEmpty() ? 0 : 50, TimeUnit.MILLISECONDS);
+            return later;
+        }).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
+            if (dialer != null) {
+                dialer.close();
+            }
             synchronized (this) {
                 if (resolver != null) {
                     resolver.shutdownNow();
@@ -278,7 +373,8 @@ public final class ClientRuntime {
             }
             log.info("GT client '{}' stopped", config.id());
             stopped.complete(null);
-        }));
+            terminated.complete(null);
+        });
         return stopped;
     }
 }

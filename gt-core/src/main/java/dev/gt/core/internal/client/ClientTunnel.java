@@ -36,7 +36,7 @@ final class ClientTunnel extends MuxTunnel {
     private ScheduledFuture<?> handshakeDeadline;
 
     ClientTunnel(RemotePool pool, Channel channel, int slot) {
-        super(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW);
+        super(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, System::nanoTime);
         this.pool = pool;
         this.slot = slot;
     }
@@ -152,6 +152,7 @@ final class ClientTunnel extends MuxTunnel {
                 ch.close();
                 return;
             }
+            writeControl(Protocol.accept(alloc, id));
             s.attach(ch);
         });
     }
@@ -159,6 +160,11 @@ final class ClientTunnel extends MuxTunnel {
     @Override
     protected String peerSideName() {
         return "local service";
+    }
+
+    @Override
+    protected String otherSideName() {
+        return "server";
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.gt.core.internal.client;
 
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
 import dev.gt.core.RemoteUrl;
 import dev.gt.core.internal.proto.FrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -174,11 +175,11 @@ final class RemotePool {
             slot.connecting = false;
             slot.tunnel = null;
         }
-        log.warn("cannot connect to {}: {}", name(), cause.getMessage());
-        if (!runtime.isStarted()) {
-            runtime.firstAttemptFailed(cause);
-        }
-        runtime.fire(new GtEvent.TunnelDisconnected(name(), slot.index, cause));
+        GtException reason = cause instanceof GtException ? (GtException) cause
+                : new GtException(GtErrorCode.SERVER_UNREACHABLE, name() + ": " + ClientRuntime.describe(cause), cause);
+        log.warn("cannot connect to {}: {}", name(), reason.detail());
+        runtime.attemptFailed(reason);
+        runtime.fire(new GtEvent.TunnelDisconnected(name(), slot.index, reason));
         scheduleReconnect(slot);
     }
 
@@ -311,7 +312,11 @@ final class RemotePool {
         return r;
     }
 
-    void stop() {
+    /**
+     * Stops reconnecting and tells the server to open no more streams on the open tunnels, which
+     * are returned for the caller to drain and close.
+     */
+    List<ClientTunnel> stop() {
         List<ClientTunnel> open = new ArrayList<>();
         synchronized (this) {
             stopped = true;
@@ -326,7 +331,8 @@ final class RemotePool {
             }
         }
         for (ClientTunnel t : open) {
-            t.close(GtErrorCode.GOING_AWAY, "client shutting down", null);
+            t.goAway(GtErrorCode.GOING_AWAY, "client shutting down");
         }
+        return open;
     }
 }

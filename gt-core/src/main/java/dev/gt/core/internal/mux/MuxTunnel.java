@@ -8,7 +8,6 @@ import dev.gt.core.internal.proto.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,44 +29,68 @@ import org.slf4j.LoggerFactory;
  * The stream multiplexer of one tunnel connection, shared by server and client. It sits after
  * the {@link dev.gt.core.internal.proto.FrameDecoder} and owns the stream table; all of its state
  * is touched only on the tunnel channel's event loop.
+ *
+ * <p>What the other side can make this side write is bounded, whether or not it reads: data by
+ * the credit windows, PONGs by coalescing (while the tunnel is unwritable only the latest PING is
+ * remembered), WINDOW frames by deferring them while the tunnel is unwritable (one pending
+ * increment per stream), RESETs by the streams. A peer that keeps the tunnel unwritable for its
+ * idle timeout, or makes this side queue more than {@link #MAX_CONTROL_WHILE_UNWRITABLE} control
+ * frames while it is unwritable, loses the tunnel. The tunnel keeps being read while unwritable:
+ * with both sides pausing their reads under bulk traffic both ways, neither would ever drain.
  */
 public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements FrameListener {
     private static final Logger log = LoggerFactory.getLogger(MuxTunnel.class);
+    /** Netty's HTTP/2 codec closes a connection at the same count of queued control frames. */
+    static final int MAX_CONTROL_WHILE_UNWRITABLE = 10_000;
+    /** How long a GOAWAY before a close may take to leave before the connection is closed anyway. */
+    private static final long CLOSE_GRACE_MILLIS = 1000;
 
     protected final Channel channel;
     protected final EventLoop loop;
     protected final ByteBufAllocator alloc;
+    /** A {@link System#nanoTime()}-like clock for keepalive, round trips and timeouts. */
+    protected final LongSupplier ticker;
     int sendWindow;
     final int recvWindow;
     final int creditThreshold;
     private final IntObjectHashMap<Stream> streams = new IntObjectHashMap<>();
     private final List<Stream> dirty = new ArrayList<>();
     private final ArrayDeque<Stream> waiting = new ArrayDeque<>();
+    /** Streams with a WINDOW increment held back while the tunnel was unwritable. */
+    private final ArrayDeque<Stream> windowWaiting = new ArrayDeque<>();
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
     private volatile int streamCount;
-    private long lastReadNanos = System.nanoTime();
+    private long lastReadNanos;
+    private long unwritableSinceNanos;
     private volatile long rttNanos = -1;
+    private boolean pongPending;
+    private long pongOpaque;
+    private int controlWhileUnwritable;
     private ScheduledFuture<?> keepalive;
     private ScheduledFuture<?> sweeper;
     private long tickNanos;
     /** Advanced by the idle sweeper; streams note it on activity instead of reading a clock. */
     long tick;
     private boolean goingAway;
+    private boolean closing;
     private boolean closed;
     private Throwable closeCause;
 
     /**
      * @param sendWindow the other side's per-stream receive window (our initial credit)
      * @param recvWindow our per-stream receive window
+     * @param ticker a {@link System#nanoTime()}-like clock; only differences are used
      */
-    protected MuxTunnel(Channel channel, int sendWindow, int recvWindow) {
+    protected MuxTunnel(Channel channel, int sendWindow, int recvWindow, LongSupplier ticker) {
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.alloc = channel.alloc();
+        this.ticker = ticker;
         this.sendWindow = sendWindow;
         this.recvWindow = recvWindow;
         this.creditThreshold = Math.max(1, recvWindow / 4);
+        this.lastReadNanos = ticker.getAsLong();
     }
 
     /** Sets the other side's window, as announced in the handshake, before any stream exists. */
@@ -103,6 +127,9 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     /** A name for the other side of streams, for messages ("visitor", "local service"). */
     protected abstract String peerSideName();
 
+    /** A name for the other end of the tunnel, for messages ("client", "server"). */
+    protected abstract String otherSideName();
+
     /** Called once when the tunnel channel is gone, after all streams were aborted. */
     protected abstract void onTunnelClosed(Throwable cause);
 
@@ -138,6 +165,11 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         return streams.get(id);
     }
 
+    /** A copy of the open streams (on the tunnel's loop). */
+    protected List<Stream> streams() {
+        return new ArrayList<>(streams.values());
+    }
+
     void removeStream(Stream s) {
         if (streams.get(s.id) == s) {
             streams.remove(s.id);
@@ -163,8 +195,34 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     /** Writes a control frame; flushed with the current batch. */
     public void writeControl(ByteBuf frame) {
+        if (!channel.isWritable() && ++controlWhileUnwritable > MAX_CONTROL_WHILE_UNWRITABLE) {
+            frame.release();
+            if (!closing) {
+                log.warn("tunnel {}: the other side makes this side queue more than {} control frames without "
+                        + "reading them; closing", channel.remoteAddress(), MAX_CONTROL_WHILE_UNWRITABLE);
+                abortTunnel(new GtException(GtErrorCode.PROTOCOL_ERROR, "more than " + MAX_CONTROL_WHILE_UNWRITABLE
+                        + " control frames queued for a peer that does not read"));
+            }
+            return;
+        }
         channel.write(frame, channel.voidPromise());
         scheduleFlush();
+    }
+
+    /**
+     * Sends a WINDOW increment for {@code s} now, or, while the tunnel is unwritable, later: the
+     * stream keeps accumulating its increment, so a peer that does not read gets one WINDOW per
+     * stream queued at most.
+     */
+    boolean windowWritable(Stream s) {
+        if (channel.isWritable()) {
+            return true;
+        }
+        if (!s.windowWaiting) {
+            s.windowWaiting = true;
+            windowWaiting.add(s);
+        }
+        return false;
     }
 
     private void scheduleFlush() {
@@ -210,7 +268,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = ticker.getAsLong();
         if (!dirty.isEmpty()) {
             for (int i = 0; i < dirty.size(); i++) {
                 Stream s = dirty.get(i);
@@ -225,12 +283,23 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (channel.isWritable()) {
+            controlWhileUnwritable = 0;
+            if (pongPending) {
+                pongPending = false;
+                writeControl(Protocol.pong(alloc, pongOpaque));
+            }
             Stream s;
+            while (channel.isWritable() && (s = windowWaiting.poll()) != null) {
+                s.windowWaiting = false;
+                s.sendPendingWindow();
+            }
             int n = waiting.size();
             while (n-- > 0 && channel.isWritable() && (s = waiting.poll()) != null) {
                 s.waitingForTunnel = false;
                 s.updateReading();
             }
+        } else {
+            unwritableSinceNanos = ticker.getAsLong();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -266,19 +335,37 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    /** Sends GOAWAY with {@code code} and closes the tunnel once it is written. */
+    /**
+     * Sends GOAWAY with {@code code} and closes the tunnel once it is written; a tunnel whose peer
+     * does not read is closed without waiting for it.
+     */
     public void close(GtErrorCode code, String message, Throwable cause) {
         runOnLoop(() -> {
             if (closeCause == null) {
                 closeCause = cause != null ? cause : new GtException(code, message);
             }
-            if (channel.isActive()) {
-                channel.writeAndFlush(Protocol.goAway(alloc, code.code(), message))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.close();
+            if (closing) {
+                return;
             }
+            closing = true;
+            if (!channel.isActive() || !channel.isWritable()) {
+                channel.close();
+                return;
+            }
+            channel.writeAndFlush(Protocol.goAway(alloc, code.code(), message)).addListener(f -> channel.close());
+            loop.schedule(() -> {
+                channel.close();
+            }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         });
+    }
+
+    /** Closes the connection at once, without a GOAWAY. */
+    private void abortTunnel(Throwable cause) {
+        if (closeCause == null) {
+            closeCause = cause;
+        }
+        closing = true;
+        channel.close();
     }
 
     /** Announces GOAWAY: no new streams will be opened here; open ones go on. */
@@ -287,6 +374,18 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             if (!goingAway && channel.isActive()) {
                 goingAway = true;
                 writeControl(Protocol.goAway(alloc, code.code(), message));
+            }
+        });
+    }
+
+    /**
+     * Resets every open stream with {@code code} (the visitors of the server get an RST, or an
+     * answer when they have received nothing yet); used when a drain deadline passes.
+     */
+    public void resetStreams(GtErrorCode code, String message) {
+        runOnLoop(() -> {
+            for (Stream s : streams()) {
+                s.reset(code, message);
             }
         });
     }
@@ -313,6 +412,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             s.abort();
         }
         waiting.clear();
+        windowWaiting.clear();
         dirty.clear();
         Throwable cause = closeCause != null ? closeCause
                 : new GtException(GtErrorCode.STREAM_RESET, "tunnel connection closed");
@@ -323,7 +423,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     /**
      * Starts the keepalive: a PING every {@code pingInterval} (none if zero) and a close when
-     * nothing was read for {@code idleTimeout} (never if zero).
+     * nothing was read, or the tunnel stayed unwritable, for {@code idleTimeout} (never if zero).
      */
     protected void startKeepalive(Duration pingInterval, Duration idleTimeout) {
         long ping = pingInterval.toNanos();
@@ -332,25 +432,47 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (period <= 0) {
             return;
         }
+        if (ping > 0 && idle > 0) {
+            // The timeouts are checked on the same task: often enough that they are not late by much.
+            period = Math.min(period, idle / 2);
+        }
         period = Math.max(period, TimeUnit.MILLISECONDS.toNanos(50));
-        keepalive = loop.scheduleAtFixedRate(() -> {
-            long now = System.nanoTime();
-            if (idle > 0 && now - lastReadNanos > idle) {
-                close(GtErrorCode.TIMEOUT, "nothing heard for " + Duration.ofNanos(idle), null);
-                return;
-            }
-            if (ping > 0) {
-                writeControl(Protocol.ping(alloc, now));
-            }
-        }, period, period, TimeUnit.NANOSECONDS);
+        long pingEvery = ping;
+        long[] lastPing = {ticker.getAsLong()};
+        keepalive = loop.scheduleAtFixedRate(() -> keepaliveTick(idle, pingEvery, lastPing), period, period,
+                TimeUnit.NANOSECONDS);
     }
 
-    // ---- stream idle timeouts ----
+    private void keepaliveTick(long idle, long ping, long[] lastPing) {
+        long now = ticker.getAsLong();
+        if (idle > 0 && now - lastReadNanos > idle) {
+            onIdle(Duration.ofNanos(idle));
+            close(GtErrorCode.TIMEOUT, "nothing heard for " + Duration.ofNanos(idle), null);
+            return;
+        }
+        if (idle > 0 && !channel.isWritable() && now - unwritableSinceNanos > idle) {
+            log.warn("tunnel {}: the other side has read nothing for {}; closing", channel.remoteAddress(),
+                    Duration.ofNanos(idle));
+            abortTunnel(new GtException(GtErrorCode.TIMEOUT, "the other side read nothing for "
+                    + Duration.ofNanos(idle)));
+            return;
+        }
+        if (ping > 0 && now - lastPing[0] >= ping - ping / 8) {
+            lastPing[0] = now;
+            writeControl(Protocol.ping(alloc, now));
+        }
+    }
+
+    /** Hook: nothing was heard for {@code idle}; the tunnel is being closed. */
+    protected void onIdle(Duration idle) {
+    }
+
+    // ---- stream timeouts ----
 
     /**
-     * Starts the sweeper that resets streams idle for longer than their limit. One periodic task
-     * per tunnel replaces a timer per connection; its resolution is an eighth of the shortest
-     * timeout (between 50 ms and 1 s).
+     * Starts the sweeper that resets streams idle for longer than their limit, and streams whose
+     * open was not answered in time. One periodic task per tunnel replaces a timer per connection;
+     * its resolution is an eighth of the shortest timeout (between 50 ms and 1 s).
      */
     protected void startIdleSweeper(Duration shortestTimeout) {
         if (shortestTimeout.isZero() || sweeper != null) {
@@ -369,25 +491,24 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         return Math.max(1, (timeout.toNanos() + tickNanos - 1) / tickNanos);
     }
 
-    private void sweep() {
+    /** Advances the stream clock by one tick and ends streams that are over their limits. */
+    void sweep() {
         tick++;
         if (streams.isEmpty()) {
             return;
         }
-        List<Stream> idle = null;
+        List<Stream> expired = null;
         for (Stream s : streams.values()) {
-            if (s.idleLimitTicks > 0 && tick - s.lastActiveTick > s.idleLimitTicks) {
-                if (idle == null) {
-                    idle = new ArrayList<>();
+            if (s.isOverdue(tick)) {
+                if (expired == null) {
+                    expired = new ArrayList<>();
                 }
-                idle.add(s);
+                expired.add(s);
             }
         }
-        if (idle != null) {
-            for (Stream s : idle) {
-                log.debug("{} idle for {} ms, closing", s, TimeUnit.NANOSECONDS.toMillis(s.idleLimitTicks * tickNanos));
-                s.reset(GtErrorCode.TIMEOUT, "no data for " + TimeUnit.NANOSECONDS.toMillis(s.idleLimitTicks * tickNanos)
-                        + " ms");
+        if (expired != null) {
+            for (Stream s : expired) {
+                s.expire(tick, tickNanos);
             }
         }
     }
@@ -403,6 +524,14 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
             return;
         }
         s.onRemoteData(payload, fin);
+    }
+
+    @Override
+    public void onAccept(int id) {
+        Stream s = streams.get(id);
+        if (s != null) {
+            s.onRemoteAccept();
+        }
     }
 
     @Override
@@ -423,12 +552,18 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void onPing(long opaque) {
-        writeControl(Protocol.pong(alloc, opaque));
+        if (channel.isWritable()) {
+            writeControl(Protocol.pong(alloc, opaque));
+        } else {
+            // The peer is not reading: only the latest PING needs an answer, once it reads again.
+            pongPending = true;
+            pongOpaque = opaque;
+        }
     }
 
     @Override
     public void onPong(long opaque) {
-        long rtt = System.nanoTime() - opaque;
+        long rtt = ticker.getAsLong() - opaque;
         if (rtt >= 0) {
             rttNanos = rtt;
         }

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import java.util.ArrayDeque;
 
@@ -21,10 +22,19 @@ import java.util.ArrayDeque;
  * its own stream.
  */
 public final class Stream {
-    /** Takes over a stream reset by the other side before any data reached the peer (HTTP 502 page). */
+    /**
+     * Takes over a stream that ends abnormally before any byte reached the peer, to give the peer
+     * an answer (an HTTP visitor's 502 or 504 page) instead of a reset.
+     */
     @FunctionalInterface
     public interface EarlyResetHandler {
-        /** Returns true if it took care of closing {@code peer}. */
+        /**
+         * Returns true if it took care of closing {@code peer}.
+         *
+         * @param code why the stream ended: {@link GtErrorCode#DIAL_FAILED} (the service cannot be
+         *     reached), {@link GtErrorCode#TIMEOUT} (no answer in time), anything else (the stream
+         *     or its tunnel was lost)
+         */
         boolean onEarlyReset(Channel peer, GtErrorCode code, String message);
     }
 
@@ -47,6 +57,11 @@ public final class Stream {
     private boolean closed;
     boolean dirty;
     boolean waitingForTunnel;
+    /** Queued in the tunnel for a WINDOW that waits for the tunnel to become writable. */
+    boolean windowWaiting;
+    /** False while an OPEN this side sent waits for the other side's ACCEPT (or first DATA). */
+    private boolean accepted = true;
+    private long openDeadlineTick;
     private boolean reading;
     long lastActiveTick;
     long idleLimitTicks;
@@ -90,6 +105,17 @@ public final class Stream {
     public void idleLimitTicks(long ticks) {
         this.idleLimitTicks = ticks;
         this.lastActiveTick = tunnel.tick;
+    }
+
+    /**
+     * Expects the other side to answer this stream's OPEN (ACCEPT, DATA or RESET) within
+     * {@code ticks} sweeper ticks; otherwise the stream ends with {@link GtErrorCode#TIMEOUT}.
+     */
+    public void openDeadlineTicks(long ticks) {
+        if (ticks > 0) {
+            accepted = false;
+            openDeadlineTick = tunnel.tick + ticks;
+        }
     }
 
     public void earlyResetHandler(EarlyResetHandler handler) {
@@ -259,7 +285,12 @@ public final class Stream {
 
     // ---- tunnel -> peer ----
 
+    void onRemoteAccept() {
+        accepted = true;
+    }
+
     void onRemoteData(ByteBuf payload, boolean fin) {
+        accepted = true;
         int n = payload.readableBytes();
         if (closed || remoteFin) {
             payload.release();
@@ -388,11 +419,22 @@ public final class Stream {
 
     private void credit(int n) {
         creditReady += n;
-        if (creditReady >= tunnel.creditThreshold) {
-            recvAllowed += creditReady;
-            tunnel.writeControl(Protocol.window(tunnel.alloc, id, creditReady));
-            creditReady = 0;
+        if (creditReady >= tunnel.creditThreshold && tunnel.windowWritable(this)) {
+            sendWindow();
         }
+    }
+
+    /** Sends the increment held back while the tunnel was unwritable. */
+    void sendPendingWindow() {
+        if (!closed && creditReady > 0) {
+            sendWindow();
+        }
+    }
+
+    private void sendWindow() {
+        recvAllowed += creditReady;
+        tunnel.writeControl(Protocol.window(tunnel.alloc, id, creditReady));
+        creditReady = 0;
     }
 
     void onPeerWritable() {
@@ -461,17 +503,10 @@ public final class Stream {
         closed = true;
         tunnel.removeStream(this);
         releaseBuffers();
-        GtErrorCode c = GtErrorCode.orInternal(code);
-        if (peer == null) {
-            return;
-        }
-        if (deliveredBytes == 0 && earlyResetHandler != null && earlyResetHandler.onEarlyReset(peer, c, message)) {
-            return;
-        }
-        peer.close();
+        endPeer(GtErrorCode.orInternal(code), message);
     }
 
-    /** Aborts the stream: tells the other side with RESET and closes the peer. */
+    /** Aborts the stream: tells the other side with RESET and ends the peer. */
     public void reset(GtErrorCode code, String message) {
         if (closed) {
             return;
@@ -480,21 +515,71 @@ public final class Stream {
         tunnel.removeStream(this);
         releaseBuffers();
         tunnel.writeControl(Protocol.reset(tunnel.alloc, id, code.code(), message));
-        if (peer != null) {
-            peer.close();
-        }
+        endPeer(code, message);
     }
 
-    /** The tunnel is gone: close the peer without telling anyone. */
+    /** The tunnel is gone: end the peer without telling anyone. */
     void abort() {
         if (closed) {
             return;
         }
         closed = true;
         releaseBuffers();
-        if (peer != null) {
-            peer.close();
+        endPeer(GtErrorCode.STREAM_RESET, "the tunnel was lost");
+    }
+
+    /** Whether an idle limit or the open deadline has passed at {@code now} (sweeper ticks). */
+    boolean isOverdue(long now) {
+        return !accepted && now - openDeadlineTick > 0
+                || idleLimitTicks > 0 && now - lastActiveTick > idleLimitTicks;
+    }
+
+    /** Ends an overdue stream. */
+    void expire(long now, long tickNanos) {
+        if (!accepted && now - openDeadlineTick > 0) {
+            reset(GtErrorCode.TIMEOUT, "the " + tunnel.otherSideName() + " did not answer the stream's open");
+            return;
         }
+        reset(GtErrorCode.TIMEOUT, "no data for "
+                + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(idleLimitTicks * tickNanos) + " ms");
+    }
+
+    /**
+     * Ends the peer of a stream that did not end cleanly. A peer that got nothing yet may get an
+     * answer from the {@link EarlyResetHandler} (an HTTP visitor's 502 or 504 page). Otherwise a
+     * stream cut off by a failure is reset (TCP RST), so that a truncated body or stream never
+     * looks complete to the peer; an idle timeout is an orderly close.
+     */
+    private void endPeer(GtErrorCode code, String message) {
+        Channel p = peer;
+        if (p == null) {
+            return;
+        }
+        if (deliveredBytes == 0 && earlyResetHandler != null && p.isActive()
+                && earlyResetHandler.onEarlyReset(p, code, message)) {
+            return;
+        }
+        if (code == GtErrorCode.TIMEOUT && accepted) {
+            p.close();
+            return;
+        }
+        resetPeer(p);
+    }
+
+    /** Closes {@code p} with a TCP RST where it has a socket (SO_LINGER 0), on its own loop. */
+    static void resetPeer(Channel p) {
+        if (!(p instanceof DuplexChannel) || !p.isActive()) {
+            p.close();
+            return;
+        }
+        p.eventLoop().execute(() -> {
+            try {
+                p.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException e) {
+                // No RST then, but the peer is closed all the same.
+            }
+            p.close();
+        });
     }
 
     private void releaseBuffers() {

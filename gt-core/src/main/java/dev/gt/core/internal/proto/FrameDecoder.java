@@ -81,6 +81,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 listener.onOpen(stream, service, ip, p.readUnsignedShort());
                 break;
             }
+            case Protocol.TYPE_ACCEPT:
+                listener.onAccept(stream);
+                break;
             case Protocol.TYPE_RESET:
                 need(p, 2, type);
                 listener.onReset(stream, p.readUnsignedShort(), text(p));

@@ -13,6 +13,9 @@ public interface FrameListener {
     /** OPEN; {@code visitorIp} is 4 or 16 bytes, or {@code null}. */
     void onOpen(int stream, int serviceIndex, byte[] visitorIp, int visitorPort);
 
+    /** ACCEPT: the other side connected the stream's local service. */
+    void onAccept(int stream);
+
     void onReset(int stream, int code, String message);
 
     void onWindow(int stream, int increment);

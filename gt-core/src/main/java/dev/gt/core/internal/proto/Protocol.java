@@ -24,6 +24,8 @@ public final class Protocol {
 
     public static final int TYPE_DATA = 0;
     public static final int TYPE_OPEN = 1;
+    /** Client to server: the local service of a stream is connected (answers OPEN). */
+    public static final int TYPE_ACCEPT = 2;
     public static final int TYPE_RESET = 3;
     public static final int TYPE_WINDOW = 4;
     public static final int TYPE_PING = 5;
@@ -42,8 +44,11 @@ public final class Protocol {
     public static final int MAX_DATA_CHUNK = 64 * 1024;
     /** Largest payload of any other frame. */
     public static final int MAX_CONTROL_PAYLOAD = 64 * 1024;
-    /** Largest hello body. */
-    public static final int MAX_HELLO_LENGTH = 1 << 20;
+    /**
+     * Largest hello body: an id and a secret of 200 bytes each and a few hundred services fit
+     * many times over, while an unauthenticated peer cannot make the server buffer much.
+     */
+    public static final int MAX_HELLO_LENGTH = 64 * 1024;
     /** Longest message text carried in RESET, GOAWAY and ERROR frames. */
     public static final int MAX_MESSAGE_BYTES = 1024;
 
@@ -76,6 +81,11 @@ public final class Protocol {
 
     public static ByteBuf window(ByteBufAllocator alloc, int stream, int increment) {
         return header(alloc, TYPE_WINDOW, 0, stream, 4, 4).writeInt(increment);
+    }
+
+    /** ACCEPT: no payload; the stream's local service is connected. */
+    public static ByteBuf accept(ByteBufAllocator alloc, int stream) {
+        return header(alloc, TYPE_ACCEPT, 0, stream, 0, 0);
     }
 
     public static ByteBuf ping(ByteBufAllocator alloc, long opaque) {
@@ -158,6 +168,7 @@ public final class Protocol {
         switch (type) {
             case TYPE_DATA: return "DATA";
             case TYPE_OPEN: return "OPEN";
+            case TYPE_ACCEPT: return "ACCEPT";
             case TYPE_RESET: return "RESET";
             case TYPE_WINDOW: return "WINDOW";
             case TYPE_PING: return "PING";

@@ -5,6 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -17,9 +20,11 @@ final class HttpErrors {
     }
 
     /**
-     * Writes a complete {@code Connection: close} response, then half-closes and discards what the
-     * visitor still sends (so that closing does not reset the connection before the visitor has
-     * read the response), and closes after EOF or two seconds.
+     * Writes a complete {@code Connection: close} response, then ends the visitor's side of the
+     * connection and discards what the visitor still sends (so that closing does not reset the
+     * connection before the visitor has read the response), and closes after EOF or two seconds.
+     * Over TLS the page goes through the {@link SslHandler} and the end is a close_notify; on a
+     * plain connection it is a TCP half-close.
      */
     static void respond(Channel ch, int status, String reason, String body) {
         byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
@@ -32,16 +37,26 @@ final class HttpErrors {
         buf.writeCharSequence(head, StandardCharsets.US_ASCII);
         buf.writeBytes(b);
         ch.eventLoop().execute(() -> {
-            while (ch.pipeline().last() != null) {
-                ch.pipeline().removeLast();
+            ChannelPipeline p = ch.pipeline();
+            SslHandler tls = p.get(SslHandler.class);
+            // Everything after TLS (sniffer, relay) goes: the page is the last thing said here.
+            while (p.last() != null && p.last() != tls) {
+                p.removeLast();
             }
-            ch.pipeline().addLast(new Discard());
+            p.addLast(new Discard());
             ch.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess() || !(ch instanceof DuplexChannel)) {
+                if (!f.isSuccess()) {
                     ch.close();
                     return;
                 }
-                ((DuplexChannel) ch).shutdownOutput();
+                if (tls != null) {
+                    tls.closeOutbound();
+                } else if (ch instanceof DuplexChannel) {
+                    ((DuplexChannel) ch).shutdownOutput();
+                } else {
+                    ch.close();
+                    return;
+                }
                 ch.config().setAutoRead(true);
                 ch.eventLoop().schedule(() -> ch.close(), 2, TimeUnit.SECONDS);
             });
@@ -56,7 +71,7 @@ final class HttpErrors {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof ChannelInputShutdownEvent) {
+            if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
                 ctx.close();
             }
             ReferenceCountUtil.release(evt);

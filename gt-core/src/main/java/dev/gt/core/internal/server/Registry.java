@@ -91,6 +91,12 @@ final class Registry {
                 System::nanoTime);
     }
 
+    /** Whether the configured user with this lower-case id has a session (a tunnel, or one being admitted). */
+    boolean isConnected(String lowerId) {
+        String id = reservedIds.get(lowerId);
+        return id != null && sessions.containsKey(id);
+    }
+
     /** Admission result: the session with one tunnel slot reserved. */
     record Admission(ClientSession session) { }
 

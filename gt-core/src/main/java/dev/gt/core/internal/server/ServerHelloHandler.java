@@ -13,7 +13,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
 import dev.gt.core.options.Durations;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,16 +29,68 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a tunnel's hello (the connection was sniffed as starting with {@code F0}), admits it,
  * answers with SERVICE frames and READY, and turns the pipeline into a tunnel.
+ *
+ * <p>The peer is not authenticated yet, so what it can cost is bounded: the hello must arrive
+ * whole before the handshake deadline and within {@link Protocol#MAX_HELLO_LENGTH}, an EOF ends
+ * the connection at once, and what it is told on refusal says nothing it could not know (an
+ * unknown id and a wrong secret read the same); the details go to the server's log and events.
  */
 final class ServerHelloHandler extends ByteToMessageDecoder {
     private static final Logger log = LoggerFactory.getLogger(ServerHelloHandler.class);
+    static final String INVALID_LOGIN = "invalid id or secret";
+    static final String AUTH_UNAVAILABLE = "the server cannot check logins right now; try again later";
 
     private final ServerRuntime server;
+    private final long deadlineNanos;
+    private ScheduledFuture<?> deadline;
     private boolean done;
     private boolean banChecked;
 
-    ServerHelloHandler(ServerRuntime server) {
+    /** @param deadlineNanos time left for the whole hello to arrive */
+    ServerHelloHandler(ServerRuntime server, long deadlineNanos) {
         this.server = server;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        if (deadlineNanos <= 0) {
+            log.debug("tunnel from {}: no hello within the handshake timeout", ch.remoteAddress());
+            ch.close();
+            return;
+        }
+        deadline = ch.eventLoop().schedule(() -> {
+            if (!done) {
+                log.debug("tunnel from {}: no complete hello within the handshake timeout {}", ch.remoteAddress(),
+                        Durations.format(server.config.handshakeTimeout()));
+                ch.close();
+            }
+        }, deadlineNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelDeadline();
+    }
+
+    private void cancelDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The peer closed its side before it was admitted: nothing more can come.
+            log.debug("tunnel from {} closed before its handshake ended", ctx.channel().remoteAddress());
+            done = true;
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
@@ -91,6 +145,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
             return;
         }
         done = true;
+        cancelDeadline();
         in.skipBytes(6);
         ByteBuf body = in.readSlice((int) length);
         Hello hello;
@@ -101,6 +156,9 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
             return;
         } catch (Hello.TooManyServicesException e) {
             reject(ctx, null, GtErrorCode.MAX_HANDSHAKE_OPTIONS, Protocol.NO_SERVICE, e.getMessage());
+            return;
+        }
+        if (!ctx.channel().isActive()) {
             return;
         }
         // Bytes after the hello belong to the tunnel (a client may pipeline nothing today, but
@@ -167,32 +225,41 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         return a instanceof InetSocketAddress ? ((InetSocketAddress) a).getAddress() : null;
     }
 
-    private void reject(ChannelHandlerContext ctx, String id, GtErrorCode code, int service, String message) {
+    /**
+     * Refuses the tunnel: the client gets {@code code} and a message fit for an unauthenticated
+     * peer, the log and the event listener get {@code detail}.
+     */
+    private void reject(ChannelHandlerContext ctx, String id, GtErrorCode code, int service, String detail) {
         Channel ch = ctx.channel();
+        done = true;
+        cancelDeadline();
+        String toPeer = detail;
         if (code == GtErrorCode.INVALID_ID_OR_SECRET) {
+            toPeer = INVALID_LOGIN;
+            server.refusals.failedLogin(ch.remoteAddress(), id, detail);
             InetAddress ip = remoteIp(ch);
-            if (ip != null) {
-                server.registry.bans.recordFailure(ip);
+            if (ip != null && server.registry.bans.recordFailure(ip)) {
                 long banned = server.registry.bans.bannedForNanos(ip);
-                if (banned > 0) {
-                    log.warn("{} is refused for {} after too many failed logins (-reconnectTimes {}, "
-                            + "-reconnectDuration {})", ip.getHostAddress(),
-                            Durations.format(Duration.ofSeconds((banned + 999_999_999L) / 1_000_000_000L)), server.config.reconnectTimes(),
-                            Durations.format(server.config.reconnectDuration()));
-                }
+                server.refusals.banned(ip.getHostAddress(),
+                        Durations.format(Duration.ofSeconds((banned + 999_999_999L) / 1_000_000_000L)));
             }
-        }
-        if (code == GtErrorCode.BANNED) {
+        } else if (code == GtErrorCode.AUTH_UNAVAILABLE) {
+            // The auth API's address and the authenticator's exception are for the operator only.
+            toPeer = AUTH_UNAVAILABLE;
+            log.error("tunnel from {} (id '{}') cannot be authenticated: {}", ch.remoteAddress(), id, detail);
+        } else if (code == GtErrorCode.BANNED) {
             // A banned address retrying in a loop must not flood the log.
-            log.debug("tunnel from {} refused: {}", ch.remoteAddress(), message);
+            log.debug("tunnel from {} refused: {}", ch.remoteAddress(), detail);
+        } else if (code == GtErrorCode.INTERNAL_ERROR) {
+            toPeer = "internal error";
+            log.error("tunnel from {} (id '{}') failed: {}", ch.remoteAddress(), id, detail);
         } else {
-            log.warn("tunnel from {}{} rejected: {} (code {}): {}", ch.remoteAddress(),
-                    id == null ? "" : " (id '" + id + "')", code.description(), code.code(), message);
+            server.refusals.refused(ch.remoteAddress(), id, code, detail);
         }
-        server.fire(new GtEvent.ClientRejected(id, ch.remoteAddress(), code, message));
+        server.fire(new GtEvent.ClientRejected(id, ch.remoteAddress(), code, detail));
         ByteBuf magic = ch.alloc().buffer(2).writeByte(Protocol.MAGIC).writeByte(Protocol.VERSION);
         ch.write(magic);
-        ch.writeAndFlush(Protocol.error(ch.alloc(), code.code(), service, message))
+        ch.writeAndFlush(Protocol.error(ch.alloc(), code.code(), service, toPeer))
                 .addListener(ChannelFutureListener.CLOSE);
         // A client that never reads must not keep the connection open.
         ch.eventLoop().schedule(() -> ch.close(), 5, TimeUnit.SECONDS);

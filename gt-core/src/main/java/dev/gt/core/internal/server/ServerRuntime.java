@@ -48,17 +48,21 @@ public final class ServerRuntime {
     final Registry registry;
     private final Set<String> configuredIds;
     private final AtomicInteger tunnelIds = new AtomicInteger();
-    private IoTransport io;
+    private volatile IoTransport io;
     private ChannelGroup channels;
     private volatile Channel addrChannel;
     private volatile Channel tlsChannel;
     private volatile Channel sniChannel;
     private final List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AcceptGuard acceptGuard = new AcceptGuard();
+    final RefusalLog refusals = new RefusalLog();
+    private io.netty.util.concurrent.ScheduledFuture<?> summaryTask;
     private SslContext sslContext;
     private volatile String fingerprint;
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> stopped;
     private volatile boolean running;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     public ServerRuntime(GtServerConfig config) {
         this.config = config;
@@ -71,14 +75,13 @@ public final class ServerRuntime {
     }
 
     public synchronized CompletableFuture<Void> start() {
+        if (stopped != null) {
+            throw new IllegalStateException("this server was stopped; build a new GtServer to start again");
+        }
         if (started != null) {
             return started;
         }
         started = new CompletableFuture<>();
-        if (stopped != null) {
-            started.completeExceptionally(new IllegalStateException("the server was stopped"));
-            return started;
-        }
         try {
             TransportProvider provider = Transports.select(config.transport());
             io = provider.create(config.workerThreads(), "gt-server");
@@ -97,6 +100,7 @@ public final class ServerRuntime {
             stop();
             return started;
         }
+        warnAboutOpenLimits();
         List<CompletableFuture<Void>> binds = new ArrayList<>();
         if (config.addr() != null) {
             binds.add(listen("addr", config.addr(), "tunnels and HTTP visitors", ch -> addrChannel = ch,
@@ -105,7 +109,9 @@ public final class ServerRuntime {
         if (config.tlsAddr() != null) {
             binds.add(listen("tlsAddr", config.tlsAddr(), "tunnels over TLS and HTTPS visitors, TLS by "
                     + TlsContexts.providerName(), ch -> tlsChannel = ch, ch -> {
-                        ch.pipeline().addLast("gt-tls", sslContext.newHandler(ch.alloc()));
+                        io.netty.handler.ssl.SslHandler tls = sslContext.newHandler(ch.alloc());
+                        tls.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
+                        ch.pipeline().addLast("gt-tls", tls);
                         ch.pipeline().addLast("gt-sniff", new SniffHandler(this));
                     }));
         }
@@ -113,6 +119,8 @@ public final class ServerRuntime {
             binds.add(listen("sniAddr", config.sniAddr(), "tunnels and TLS visitors routed by SNI",
                     ch -> sniChannel = ch, ch -> ch.pipeline().addLast("gt-sni", new SniSniffer(this))));
         }
+        summaryTask = io.group().scheduleAtFixedRate(() -> refusals.summarize(registry.bans.stats()), 1, 1,
+                TimeUnit.MINUTES);
         CompletableFuture.allOf(binds.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> {
             if (e == null) {
                 running = true;
@@ -125,6 +133,25 @@ public final class ServerRuntime {
             }
         });
         return started;
+    }
+
+    /**
+     * Allow-any mode lets anyone register services: say so when nothing but the per-hello cap
+     * limits what one id may take.
+     */
+    private void warnAboutOpenLimits() {
+        if (!config.allowAnyClient()) {
+            return;
+        }
+        if (config.tcpNumber() == 0 && config.hostNumber() == 0) {
+            log.warn("any client id is accepted (allow-any mode) and neither -tcpNumber nor -hostNumber limits "
+                    + "what one id may register: each id may take up to {} services per tunnel{}; set -tcpNumber "
+                    + "and -hostNumber, or configure users", config.allowAnyClientServices(),
+                    config.tcpRanges().isEmpty() ? "" : " (TCP ports from " + config.tcpRanges() + ")");
+        } else if (config.tcpNumber() == 0 && !config.tcpRanges().isEmpty()) {
+            log.warn("any client id is accepted (allow-any mode) and -tcpNumber does not limit the TCP ports "
+                    + "one id may take from {}", config.tcpRanges());
+        }
     }
 
     /** The server TLS context of -tlsAddr: given, from files, or a generated self-signed one. */
@@ -186,6 +213,7 @@ public final class ServerRuntime {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .handler(acceptGuard)
                 .childHandler(init);
     }
 
@@ -226,9 +254,28 @@ public final class ServerRuntime {
         }
     }
 
-    /** Whether {@code key} (lower case) is the id of a configured user: its absence is a 503, not a 404. */
-    boolean isConfiguredUser(String key) {
-        return configuredIds.contains(key);
+    /**
+     * Whether {@code key} (lower case) is the id of a configured user whose client is not connected:
+     * a visitor for it gets 503 (try later), not 404. A connected client that did not register its
+     * id as a host prefix makes it a 404 like any unknown prefix.
+     */
+    boolean isDisconnectedUser(String key) {
+        return configuredIds.contains(key) && !registry.isConnected(key);
+    }
+
+    /** The clock of tunnels and streams. */
+    java.util.function.LongSupplier ticker() {
+        return System::nanoTime;
+    }
+
+    /**
+     * How often the server pings each tunnel: a third of {@code -timeout} (so a frozen client is
+     * noticed within it), at most every 30 seconds for round-trip figures when it is off.
+     */
+    java.time.Duration pingInterval() {
+        java.time.Duration max = java.time.Duration.ofSeconds(30);
+        java.time.Duration third = config.timeout().dividedBy(3);
+        return third.isZero() || third.compareTo(max) > 0 ? max : third;
     }
 
     int nextTunnelId() {
@@ -290,6 +337,9 @@ public final class ServerRuntime {
                 ports = new ArrayList<>(s.ports.values());
                 hosts = new ArrayList<>(s.hosts.values());
                 for (Map.Entry<Integer, Channel> e : s.listeners.entrySet()) {
+                    if (!e.getValue().isOpen()) {
+                        continue;
+                    }
                     listeners.put("tcp:" + s.id + ":" + e.getKey(), (InetSocketAddress) e.getValue().localAddress());
                 }
             }
@@ -298,47 +348,102 @@ public final class ServerRuntime {
         return new ServerState(running, listeners, clients);
     }
 
+    /**
+     * Stops: closes the listeners (no new visitors or tunnels), tells every client to go away, lets
+     * open streams finish within the drain timeout, resets the rest, then closes every connection
+     * and the event loops. Idempotent.
+     */
     public synchronized CompletableFuture<Void> stop() {
         if (stopped != null) {
             return stopped;
         }
         stopped = new CompletableFuture<>();
         running = false;
+        if (started != null && !started.isDone()) {
+            started.completeExceptionally(new IllegalStateException("the server was stopped before it started"));
+        }
         if (io == null) {
             stopped.complete(null);
+            terminated.complete(null);
             return stopped;
         }
-        CompletableFuture<Void> listenerClosed = new CompletableFuture<>();
-        List<Channel> open = new ArrayList<>(listeners);
-        if (open.isEmpty()) {
-            listenerClosed.complete(null);
-        } else {
-            java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(open.size());
-            for (Channel l : open) {
-                l.close().addListener(f -> {
-                    if (left.decrementAndGet() == 0) {
-                        listenerClosed.complete(null);
-                    }
-                });
+        List<Channel> open = new ArrayList<>();
+        for (Channel c : channels) {
+            if (c instanceof io.netty.channel.ServerChannel) {
+                open.add(c);
             }
         }
+        if (summaryTask != null) {
+            summaryTask.cancel(false);
+        }
+        addrChannel = null;
+        tlsChannel = null;
+        sniChannel = null;
+        listeners.clear();
+        CompletableFuture<Void> listenersClosed = closeAll(open);
         List<ServerTunnel> tunnels = new ArrayList<>();
         for (ClientSession s : registry.sessions.values()) {
             tunnels.addAll(s.tunnels);
         }
         for (ServerTunnel t : tunnels) {
-            t.close(GtErrorCode.GOING_AWAY, "server shutting down", null);
+            t.goAway(GtErrorCode.GOING_AWAY, "server shutting down");
         }
-        listenerClosed.thenCompose(v -> {
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            // Give GOAWAY frames a moment to leave, then close whatever is left.
-            io.group().schedule(() -> channels.close().addListener(f -> closed.complete(null)),
-                    tunnels.isEmpty() ? 0 : 100, TimeUnit.MILLISECONDS);
-            return closed;
-        }).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
-            log.info("GT server stopped");
-            stopped.complete(null);
-        });
+        listenersClosed.thenCompose(v -> dev.gt.core.internal.mux.Drain.streams(io.group().next(), tunnels, config.drainTimeout()))
+                .thenCompose(drained -> {
+                    if (!drained) {
+                        log.info("GT server: streams still open after the drain timeout of {}; resetting them",
+                                config.drainTimeout());
+                    }
+                    for (ServerTunnel t : tunnels) {
+                        t.resetStreams(GtErrorCode.GOING_AWAY, "server shutting down");
+                        t.close(GtErrorCode.GOING_AWAY, "server shutting down", null);
+                    }
+                    CompletableFuture<Void> closed = new CompletableFuture<>();
+                    // Give the GOAWAY and RESET frames a moment to leave, then close whatever is left.
+                    io.group().schedule(() -> channels.close().addListener(f -> closed.complete(null)),
+                            tunnels.isEmpty() ? 0 : 100, TimeUnit.MILLISECONDS);
+                    return closed;
+                }).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
+                    log.info("GT server stopped");
+                    stopped.complete(null);
+                    terminated.complete(null);
+                });
         return stopped;
+    }
+
+    /** Whether the calling thread is one of this server's event loops (where blocking deadlocks). */
+    public boolean inEventLoop() {
+        IoTransport t = io;
+        if (t == null) {
+            return false;
+        }
+        for (io.netty.util.concurrent.EventExecutor e : t.group()) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Completes when the server has stopped (after {@link #stop()}). */
+    public CompletableFuture<Void> whenStopped() {
+        return terminated.copy();
+    }
+
+    private static CompletableFuture<Void> closeAll(List<Channel> open) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (open.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
+        AtomicInteger left = new AtomicInteger(open.size());
+        for (Channel l : open) {
+            l.close().addListener(f -> {
+                if (left.decrementAndGet() == 0) {
+                    done.complete(null);
+                }
+            });
+        }
+        return done;
     }
 }

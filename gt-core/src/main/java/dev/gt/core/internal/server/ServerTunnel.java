@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,15 +25,19 @@ final class ServerTunnel extends MuxTunnel {
     private int nextStreamId = 1;
 
     ServerTunnel(ServerRuntime server, Channel channel, ClientSession session, int tunnelId, int clientWindow) {
-        super(channel, clientWindow, Protocol.DEFAULT_WINDOW);
+        super(channel, clientWindow, Protocol.DEFAULT_WINDOW, server.ticker());
         this.server = server;
         this.session = session;
         this.tunnelId = tunnelId;
     }
 
     void start() {
-        startKeepalive(java.time.Duration.ZERO, server.config.timeout());
-        startIdleSweeper(server.config.timeout());
+        // The server pings too: it measures the round trip (server.state()) and notices a frozen
+        // client within -timeout even when the client sends nothing.
+        startKeepalive(server.pingInterval(), server.config.timeout());
+        Duration open = server.config.streamOpenTimeout();
+        Duration idle = server.config.timeout();
+        startIdleSweeper(idle.isZero() || !open.isZero() && open.compareTo(idle) < 0 ? open : idle);
     }
 
     /**
@@ -65,6 +70,7 @@ final class ServerTunnel extends MuxTunnel {
             int id = nextId();
             register(s, id);
             s.idleLimitTicks(ticks(server.config.timeout()));
+            s.openDeadlineTicks(ticks(server.config.streamOpenTimeout()));
             byte[] ip = null;
             int port = 0;
             if (visitor.remoteAddress() instanceof InetSocketAddress) {
@@ -97,6 +103,11 @@ final class ServerTunnel extends MuxTunnel {
     @Override
     protected String peerSideName() {
         return "visitor";
+    }
+
+    @Override
+    protected String otherSideName() {
+        return "client";
     }
 
     @Override

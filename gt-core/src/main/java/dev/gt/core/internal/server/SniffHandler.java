@@ -42,7 +42,7 @@ final class SniffHandler extends Sniffer {
         Route route = server.registry.httpRoutes.get(key);
         if (route == null) {
             finish();
-            if (server.isConfiguredUser(key)) {
+            if (server.isDisconnectedUser(key)) {
                 HttpErrors.respond(ch, 503, "Service Unavailable", "GT: the client '" + key + "' is not connected");
             } else {
                 HttpErrors.respond(ch, 404, "Not Found", "GT: no service is registered for host prefix '" + key + "'");
@@ -60,11 +60,22 @@ final class SniffHandler extends Sniffer {
         tunnel.openStream(ch, this, route.serviceIndex(), head, SniffHandler::badGateway);
     }
 
+    /**
+     * The answer to an HTTP visitor whose stream ended before any byte of an answer: 504 when the
+     * client did not answer in time, 502 otherwise. It says only what a visitor may know; the
+     * client's local address and its error are in the server's and the client's logs and events.
+     */
     static boolean badGateway(Channel visitor, GtErrorCode code, String message) {
-        String body = code == GtErrorCode.DIAL_FAILED
-                ? "GT: the client could not connect to its local service: " + message
-                : "GT: the client ended the stream: " + message;
-        HttpErrors.respond(visitor, 502, "Bad Gateway", body);
+        switch (code) {
+            case TIMEOUT:
+                HttpErrors.respond(visitor, 504, "Gateway Timeout", "GT: the service did not answer in time");
+                break;
+            case DIAL_FAILED:
+                HttpErrors.respond(visitor, 502, "Bad Gateway", "GT: the service is not reachable");
+                break;
+            default:
+                HttpErrors.respond(visitor, 502, "Bad Gateway", "GT: the connection to the service was lost");
+        }
         return true;
     }
 }

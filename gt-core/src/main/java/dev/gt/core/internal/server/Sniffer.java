@@ -4,6 +4,7 @@ import dev.gt.core.internal.proto.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,7 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * First handler of a connection on a listener that takes both tunnels and visitors: gathers the
  * first bytes, turns the connection into a tunnel when they start with {@code F0}, and otherwise
- * lets the subclass route the visitor. Reads only as much as it needs, within {@code -timeout}.
+ * lets the subclass route the visitor. Reads only as much as it needs, within {@code -timeout}
+ * for a visitor's first request head and within the handshake timeout (counted from the
+ * connection's start) for a tunnel's hello. A peer that closes its side before it was routed is
+ * closed at once: nothing more can come, and its descriptor is needed elsewhere.
  */
 abstract class Sniffer extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Sniffer.class);
@@ -22,6 +26,7 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     final ServerRuntime server;
     ByteBuf cumulation;
     private ScheduledFuture<?> deadline;
+    private long startNanos;
 
     Sniffer(ServerRuntime server) {
         this.server = server;
@@ -32,6 +37,7 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        startNanos = System.nanoTime();
         long timeout = server.config.timeout().toNanos();
         if (timeout > 0) {
             deadline = ctx.executor().schedule(() -> {
@@ -65,7 +71,8 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     private void becomeTunnel(ChannelHandlerContext ctx) {
         cancelDeadline();
         ByteBuf buf = takeCumulation();
-        ctx.pipeline().replace(this, "gt-hello", new ServerHelloHandler(server));
+        long left = server.config.handshakeTimeout().toNanos() - (System.nanoTime() - startNanos);
+        ctx.pipeline().replace(this, "gt-hello", new ServerHelloHandler(server, left));
         // From this (now removed) context, so the bytes go to the hello handler and not again
         // through a TLS handler in front of it.
         ctx.fireChannelRead(buf);
@@ -100,6 +107,17 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         finish();
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            log.debug("{} closed before sending a complete request", ctx.channel().remoteAddress());
+            finish();
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -178,6 +178,11 @@ class ProtocolGoldenTest {
         }
 
         @Override
+        public void onAccept(int stream) {
+            events.add("accept " + stream);
+        }
+
+        @Override
         public void onReset(int stream, int code, String message) {
             events.add("reset " + stream + " " + code + " " + message);
         }

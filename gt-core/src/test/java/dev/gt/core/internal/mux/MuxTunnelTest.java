@@ -1,0 +1,252 @@
+package dev.gt.core.internal.mux;
+
+import dev.gt.api.GtErrorCode;
+import dev.gt.core.internal.proto.FrameDecoder;
+import dev.gt.core.internal.proto.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a peer that writes but never reads can make a tunnel queue: PONGs are coalesced, WINDOW
+ * increments deferred, other control frames capped, and a tunnel that stays unwritable for its
+ * timeout is closed. Same code on both sides: a hostile client cannot do it to the server, nor a
+ * hostile server to a client.
+ */
+@Timeout(30)
+class MuxTunnelTest {
+    private final AtomicLong clock = new AtomicLong(Long.MAX_VALUE - TimeUnit.HOURS.toNanos(1));
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
+
+    /** A tunnel end over an EmbeddedChannel, with the frame decoder in front. */
+    static final class TestTunnel extends MuxTunnel {
+        Throwable closedBecause;
+
+        TestTunnel(EmbeddedChannel ch, AtomicLong clock) {
+            super(ch, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, clock::get);
+        }
+
+        @Override
+        protected String peerSideName() {
+            return "peer";
+        }
+
+        @Override
+        protected String otherSideName() {
+            return "other side";
+        }
+
+        @Override
+        protected void onTunnelClosed(Throwable cause) {
+            closedBecause = cause;
+        }
+
+        @Override
+        protected void onPeerGoAway(GtErrorCode code, String message) {
+        }
+    }
+
+    private EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        channels.add(ch);
+        return ch;
+    }
+
+    private TestTunnel tunnel(EmbeddedChannel ch) {
+        TestTunnel t = new TestTunnel(ch, clock);
+        ch.pipeline().addLast(new FrameDecoder(t, false), t);
+        return t;
+    }
+
+    /** Makes the tunnel unwritable (or writable again) as a full outbound buffer would. */
+    private static void peerReads(EmbeddedChannel ch, boolean reads) {
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, reads);
+        ch.runPendingTasks();
+    }
+
+    @AfterEach
+    void closeAll() {
+        for (EmbeddedChannel ch : channels) {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aPingFloodFromAPeerThatDoesNotReadGetsOnePongAtTheEnd() {
+        EmbeddedChannel ch = channel();
+        tunnel(ch);
+        peerReads(ch, false);
+        ByteBuf flood = Unpooled.buffer();
+        for (long i = 1; i <= 100_000; i++) {
+            ByteBuf ping = Protocol.ping(ByteBufAllocator.DEFAULT, i);
+            flood.writeBytes(ping);
+            ping.release();
+        }
+        ch.writeInbound(flood);
+        ch.runPendingTasks();
+        assertEquals(0, ch.unsafe().outboundBuffer().totalPendingWriteBytes(), "nothing queued while unwritable");
+        assertNull(ch.readOutbound());
+
+        peerReads(ch, true);
+        ByteBuf pong = ch.readOutbound();
+        assertNotNull(pong, "the latest PING is answered once the peer reads again");
+        assertEquals(Protocol.TYPE_PONG, pong.getUnsignedByte(0));
+        assertEquals(100_000, pong.getLong(Protocol.HEADER_LENGTH));
+        pong.release();
+        assertNull(ch.readOutbound(), "one PONG, not one per PING");
+        assertTrue(ch.isOpen());
+    }
+
+    @Test
+    void pingsOfAPeerThatReadsAreEachAnswered() {
+        EmbeddedChannel ch = channel();
+        tunnel(ch);
+        ch.writeInbound(frame(Protocol.ping(ByteBufAllocator.DEFAULT, 7)), frame(Protocol.ping(ByteBufAllocator.DEFAULT, 8)));
+        ch.runPendingTasks();
+        for (long expected : new long[] {7, 8}) {
+            ByteBuf pong = ch.readOutbound();
+            assertEquals(expected, pong.getLong(Protocol.HEADER_LENGTH));
+            pong.release();
+        }
+    }
+
+    @Test
+    void windowIncrementsWaitWhileTheTunnelIsUnwritableAndLeaveAsOne() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        EmbeddedChannel peer = channel();
+        Stream s = t.newStream(1);
+        s.attach(peer);
+        peerReads(ch, false);
+        // Four quarter-windows of data: a WINDOW would go after each one.
+        for (int i = 0; i < 4; i++) {
+            ch.writeInbound(dataFrame(1, Protocol.DEFAULT_WINDOW / 4));
+        }
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "no WINDOW while the tunnel is unwritable");
+        assertEquals(Protocol.DEFAULT_WINDOW, drainBytes(peer), "the data reached the peer all the same");
+
+        peerReads(ch, true);
+        ByteBuf window = ch.readOutbound();
+        assertNotNull(window);
+        assertEquals(Protocol.TYPE_WINDOW, window.getUnsignedByte(0));
+        assertEquals(Protocol.DEFAULT_WINDOW, window.getInt(Protocol.HEADER_LENGTH), "one increment for all four");
+        window.release();
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void tooManyControlFramesForAPeerThatDoesNotReadCloseTheTunnel() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        peerReads(ch, false);
+        for (int i = 0; i < MuxTunnel.MAX_CONTROL_WHILE_UNWRITABLE; i++) {
+            t.writeControl(Protocol.reset(ch.alloc(), 1 + 2 * i, 23, "x"));
+        }
+        assertTrue(ch.isOpen(), "up to the limit the frames are queued");
+        t.writeControl(Protocol.reset(ch.alloc(), 1, 23, "x"));
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen());
+        assertNotNull(t.closedBecause);
+        assertTrue(t.closedBecause.getMessage().contains("does not read"), t.closedBecause.getMessage());
+    }
+
+    @Test
+    void aTunnelThatStaysUnwritableForItsTimeoutIsClosed() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
+        peerReads(ch, false);
+        // The peer keeps sending (so the tunnel is not idle) but never reads.
+        for (int i = 1; i <= 2; i++) {
+            advance(Duration.ofSeconds(5));
+            ch.writeInbound(frame(Protocol.ping(ByteBufAllocator.DEFAULT, i)));
+            ch.advanceTimeBy(5, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+            assertTrue(ch.isOpen(), "not yet: unwritable for " + i * 5 + " s");
+        }
+        advance(Duration.ofSeconds(5));
+        ch.writeInbound(frame(Protocol.ping(ByteBufAllocator.DEFAULT, 3)));
+        ch.advanceTimeBy(5, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isOpen(), "unwritable for 15 s with a timeout of 10 s");
+        assertTrue(t.closedBecause.getMessage().contains("read nothing"), t.closedBecause.getMessage());
+    }
+
+    @Test
+    void aTunnelThatHearsNothingForItsTimeoutIsClosed() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
+        advance(Duration.ofSeconds(6));
+        ch.advanceTimeBy(6, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen());
+        advance(Duration.ofSeconds(6));
+        ch.advanceTimeBy(6, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen());
+        assertEquals(GtErrorCode.TIMEOUT, ((dev.gt.api.GtException) t.closedBecause).code());
+    }
+
+    @Test
+    void pingsGoOutAtTheirIntervalAndPongsGiveTheRoundTrip() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
+        assertNull(t.rtt());
+        advance(Duration.ofSeconds(3));
+        ch.advanceTimeBy(3, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        ByteBuf ping = ch.readOutbound();
+        assertNotNull(ping, "a PING after the interval");
+        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
+        long opaque = ping.getLong(Protocol.HEADER_LENGTH);
+        ping.release();
+        advance(Duration.ofMillis(42));
+        ch.writeInbound(frame(Protocol.pong(ByteBufAllocator.DEFAULT, opaque)));
+        assertEquals(Duration.ofMillis(42), t.rtt());
+    }
+
+    private void advance(Duration d) {
+        clock.addAndGet(d.toNanos());
+    }
+
+    private static ByteBuf frame(ByteBuf b) {
+        return b;
+    }
+
+    private static ByteBuf dataFrame(int stream, int length) {
+        ByteBuf b = Unpooled.buffer(Protocol.HEADER_LENGTH + length);
+        b.writeByte(Protocol.TYPE_DATA).writeByte(0).writeInt(stream).writeInt(length);
+        b.writeZero(length);
+        return b;
+    }
+
+    private static int drainBytes(EmbeddedChannel peer) {
+        int n = 0;
+        ByteBuf b;
+        while ((b = peer.readOutbound()) != null) {
+            n += b.readableBytes();
+            b.release();
+        }
+        return n;
+    }
+}
