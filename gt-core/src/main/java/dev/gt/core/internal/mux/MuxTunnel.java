@@ -336,13 +336,21 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         keepalive = loop.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
             if (idle > 0 && now - lastReadNanos > idle) {
-                close(GtErrorCode.TIMEOUT, "nothing heard for " + Duration.ofNanos(idle), null);
+                onIdleTimeout(Duration.ofNanos(idle));
                 return;
             }
             if (ping > 0) {
                 writeControl(Protocol.ping(alloc, now));
             }
         }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Nothing was read for the keepalive's idle timeout: closes the tunnel. A side may override it
+     * to say so in its own words (which option, which peer); it must still close.
+     */
+    protected void onIdleTimeout(Duration idle) {
+        close(GtErrorCode.TIMEOUT, "nothing heard for " + idle, null);
     }
 
     // ---- stream idle timeouts ----
