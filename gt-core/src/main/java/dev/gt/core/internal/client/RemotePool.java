@@ -2,6 +2,7 @@ package dev.gt.core.internal.client;
 
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
+import dev.gt.api.GtException;
 import dev.gt.core.RemoteUrl;
 import dev.gt.core.internal.proto.FrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -146,6 +147,10 @@ final class RemotePool {
         b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 connectFailed(slot, f.cause());
+            } else if (remote.isTls()) {
+                // Only now: on a connection that never came about the handshake "fails" too, and
+                // that is no certificate problem.
+                logTlsFailure(f.channel(), remote);
             }
         });
     }
@@ -156,6 +161,13 @@ final class RemotePool {
         if (runtime.config.remoteCertInsecure()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
+        }
+    }
+
+    private static void logTlsFailure(Channel ch, RemoteUrl remote) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return;
         }
         tls.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
@@ -247,7 +259,13 @@ final class RemotePool {
             slot.connecting = false;
         }
         if (wasReady) {
-            log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
+            // Not hearing from the server (-remoteTimeout) is a problem on the way; other closes are routine.
+            boolean silent = cause instanceof GtException && ((GtException) cause).code() == GtErrorCode.TIMEOUT;
+            if (silent) {
+                log.warn("tunnel {} to {} dropped: {}; reconnecting", t.slot, name(), cause.getMessage());
+            } else {
+                log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
+            }
             runtime.fire(new GtEvent.TunnelDisconnected(name(), t.slot, cause));
         }
         scheduleReconnect(slot);
