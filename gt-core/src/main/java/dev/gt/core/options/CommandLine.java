@@ -68,7 +68,9 @@ final class CommandLine {
                 }
                 String body = a.startsWith("--") ? a.substring(2) : a.substring(1);
                 if (body.isEmpty() || body.charAt(0) == '-' || body.charAt(0) == '=') {
-                    throw new OptionsException("'" + a + "' is not an option (expected -name, -name value or -name=value)");
+                    // Not echoed: "-=..." or "---..." may be a secret whose option name was lost.
+                    throw new OptionsException("argument " + (i + 1) + " is not an option (not shown: it may be a "
+                            + "secret; expected -name, -name value or -name=value)");
                 }
                 int eq = body.indexOf('=');
                 String name = eq < 0 ? body : body.substring(0, eq);
@@ -189,8 +191,8 @@ final class CommandLine {
         if (table.find(arg) != null) {
             sb.append('\'').append(arg).append("'; did you mean -").append(arg).append('?');
         } else if (previousSwitch != null) {
-            sb.append('\'').append(arg).append("' after the switch -").append(previousSwitch.name())
-                    .append(", which takes no value");
+            sb.append(position).append(" after the switch -").append(previousSwitch.name())
+                    .append(", which takes no value (not shown: it may be a secret)");
         } else {
             sb.append(position).append(" (not shown: it may be a secret; gt ").append(table.command())
                     .append(" takes only options: -name value or -name=value)");

@@ -114,7 +114,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 switch (item.key()) {
                     case "users":
                         if (!YamlConfig.isNull(item.value())) {
-                            MappingNode users = yaml.mapping(item.value(), "users", USERS_EXPECTED);
+                            MappingNode users = yaml.mappingHidingText(item.value(), "users", USERS_EXPECTED);
                             for (YamlConfig.Item user : yaml.items(users, "users.")) {
                                 addUser(yaml, user, "users." + user.key(), b, ids);
                             }

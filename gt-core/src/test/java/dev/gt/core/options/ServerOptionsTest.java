@@ -148,8 +148,9 @@ class ServerOptionsTest {
                 error("-addr", "8080", "-allowAnyClient", "false"));
         assertEquals("-allowAnyClient true: a switch takes no separate value; write -allowAnyClient=true",
                 error("-allowAnyClient", "true", "-addr", "8080"));
-        assertEquals("unexpected argument 'x' after the switch -allowAnyClient, which takes no value",
-                error("-allowAnyClient", "x"));
+        // Not shown: a word after a switch may be a secret whose option name was left out.
+        assertEquals("unexpected argument 2 after the switch -allowAnyClient, which takes no value (not shown: it may "
+                + "be a secret)", error("-allowAnyClient", "x"));
         assertEquals("-allowAnyClient 'maybe' is not a boolean (expected true or false)",
                 error("-allowAnyClient=maybe"));
     }
@@ -344,8 +345,9 @@ class ServerOptionsTest {
     @ValueSource(strings = {"8080", "-", "---addr", "-=x"})
     void strayArgumentsAreErrors(String arg) {
         String m = error("-addr", "1", arg);
-        // Option-like text is quoted; a bare word is only located, since it may be a secret.
-        assertTrue(m.contains("'" + arg + "'") || m.startsWith("unexpected argument 3 "), m);
+        // Only located, never quoted: a stray word, "-=x" or "---x" may be a secret.
+        assertTrue(m.startsWith("unexpected argument 3 ") || m.startsWith("argument 3 is not an option (not shown"), m);
+        assertFalse(arg.length() > 1 && m.contains(arg), m);
     }
 
     @Test
@@ -405,10 +407,10 @@ class ServerOptionsTest {
                 + "gt server", fileError("type: client\n"));
         assertEquals("server.yaml:1: expected a mapping of sections at the top (options:, ...), found a list",
                 fileError("- a\n- b\n"));
-        String syntax = fileError("options:\n  addr: 1\n   timeout: 5s\n");
-        assertTrue(syntax.startsWith("server.yaml:3: not valid YAML: "), syntax);
-        String tab = fileError("options:\n\taddr: 1\n");
-        assertTrue(tab.startsWith("server.yaml:2: not valid YAML: "), tab);
+        assertEquals("server.yaml:3:11: not valid YAML: a ': ' where no key can start (expected a line indented like "
+                + "the keys above it; quote a value that contains ': ')", fileError("options:\n  addr: 1\n   timeout: 5s\n"));
+        assertEquals("server.yaml:2:1: not valid YAML: a tab character where YAML needs spaces (expected indentation "
+                + "with spaces only)", fileError("options:\n\taddr: 1\n"));
         assertEquals("-config 'missing.yaml': file not found (looked for " + dir.resolve("missing.yaml") + ")",
                 error("-config", "missing.yaml"));
     }
@@ -448,5 +450,60 @@ class ServerOptionsTest {
         assertTrue(config("-config", "server.yaml").allowAnyClient());
         file("server.yaml", "options:\n  addr: 1\n  allowAnyClient: off\n");
         assertFalse(parse("-config", "server.yaml").values().bool("allowAnyClient"));
+    }
+
+    // ---- YAML syntax errors: file, line, column and what was expected; never the text
+
+    private static final String MARK = "Hunter2Marker";
+
+    /** Broken files with a secret on the broken line (or where the breakage swallows it). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "users:\n  id1:\n    secret: \"ab\\q" + MARK + "\"\n",
+        "users:\n  id1:\n    secret: \"\\x4" + MARK + "\"\n",
+        "users:\n  id1:\n    secret: *" + MARK + "\n",
+        "users:\n  id1:\n    secret: &a " + MARK + "\n    tcpNumber: *" + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + ": x\n",
+        "users:\n  id1:\n    secret: [" + MARK + "\n",
+        "users:\n  id1:\n    secret: {" + MARK + ",\n",
+        "users:\n  id1:\n    secret: '" + MARK + "\n",
+        "users:\n  id1:\n    secret: \"" + MARK + "\n",
+        "users:\n  id1:\n\tsecret: " + MARK + "\n",
+        "users:\n  id1:\n    secret: @" + MARK + "\n",
+        "users:\n  id1:\n    secret: `" + MARK + "\n",
+        "users:\n  id1:\n    secret: !<" + MARK + "\n",
+        "users:\n  id1:\n    secret: |0\n      " + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n  - x\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n   bad: 1\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n...\n" + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n---\nusers: {}\n",
+        "users:\n  id1:\n    secret: " + MARK + "\u0001\n",
+        "users:\n  id1:\n    secret: \"" + MARK + "\u0007\"\n",
+        "%YAML " + MARK + "\n---\nusers: {}\n",
+    })
+    void yamlSyntaxErrorsGiveLineAndColumnButNeverTheText(String yaml) throws IOException {
+        String m = fileError(yaml);
+        assertTrue(m.matches("server\\.yaml:\\d+:\\d+: not valid YAML: [a-z%'\\[{|:-].*"), m);
+        assertFalse(m.contains(MARK) || m.contains(MARK.substring(0, 5)), m);
+    }
+
+    @Test
+    void yamlSyntaxErrorsSayWhereAndWhatWasExpected() throws IOException {
+        assertEquals("server.yaml:3:17: not valid YAML: an invalid escape sequence in a \"double-quoted\" value "
+                + "(expected \\\\, \\\", \\n, \\t, \\xHH or \\uHHHH; in 'single quotes' a backslash is just a backslash)",
+                fileError("users:\n  id1:\n    secret: \"ab\\q" + MARK + "\"\n"));
+        assertEquals("server.yaml:4:1: not valid YAML: a quoted value that is not closed (expected its closing quote) "
+                + "(it begins at line 3, column 13)", fileError("users:\n  id1:\n    secret: '" + MARK + "\n"));
+        assertEquals("server.yaml:3:13: not valid YAML: an alias (*name) without an anchor (&name) before it (quote a "
+                + "value that starts with '*')", fileError("users:\n  id1:\n    secret: *" + MARK + "\n"));
+        assertEquals("server.yaml:3:21: not valid YAML: a control character (expected printable text; write it as an "
+                + "escape in a \"double-quoted\" value)", fileError("users:\n  id1:\n    secret: 12345678\u0001\n"));
+        // A value where the users mapping should be is not shown either: it is likely a secret.
+        assertEquals("server.yaml:1: users: expected a mapping of user ids to {secret: ...}, found a single value (not "
+                + "shown: it may be a secret)", fileError("users: " + MARK + "\n"));
+        file("users.yaml", MARK + "\n");
+        String m = error("-addr", "1", "-users", "users.yaml");
+        assertEquals("users.yaml:1: expected a mapping of user ids to {secret: ...}, found a single value (not shown: it "
+                + "may be a secret)", m);
     }
 }
