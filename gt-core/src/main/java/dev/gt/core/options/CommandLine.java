@@ -162,6 +162,12 @@ final class CommandLine {
      * @param suggestionPrefix how to write the suggested name in the same place
      */
     static OptionsException unknown(OptionTable table, String name, String prefix, String suggestionPrefix) {
+        if (prefix.equals("-")) {
+            OptionsException later = laterGtSpelling(table, name);
+            if (later != null) {
+                return later;
+            }
+        }
         for (OptionTable other : OptionTable.builtins()) {
             if (other != table && other.find(name) != null && table.find(name) == null) {
                 return new OptionsException(prefix + name + ": not an option of gt " + table.command()
@@ -174,7 +180,37 @@ final class CommandLine {
     }
 
     static OptionsException unsupported(Option o) {
-        return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java");
+        return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java"
+                + (o.instead() == null ? "" : "; " + o.instead()));
+    }
+
+    /**
+     * GT 2.x's spellings of the commands' options ({@code gt server -c FILE}, {@code -V},
+     * {@code --signal}), which this version does not take yet: the message says so and names what
+     * works today. {@code null} for any other name.
+     */
+    private static OptionsException laterGtSpelling(OptionTable table, String name) {
+        String what;
+        String instead;
+        switch (name) {
+            case "c":
+                what = "load a configuration file";
+                instead = "write -config FILE (gt " + table.command() + " -config FILE)";
+                break;
+            case "V":
+                what = "print the version";
+                instead = "write -version";
+                break;
+            case "signal":
+                Option s = table.find("s");
+                what = "signal the running gt processes";
+                instead = s == null || s.instead() == null ? "stop gt with SIGTERM or Ctrl-C" : s.instead();
+                break;
+            default:
+                return null;
+        }
+        return new OptionsException("-" + name + " (GT 2.x: " + what + ") is not supported by this version of GT "
+                + "for Java; " + instead);
     }
 
     /**

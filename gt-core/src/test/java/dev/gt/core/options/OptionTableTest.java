@@ -181,7 +181,8 @@ class OptionTableTest {
         String[] args = o.type() == OptionType.BOOL ? new String[] {"-" + o.name()}
                 : new String[] {"-" + o.name(), sample(o)};
         OptionsException e = assertThrows(OptionsException.class, () -> parse(table, args));
-        assertEquals("option -" + o.name() + " is not supported by this version of GT for Java", e.getMessage());
+        assertEquals("option -" + o.name() + " is not supported by this version of GT for Java"
+                + (o.instead() == null ? "" : "; " + o.instead()), e.getMessage());
         OptionsException eq = assertThrows(OptionsException.class,
                 () -> parse(table, new String[] {"--" + o.name() + "=" + sample(o)}));
         assertEquals(e.getMessage(), eq.getMessage());
@@ -195,8 +196,8 @@ class OptionTableTest {
         OptionsException e = assertThrows(OptionsException.class,
                 () -> parse(table, new String[] {"-config", "x.yaml"}));
         if (o.yaml()) {
-            assertEquals("x.yaml:2: option -" + o.name() + " is not supported by this version of GT for Java",
-                    e.getMessage());
+            assertEquals("x.yaml:2: option -" + o.name() + " is not supported by this version of GT for Java"
+                    + (o.instead() == null ? "" : "; " + o.instead()), e.getMessage());
         } else {
             assertTrue(e.getMessage().contains("-" + o.name()), e.getMessage());
             assertTrue(e.getMessage().startsWith("x.yaml:2: "), e.getMessage());
