@@ -355,6 +355,11 @@ public final class OptionTable {
         s.add(Option.define("tcpRange", PORT_RANGE_LIST)
                 .help("Server ports that TCP services may open: a-b, p, or 0 for all ports (e.g. 1024-65535).")
                 .yamlHint("tcp: [{range: 1024-65535}]").build());
+        s.add(Option.define("tcpBindHost", STRING).yaml()
+                .help("The address TCP service ports (-tcpRange) listen on: an IP address or host name of this "
+                        + "machine, e.g. 127.0.0.1 to keep them off the network (GT for Java's own option; GT has "
+                        + "none). Without it they listen on every interface, as in GT, whatever -addr says.")
+                .build());
         s.add(Option.define("tcpNumber", UINT).yaml().defaultValue("0").range(0, 65535)
                 .help("TCP ports one client id may hold open; 0 means no limit.").build());
         s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue("Host")

@@ -10,6 +10,7 @@ import dev.gt.api.PortRange;
 import dev.gt.core.GtServerConfig;
 import dev.gt.core.User;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -505,5 +506,38 @@ class ServerOptionsTest {
         String m = error("-addr", "1", "-users", "users.yaml");
         assertEquals("users.yaml:1: expected a mapping of user ids to {secret: ...}, found a single value (not shown: it "
                 + "may be a secret)", m);
+    }
+
+    // ---- -tcpBindHost
+
+    @Test
+    void tcpBindHostKeepsTcpServicePortsOnOneAddress() throws IOException {
+        assertNull(config("-addr", "1").tcpBindHost(), "default: every interface, as in GT");
+        assertEquals("127.0.0.1", config("-addr", "127.0.0.1:1", "-tcpBindHost", "127.0.0.1").tcpBindHost());
+        assertEquals("0:0:0:0:0:0:0:1", config("-addr", "1", "-tcpBindHost", "[::1]").tcpBindHost());
+        assertEquals("0.0.0.0", config("-addr", "1", "-tcpBindHost=0.0.0.0").tcpBindHost());
+        assertTrue(InetAddress.getByName(config("-addr", "1", "-tcpBindHost", "localhost").tcpBindHost())
+                .isLoopbackAddress());
+        assertNull(config("-addr", "1", "-tcpBindHost", "").tcpBindHost(), "empty: every interface");
+        file("server.yaml", "options:\n  addr: 1\n  tcpBindHost: 127.0.0.1\n");
+        assertEquals("127.0.0.1", config("-config", "server.yaml").tcpBindHost());
+        assertTrue(ServerOptions.usage().contains("\n  -tcpBindHost string\n"), ServerOptions.usage());
+    }
+
+    @Test
+    void tcpBindHostMustBeAnAddressOfThisMachine() throws IOException {
+        assertEquals("-tcpBindHost 'not a host' is not an IP address or host name (expected an address of this machine "
+                + "such as 127.0.0.1, ::1 or 0.0.0.0, or a host name such as localhost)",
+                error("-addr", "1", "-tcpBindHost", "not a host"));
+        assertTrue(error("-addr", "1", "-tcpBindHost", "300.1.2.3").startsWith("-tcpBindHost '300.1.2.3' is not an IP "
+                + "address or host name"));
+        assertTrue(error("-addr", "1", "-tcpBindHost", "127.0.0.1:8080").startsWith("-tcpBindHost '127.0.0.1:8080' is "
+                + "not an IP address or host name"));
+        // TEST-NET-3 (RFC 5737): never an address of a test machine.
+        assertEquals("-tcpBindHost '203.0.113.7' is not an address of this machine (expected one of its interfaces' "
+                + "addresses, 127.0.0.1 or 0.0.0.0)", error("-addr", "1", "-tcpBindHost", "203.0.113.7"));
+        file("server.yaml", "options:\n  addr: 1\n  tcpBindHost: 203.0.113.7\n");
+        assertTrue(error("-config", "server.yaml").startsWith("server.yaml:3: -tcpBindHost '203.0.113.7' is not an "
+                + "address of this machine"), error("-config", "server.yaml"));
     }
 }
