@@ -107,7 +107,7 @@ public final class Gt {
                 out.println(versionLine());
                 return 0;
             default:
-                return unknownCommand(args[0]);
+                return args[0].startsWith("-") ? optionBeforeCommand(args) : unknownCommand(args[0]);
         }
     }
 
@@ -132,17 +132,95 @@ public final class Gt {
     }
 
     private int unknownCommand(String word) {
-        if (word.startsWith("-")) {
-            err.println("gt: '" + word + "' comes before the command; write gt server " + word
-                    + " ... or gt client " + word + " ...");
+        String suggestion = closestCommand(word);
+        err.println("gt: unknown command '" + word + "'"
+                + (suggestion != null ? "; did you mean " + suggestion + "?" : " (expected server, client, demo, "
+                        + "help or version)"));
+        err.println("run 'gt -h' for help");
+        return USAGE;
+    }
+
+    /**
+     * An option where the command should be: GT 2.x's own top-level options ({@code -c},
+     * {@code -s}, {@code -V}), which this version does not have yet, or an option of a command
+     * written before it. Every hint names a command line that works; a value is shown only when it
+     * cannot be a secret (a file name, a signal name).
+     */
+    private int optionBeforeCommand(String[] args) {
+        String first = args[0];
+        int eq = first.indexOf('=');
+        String written = eq < 0 ? first : first.substring(0, eq);
+        String name = written.startsWith("--") ? written.substring(2) : written.substring(1);
+        String value = eq >= 0 ? first.substring(eq + 1)
+                : args.length > 1 && !args[1].startsWith("-") ? args[1] : null;
+        switch (name) {
+            case "c":
+            case "config": {
+                String file = value == null || value.isBlank() ? "FILE" : value;
+                boolean directory = value != null && !value.isBlank() && isDirectory(value);
+                if (name.equals("c") || first.startsWith("--")) {
+                    err.println("gt: " + written + " (GT 2.x: start from a configuration "
+                            + (directory ? "directory" : "file") + ") is not supported by this version of GT for "
+                            + "Java");
+                } else {
+                    err.println("gt: -config comes after the command");
+                }
+                if (directory) {
+                    err.println("start one process per file of " + value + ": gt server -config " + value
+                            + "/FILE.yaml or gt client -config " + value + "/FILE.yaml");
+                } else {
+                    err.println("run gt server -config " + file + " or gt client -config " + file);
+                }
+                return USAGE;
+            }
+            case "s":
+            case "signal": {
+                String signal = value != null && SIGNALS.contains(value) ? " " + value : "";
+                err.println("gt: " + written + signal + " (GT 2.x: signal the running gt processes) is not supported "
+                        + "by this version of GT for Java");
+                err.println(OptionTable.SIGNAL_INSTEAD);
+                return USAGE;
+            }
+            case "V":
+                err.println("gt: " + written + " (GT 2.x: print the version) is not supported by this version of GT "
+                        + "for Java");
+                err.println("run gt -version (or gt version)");
+                return USAGE;
+            default:
+                break;
+        }
+        List<String> commands = new java.util.ArrayList<>();
+        Option unsupported = null;
+        for (OptionTable t : List.of(OptionTable.SERVER, OptionTable.CLIENT)) {
+            Option o = t.find(name);
+            if (o != null && o.supported()) {
+                commands.add("gt " + t.command() + " " + written + " ...");
+            } else if (o != null) {
+                unsupported = o;
+            }
+        }
+        if (!commands.isEmpty()) {
+            err.println("gt: " + written + " comes after the command; write " + String.join(" or ", commands));
+        } else if (unsupported != null) {
+            err.println("gt: option " + written + " is not supported by this version of GT for Java"
+                    + (unsupported.instead() == null ? "" : "; " + unsupported.instead()));
         } else {
-            String suggestion = closestCommand(word);
-            err.println("gt: unknown command '" + word + "'"
-                    + (suggestion != null ? "; did you mean " + suggestion + "?" : " (expected server, client, demo, "
-                            + "help or version)"));
+            err.println("gt: " + written + ": unknown option; the command comes first (gt server [options], "
+                    + "gt client [options] or gt demo [options])");
         }
         err.println("run 'gt -h' for help");
         return USAGE;
+    }
+
+    /** What GT 2.x's {@code -s} values map to today. */
+    private static final List<String> SIGNALS = List.of("reload", "restart", "stop", "kill");
+
+    private boolean isDirectory(String path) {
+        try {
+            return java.nio.file.Files.isDirectory(workingDir.resolve(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     private static String closestCommand(String word) {
@@ -204,12 +282,32 @@ public final class Gt {
             return FAILURE;
         }
         GtServerConfig c = server.config();
-        log.info("GT server listening on {} (users: {}{}, timeout {}, connections {})",
-                server.addr() == null ? "?" : Addresses.text(server.addr()), o.userIds(),
-                c.allowAnyClient() ? ", any client allowed" : "", Durations.format(c.timeout()), c.connections());
+        boolean tcp = !c.tcpRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpRanges().isEmpty());
+        log.info("GT server listening on {} (users: {}, timeout {}, connections {}{})", listeners(server),
+                c.authApi() != null ? "decided by the -authAPI at " + c.authApi().getHost()
+                        : o.userIds() + (c.allowAnyClient() || o.userIds().isEmpty() ? ", any client allowed" : ""),
+                Durations.format(c.timeout()), c.connections(), !tcp ? "" : c.tcpBindHost() == null
+                        ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindHost()
+                                + " (-tcpBindHost)");
         stop.await();
         log.info("GT server stopped");
         return 0;
+    }
+
+    /** The bound listeners, each with its option: "0.0.0.0:8080 (-addr), 0.0.0.0:443 (-tlsAddr)". */
+    static String listeners(GtServer server) {
+        List<String> l = new java.util.ArrayList<>();
+        if (server.addr() != null) {
+            l.add(Addresses.text(server.addr()) + " (-addr)");
+        }
+        if (server.tlsAddr() != null) {
+            l.add(Addresses.text(server.tlsAddr()) + " (-tlsAddr)");
+        }
+        if (server.sniAddr() != null) {
+            l.add(Addresses.text(server.sniAddr()) + " (-sniAddr)");
+        }
+        // "-addr """ turns the plain listener off (GT's HTTPS-only setup): say so rather than leave it out.
+        return String.join(", ", l) + (server.addr() == null ? "; -addr is off" : "");
     }
 
     // ---- client
@@ -251,7 +349,9 @@ public final class Gt {
         if (o.configFile() != null) {
             log.info("configuration file {}", o.configFile());
         }
-        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.remotes(), c.services());
+        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.remoteApi() != null
+                ? "the server named by the -remoteAPI at " + c.remoteApi().getHost() : String.join(", ",
+                        c.remotes().stream().map(Object::toString).toList()), c.services());
         StopSignal stop = new StopSignal(client::close);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         client.start().whenComplete((ok, failure) -> {
@@ -270,7 +370,8 @@ public final class Gt {
             }
         });
         stop.await();
-        if (fatal.get() != null) {
+        // A signal before the first connection also fails start(): that is a stop, not a failure.
+        if (fatal.get() != null && !stop.signalled()) {
             stop.remove();
             client.close();
             err.println("gt client: failed to start: " + describe(fatal.get()));
@@ -454,10 +555,13 @@ public final class Gt {
      */
     private static final class StopSignal {
         private final CountDownLatch released = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean signalled =
+                new java.util.concurrent.atomic.AtomicBoolean();
         private final Thread hook;
 
         StopSignal(Runnable closeAction) {
             this.hook = new Thread(() -> {
+                signalled.set(true);
                 try {
                     closeAction.run();
                 } finally {
@@ -465,6 +569,11 @@ public final class Gt {
                 }
             }, "gt-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** Whether the stop came from a signal (SIGTERM, Ctrl-C). */
+        boolean signalled() {
+            return signalled.get();
         }
 
         /** Wakes {@link #await()} without a signal (a fatal error). */

@@ -1,6 +1,7 @@
 package dev.gt.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gt.core.options.Option;
@@ -116,11 +117,94 @@ class GtTest {
         assertTrue(err().startsWith("gt: unknown command 'serve'; did you mean server?\n"), err());
         err.reset();
         assertEquals(2, run("-addr", "8080"));
-        assertTrue(err().startsWith("gt: '-addr' comes before the command; write gt server -addr ..."), err());
+        assertTrue(err().startsWith("gt: -addr comes after the command; write gt server -addr ...\n"), err());
         err.reset();
         assertEquals(2, run("frob"));
         assertTrue(err().startsWith("gt: unknown command 'frob' (expected server, client, demo, help or version)"),
                 err());
+    }
+
+    /** GT 2.x's command lines (its README): each says it is not supported yet and names what works today. */
+    @Test
+    void gt2TopLevelOptionsPointToWhatWorks() throws IOException {
+        assertEquals(2, run("-c", "config.yaml"));
+        assertEquals("gt: -c (GT 2.x: start from a configuration file) is not supported by this version of GT for Java\n"
+                + "run gt server -config config.yaml or gt client -config config.yaml\n", err());
+        err.reset();
+        Files.createDirectory(dir.resolve("conf.d"));
+        assertEquals(2, run("-c", "conf.d"));
+        assertEquals("gt: -c (GT 2.x: start from a configuration directory) is not supported by this version of GT for "
+                + "Java\nstart one process per file of conf.d: gt server -config conf.d/FILE.yaml or gt client -config "
+                + "conf.d/FILE.yaml\n", err());
+        err.reset();
+        assertEquals(2, run("--config=gt.yaml"));
+        assertTrue(err().startsWith("gt: --config (GT 2.x: start from a configuration file) is not supported"), err());
+        assertTrue(err().contains("run gt server -config gt.yaml or gt client -config gt.yaml\n"), err());
+        err.reset();
+        assertEquals(2, run("-config", "gt.yaml"));
+        assertEquals("gt: -config comes after the command\nrun gt server -config gt.yaml or gt client -config gt.yaml\n",
+                err());
+        for (String signal : new String[] {"reload", "restart", "stop"}) {
+            err.reset();
+            assertEquals(2, run("-s", signal));
+            assertEquals("gt: -s " + signal + " (GT 2.x: signal the running gt processes) is not supported by this "
+                    + "version of GT for Java\nto stop a running gt, send it SIGTERM (kill PID) or press Ctrl-C; to "
+                    + "reload or restart it, stop it and start it again\n", err());
+        }
+        err.reset();
+        assertEquals(2, run("--signal", "whatever"));
+        assertTrue(err().startsWith("gt: --signal (GT 2.x: signal the running gt processes) is not supported"), err());
+        err.reset();
+        assertEquals(2, run("-V"));
+        assertEquals("gt: -V (GT 2.x: print the version) is not supported by this version of GT for Java\n"
+                + "run gt -version (or gt version)\n", err());
+        // The commands named by the hints do work.
+        out.reset();
+        assertEquals(0, run("-version"));
+        assertTrue(out().startsWith("gt (GT for Java) "), out());
+    }
+
+    @Test
+    void gt2OptionsOfTheCommandsPointToWhatWorks() {
+        assertEquals(2, run("server", "-c", "./config.yml"));
+        assertTrue(err().startsWith("gt server: -c (GT 2.x: load a configuration file) is not supported by this version "
+                + "of GT for Java; write -config FILE (gt server -config FILE)\n"), err());
+        err.reset();
+        assertEquals(2, run("client", "-c", "./config.yml"));
+        assertTrue(err().startsWith("gt client: -c (GT 2.x: load a configuration file) is not supported by this version "
+                + "of GT for Java; write -config FILE (gt client -config FILE)\n"), err());
+        err.reset();
+        assertEquals(2, run("server", "-V"));
+        assertTrue(err().startsWith("gt server: -V (GT 2.x: print the version) is not supported by this version of GT "
+                + "for Java; write -version\n"), err());
+        err.reset();
+        assertEquals(2, run("client", "-s", "reload"));
+        assertTrue(err().startsWith("gt client: option -s is not supported by this version of GT for Java; to stop a "
+                + "running gt, send it SIGTERM (kill PID) or press Ctrl-C; to reload or restart it, stop it and start it "
+                + "again\n"), err());
+        err.reset();
+        assertEquals(2, run("server", "--signal", "stop"));
+        assertTrue(err().startsWith("gt server: -signal (GT 2.x: signal the running gt processes) is not supported by "
+                + "this version of GT for Java; to stop a running gt, send it SIGTERM"), err());
+    }
+
+    @Test
+    void optionsBeforeTheCommandAreSentToTheCommandsThatHaveThem() {
+        assertEquals(2, run("-local", "http://127.0.0.1"));
+        assertTrue(err().startsWith("gt: -local comes after the command; write gt client -local ...\n"), err());
+        err.reset();
+        assertEquals(2, run("-noSuchOption"));
+        assertTrue(err().startsWith("gt: -noSuchOption: unknown option; the command comes first (gt server [options], "
+                + "gt client [options] or gt demo [options])\n"), err());
+        err.reset();
+        assertEquals(2, run("-webAddr", ":8000"));
+        assertTrue(err().startsWith("gt: option -webAddr is not supported by this version of GT for Java\n"), err());
+        err.reset();
+        // The value after '=' may be a secret: never shown.
+        assertEquals(2, run("-secret=hunter2", "server"));
+        assertTrue(err().startsWith("gt: -secret comes after the command; write gt server -secret ... or gt client "
+                + "-secret ...\n"), err());
+        assertFalse(err().contains("hunter2"), err());
     }
 
     @Test

@@ -59,8 +59,9 @@ public final class HttpApis {
     }
 
     /**
-     * Parses and checks an API URL given as text (a builder or option value), with the messages
-     * of the builders: the text is the user's own, so it is quoted as written.
+     * Parses and checks an API URL given as text (a builder or option value). Messages quote it as
+     * written, except for a user info and a query, which may hold the API's credentials
+     * ({@code https://user:pass@auth/check?token=...}) and are shown as {@code ...}.
      *
      * @throws IllegalArgumentException naming the option and what was expected
      */
@@ -69,12 +70,42 @@ public final class HttpApis {
         try {
             u = new URI(url.trim());
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException(option + " '" + url + "' is not a URL: " + e.getReason(), e);
+            // The reason only ("Illegal character in query"): e.getMessage() quotes the whole input.
+            throw new IllegalArgumentException(option + " '" + displayText(url) + "' is not a URL: " + e.getReason());
         }
         if (!isHttp(scheme(u)) || !hasHost(u)) {
-            throw new IllegalArgumentException(option + " '" + url + "' (expected an http:// or https:// URL)");
+            throw new IllegalArgumentException(option + " '" + displayText(url)
+                    + "' (expected an http:// or https:// URL)");
         }
         return u;
+    }
+
+    /** URL text for messages, parsable or not: a user info and anything from '?' or '#' on become "...". */
+    static String displayText(String url) {
+        String s = url.trim();
+        int query = indexOfAny(s, "?#");
+        if (query >= 0) {
+            s = s.substring(0, query) + s.charAt(query) + "...";
+        }
+        // The user info ends at the last '@' before the path; without "//" (a scheme forgotten) it
+        // starts at the beginning.
+        int authority = s.indexOf("//");
+        int start = authority >= 0 ? authority + 2 : 0;
+        int end = indexOfAny(s.substring(start), "/?#");
+        int at = s.lastIndexOf('@', end < 0 ? s.length() - 1 : start + end - 1);
+        if (at >= start) {
+            s = s.substring(0, start) + "...@" + s.substring(at + 1);
+        }
+        return s;
+    }
+
+    private static int indexOfAny(String s, String chars) {
+        for (int i = 0; i < s.length(); i++) {
+            if (chars.indexOf(s.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String scheme(URI u) {

@@ -68,7 +68,9 @@ final class CommandLine {
                 }
                 String body = a.startsWith("--") ? a.substring(2) : a.substring(1);
                 if (body.isEmpty() || body.charAt(0) == '-' || body.charAt(0) == '=') {
-                    throw new OptionsException("'" + a + "' is not an option (expected -name, -name value or -name=value)");
+                    // Not echoed: "-=..." or "---..." may be a secret whose option name was lost.
+                    throw new OptionsException("argument " + (i + 1) + " is not an option (not shown: it may be a "
+                            + "secret; expected -name, -name value or -name=value)");
                 }
                 int eq = body.indexOf('=');
                 String name = eq < 0 ? body : body.substring(0, eq);
@@ -160,6 +162,12 @@ final class CommandLine {
      * @param suggestionPrefix how to write the suggested name in the same place
      */
     static OptionsException unknown(OptionTable table, String name, String prefix, String suggestionPrefix) {
+        if (prefix.equals("-")) {
+            OptionsException later = laterGtSpelling(table, name);
+            if (later != null) {
+                return later;
+            }
+        }
         for (OptionTable other : OptionTable.builtins()) {
             if (other != table && other.find(name) != null && table.find(name) == null) {
                 return new OptionsException(prefix + name + ": not an option of gt " + table.command()
@@ -172,7 +180,37 @@ final class CommandLine {
     }
 
     static OptionsException unsupported(Option o) {
-        return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java");
+        return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java"
+                + (o.instead() == null ? "" : "; " + o.instead()));
+    }
+
+    /**
+     * GT 2.x's spellings of the commands' options ({@code gt server -c FILE}, {@code -V},
+     * {@code --signal}), which this version does not take yet: the message says so and names what
+     * works today. {@code null} for any other name.
+     */
+    private static OptionsException laterGtSpelling(OptionTable table, String name) {
+        String what;
+        String instead;
+        switch (name) {
+            case "c":
+                what = "load a configuration file";
+                instead = "write -config FILE (gt " + table.command() + " -config FILE)";
+                break;
+            case "V":
+                what = "print the version";
+                instead = "write -version";
+                break;
+            case "signal":
+                Option s = table.find("s");
+                what = "signal the running gt processes";
+                instead = s == null || s.instead() == null ? "stop gt with SIGTERM or Ctrl-C" : s.instead();
+                break;
+            default:
+                return null;
+        }
+        return new OptionsException("-" + name + " (GT 2.x: " + what + ") is not supported by this version of GT "
+                + "for Java; " + instead);
     }
 
     /**
@@ -189,8 +227,8 @@ final class CommandLine {
         if (table.find(arg) != null) {
             sb.append('\'').append(arg).append("'; did you mean -").append(arg).append('?');
         } else if (previousSwitch != null) {
-            sb.append('\'').append(arg).append("' after the switch -").append(previousSwitch.name())
-                    .append(", which takes no value");
+            sb.append(position).append(" after the switch -").append(previousSwitch.name())
+                    .append(", which takes no value (not shown: it may be a secret)");
         } else {
             sb.append(position).append(" (not shown: it may be a secret; gt ").append(table.command())
                     .append(" takes only options: -name value or -name=value)");

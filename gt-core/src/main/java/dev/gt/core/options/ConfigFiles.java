@@ -77,8 +77,11 @@ final class ConfigFiles {
                 throw yaml.error(item.keyNode(), CommandLine.unsupported(o).getMessage());
             }
             if (o.perService()) {
-                throw yaml.error(item.keyNode(), "options." + name + " is a per-service option; write it in a "
-                        + "services: entry (services: [{local: ..., " + name + ": ...}])");
+                throw yaml.error(item.keyNode(), name.equals("local")
+                        ? "options.local: a service is not an option; write it as a services: entry (services: "
+                                + "[{local: http://127.0.0.1:80}])"
+                        : "options." + name + " is a per-service option; write it in a services: entry (services: "
+                                + "[{local: ..., " + name + ": ...}])");
             }
             if (!o.yaml()) {
                 throw yaml.error(item.keyNode(), "options." + name + " is a command-line option"

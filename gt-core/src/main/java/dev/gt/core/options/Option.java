@@ -25,6 +25,7 @@ public final class Option {
     private final List<String> choices;
     private final String help;
     private final String yamlHint;
+    private final String instead;
 
     private Option(Builder b) {
         this.name = b.name;
@@ -40,6 +41,7 @@ public final class Option {
         this.choices = List.copyOf(b.choices);
         this.help = Objects.requireNonNull(b.help, "help");
         this.yamlHint = b.yamlHint;
+        this.instead = b.instead;
         if (b.defaultText == null) {
             this.defaultValue = type.isList() ? List.of() : null;
         } else {
@@ -135,6 +137,14 @@ public final class Option {
         return yamlHint;
     }
 
+    /**
+     * For an unsupported option: what to do instead today, for the message that rejects it
+     * ({@code "to stop a running gt, send it SIGTERM"}), or {@code null}.
+     */
+    public String instead() {
+        return instead;
+    }
+
     /** Whether {@code n} is the name or an alias. */
     public boolean hasName(String n) {
         return name.equals(n) || aliases.contains(n);
@@ -160,6 +170,7 @@ public final class Option {
         private final List<String> choices = new ArrayList<>();
         private String help;
         private String yamlHint;
+        private String instead;
 
         private Builder(String name, OptionType type) {
             this.name = Objects.requireNonNull(name, "name");
@@ -226,6 +237,12 @@ public final class Option {
         /** Where the YAML equivalent of a command-line-only option goes. */
         public Builder yamlHint(String hint) {
             this.yamlHint = hint;
+            return this;
+        }
+
+        /** For an unsupported option: what to do instead today, shown when it is rejected. */
+        public Builder instead(String text) {
+            this.instead = text;
             return this;
         }
 

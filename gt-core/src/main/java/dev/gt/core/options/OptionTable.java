@@ -288,6 +288,10 @@ public final class OptionTable {
     private static final Option HELP = Option.define("h", BOOL).alias("help")
             .help("Print this help and exit.").build();
 
+    /** What to do instead of GT's {@code -s} (and GT 2.x's {@code --signal}) today. */
+    public static final String SIGNAL_INSTEAD = "to stop a running gt, send it SIGTERM (kill PID) or press Ctrl-C; "
+            + "to reload or restart it, stop it and start it again";
+
     private static List<Option> commonUnsupported(String signals) {
         List<Option> l = new ArrayList<>();
         l.add(Option.define("sentryDSN", STRING).yaml().unsupported().help("Sentry DSN to report errors to.").build());
@@ -302,7 +306,8 @@ public final class OptionTable {
                 .help("Server name reported to Sentry.").build());
         l.add(Option.define("sentryDebug", BOOL).yaml().unsupported().help("Sentry debug mode.").build());
         l.add(Option.define("logFile", STRING).yaml().unsupported()
-                .help("Write the log to this file (rotated) instead of standard error.").build());
+                .help("Write the log to this file (rotated) instead of standard error.")
+                .instead("the log goes to standard error; redirect it (2>>gt.log)").build());
         l.add(Option.define("logFileMaxSize", INT).yaml().unsupported().defaultValue("536870912")
                 .help("Size in bytes at which the log file is rotated.").build());
         l.add(Option.define("logFileMaxCount", UINT).yaml().unsupported().defaultValue("7")
@@ -318,7 +323,8 @@ public final class OptionTable {
         l.add(Option.define("admin", STRING).yaml().unsupported().help("Web UI user name.").build());
         l.add(Option.define("password", STRING).yaml().unsupported().sensitive().help("Web UI password.").build());
         l.add(Option.define("s", STRING).unsupported()
-                .help("Send a signal to running processes of this program: " + signals + ".").build());
+                .help("Send a signal to running processes of this program: " + signals + ".")
+                .instead(SIGNAL_INSTEAD).build());
         l.add(Option.define("bbr", BOOL).yaml().unsupported()
                 .help("Use BBR congestion control (through msquic) for QUIC connections.").build());
         return l;
@@ -349,6 +355,11 @@ public final class OptionTable {
         s.add(Option.define("tcpRange", PORT_RANGE_LIST)
                 .help("Server ports that TCP services may open: a-b, p, or 0 for all ports (e.g. 1024-65535).")
                 .yamlHint("tcp: [{range: 1024-65535}]").build());
+        s.add(Option.define("tcpBindHost", STRING).yaml()
+                .help("The address TCP service ports (-tcpRange) listen on: an IP address or host name of this "
+                        + "machine, e.g. 127.0.0.1 to keep them off the network (GT for Java's own option; GT has "
+                        + "none). Without it they listen on every interface, as in GT, whatever -addr says.")
+                .build());
         s.add(Option.define("tcpNumber", UINT).yaml().defaultValue("0").range(0, 65535)
                 .help("TCP ports one client id may hold open; 0 means no limit.").build());
         s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue("Host")

@@ -3,6 +3,11 @@ package dev.gt.core.options;
 import dev.gt.api.PortRange;
 import dev.gt.core.GtServer;
 import dev.gt.core.User;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -114,7 +119,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 switch (item.key()) {
                     case "users":
                         if (!YamlConfig.isNull(item.value())) {
-                            MappingNode users = yaml.mapping(item.value(), "users", USERS_EXPECTED);
+                            MappingNode users = yaml.mappingHidingText(item.value(), "users", USERS_EXPECTED);
                             for (YamlConfig.Item user : yaml.items(users, "users.")) {
                                 addUser(yaml, user, "users." + user.key(), b, ids);
                             }
@@ -208,6 +213,10 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
             b.tcpRange(r);
         }
         use(values, "tcpNumber", () -> b.tcpNumber((int) values.number("tcpNumber")));
+        String bindHost = values.string("tcpBindHost");
+        if (bindHost != null && !bindHost.isBlank()) {
+            use(values, "tcpBindHost", () -> b.tcpBindHost(tcpBindHost(bindHost)));
+        }
         use(values, "httpMUXHeader", () -> b.httpMuxHeader(values.string("httpMUXHeader")));
         use(values, "timeout", () -> b.timeout(values.duration("timeout")));
         use(values, "connections", () -> b.connections((int) values.number("connections")));
@@ -417,6 +426,69 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 throw yaml.error(entry, path + ": missing range (expected {range: a-b})");
             }
         }
+    }
+
+    /**
+     * Checks {@code -tcpBindHost} and returns the IP address to bind: an IP literal ({@code [::1]}
+     * too) or a host name, which must be an address of this machine. Checked now, because the ports
+     * are bound only when a client asks for one, and a failure then would reach only that client.
+     */
+    static String tcpBindHost(String text) {
+        String host = text.trim();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        boolean literal = NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
+        if (!literal && !isHostName(host)) {
+            throw new IllegalArgumentException("-tcpBindHost '" + text + "' is not an IP address or host name "
+                    + "(expected an address of this machine such as 127.0.0.1, ::1 or 0.0.0.0, or a host name such as "
+                    + "localhost)");
+        }
+        InetAddress address;
+        try {
+            // A literal is converted without a lookup.
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("-tcpBindHost '" + text + "': the host name does not resolve "
+                    + "(expected an address of this machine, e.g. 127.0.0.1)", e);
+        }
+        if (!isLocal(address)) {
+            throw new IllegalArgumentException("-tcpBindHost '" + text + "'" + (literal ? "" : " ("
+                    + address.getHostAddress() + ")") + " is not an address of this machine (expected one of its "
+                    + "interfaces' addresses, 127.0.0.1 or 0.0.0.0)");
+        }
+        return address.getHostAddress();
+    }
+
+    private static boolean isLocal(InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    /** A DNS host name: dot-separated labels of letters, digits and inner hyphens, 63 bytes each, 253 in all. */
+    private static boolean isHostName(String s) {
+        if (s.isEmpty() || s.length() > 253) {
+            return false;
+        }
+        for (String label : s.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+                    return false;
+                }
+            }
+        }
+        // All digits and dots is a malformed IPv4 address, not a name.
+        return !s.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
     }
 
     private static String times(int n) {

@@ -384,6 +384,9 @@ class ClientOptionsTest {
                 + "90s, 5m, 1h30m)", fileError("services:\n  - local: tcp://127.0.0.1:22\n    localTimeout: 120\n"));
         assertEquals("client.yaml:2: options.hostPrefix is a per-service option; write it in a services: entry "
                 + "(services: [{local: ..., hostPrefix: ...}])", fileError("options:\n  hostPrefix: a\n"));
+        // A service under options: (as GT's seed configs are sometimes misread) gets a hint that reads.
+        assertEquals("client.yaml:2: options.local: a service is not an option; write it as a services: entry "
+                + "(services: [{local: http://127.0.0.1:80}])", fileError("options:\n  local: http://127.0.0.1:80\n"));
         assertEquals("client.yaml:2: options.remoteTcpPort: unknown option; did you mean remoteTCPPort?",
                 fileError("options:\n  remoteTcpPort: 1\n"));
         assertEquals("client.yaml:2: option -webrtcThreadMode is not supported by this version of GT for Java",

@@ -27,7 +27,8 @@ class OptionTableTest {
     private static final Set<String> SERVER_SUPPORTED = Set.of("addr", "id", "secret", "allowAnyClient", "tcpRange",
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
             "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
-            "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID");
+            "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID",
+            "tcpBindHost");
     private static final Set<String> CLIENT_SUPPORTED = Set.of("id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
@@ -35,7 +36,7 @@ class OptionTableTest {
 
     /**
      * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
-     * for Java's own (workerThreads).
+     * for Java's own (workerThreads, tcpBindHost).
      */
     private static final Set<String> GT_SERVER = Set.of("addr", "allowAnyClient", "apiAddr", "apiCertFile",
             "apiKeyFile", "apiTLSVersion", "authAPI", "certFile", "config", "connections", "hostNumber", "hostRegex",
@@ -45,7 +46,7 @@ class OptionTableTest {
             "speed", "stunAddr", "tcpNumber", "tcpRange", "timeout", "timeoutOnUnidirectionalTraffic", "tlsAddr",
             "tlsVersion", "users", "version", "maxHandShakeOptions", "stunLogLevel", "webAddr", "webCertFile",
             "webKeyFile", "pprof", "signingKey", "admin", "password", "s", "quicAddr", "bbr", "h",
-            "workerThreads");
+            "workerThreads", "tcpBindHost");
     private static final Set<String> GT_CLIENT = Set.of("config", "hostPrefix", "id", "local", "localTimeout",
             "logFile", "logFileMaxCount", "logFileMaxSize", "logLevel", "reconnectDelay", "remote", "remoteAPI",
             "remoteCert", "remoteCertInsecure", "remoteConnections", "remoteIdleConnections", "remoteSTUN",
@@ -181,7 +182,8 @@ class OptionTableTest {
         String[] args = o.type() == OptionType.BOOL ? new String[] {"-" + o.name()}
                 : new String[] {"-" + o.name(), sample(o)};
         OptionsException e = assertThrows(OptionsException.class, () -> parse(table, args));
-        assertEquals("option -" + o.name() + " is not supported by this version of GT for Java", e.getMessage());
+        assertEquals("option -" + o.name() + " is not supported by this version of GT for Java"
+                + (o.instead() == null ? "" : "; " + o.instead()), e.getMessage());
         OptionsException eq = assertThrows(OptionsException.class,
                 () -> parse(table, new String[] {"--" + o.name() + "=" + sample(o)}));
         assertEquals(e.getMessage(), eq.getMessage());
@@ -195,8 +197,8 @@ class OptionTableTest {
         OptionsException e = assertThrows(OptionsException.class,
                 () -> parse(table, new String[] {"-config", "x.yaml"}));
         if (o.yaml()) {
-            assertEquals("x.yaml:2: option -" + o.name() + " is not supported by this version of GT for Java",
-                    e.getMessage());
+            assertEquals("x.yaml:2: option -" + o.name() + " is not supported by this version of GT for Java"
+                    + (o.instead() == null ? "" : "; " + o.instead()), e.getMessage());
         } else {
             assertTrue(e.getMessage().contains("-" + o.name()), e.getMessage());
             assertTrue(e.getMessage().startsWith("x.yaml:2: "), e.getMessage());

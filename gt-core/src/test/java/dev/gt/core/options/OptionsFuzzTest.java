@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Seeded mutation fuzzing of the options parsers: command lines and YAML files (server users,
  * users files, tcp and host sections; client services). Whatever the input, parsing and building
  * either succeed or fail with an {@link OptionsException} that has a message and does not show
- * the value of {@code -secret}; nothing else may escape. Failures print the seed iteration and the input.
+ * the value of {@code -secret}, nor any text of a file that is not valid YAML; nothing else may escape. Failures print the seed iteration and the input.
  */
 @Timeout(120)
 class OptionsFuzzTest {
@@ -174,6 +174,12 @@ class OptionsFuzzTest {
             assertFalse(e.getMessage().isBlank(), what);
             if (secretMustNotShow && e.getMessage().contains(SECRET)) {
                 fail("a message shows a secret: " + e.getMessage() + "\n" + what);
+            }
+            // A file that is not YAML is described in words of our own, at a line and column: whatever
+            // stands there (a secret, say) is never shown.
+            if (e.getMessage().contains("not valid YAML") && (e.getMessage().contains(SECRET.substring(0, 5))
+                    || !e.getMessage().matches("(gt|users)\\.yaml(:\\d+:\\d+)?: not valid YAML: .*"))) {
+                fail("a YAML syntax error shows the file's text or no position: " + e.getMessage() + "\n" + what);
             }
             return false;
         } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import dev.gt.api.PortRange;
 import dev.gt.core.GtServerConfig;
 import dev.gt.core.User;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,8 +149,9 @@ class ServerOptionsTest {
                 error("-addr", "8080", "-allowAnyClient", "false"));
         assertEquals("-allowAnyClient true: a switch takes no separate value; write -allowAnyClient=true",
                 error("-allowAnyClient", "true", "-addr", "8080"));
-        assertEquals("unexpected argument 'x' after the switch -allowAnyClient, which takes no value",
-                error("-allowAnyClient", "x"));
+        // Not shown: a word after a switch may be a secret whose option name was left out.
+        assertEquals("unexpected argument 2 after the switch -allowAnyClient, which takes no value (not shown: it may "
+                + "be a secret)", error("-allowAnyClient", "x"));
         assertEquals("-allowAnyClient 'maybe' is not a boolean (expected true or false)",
                 error("-allowAnyClient=maybe"));
     }
@@ -344,8 +346,9 @@ class ServerOptionsTest {
     @ValueSource(strings = {"8080", "-", "---addr", "-=x"})
     void strayArgumentsAreErrors(String arg) {
         String m = error("-addr", "1", arg);
-        // Option-like text is quoted; a bare word is only located, since it may be a secret.
-        assertTrue(m.contains("'" + arg + "'") || m.startsWith("unexpected argument 3 "), m);
+        // Only located, never quoted: a stray word, "-=x" or "---x" may be a secret.
+        assertTrue(m.startsWith("unexpected argument 3 ") || m.startsWith("argument 3 is not an option (not shown"), m);
+        assertFalse(arg.length() > 1 && m.contains(arg), m);
     }
 
     @Test
@@ -405,10 +408,10 @@ class ServerOptionsTest {
                 + "gt server", fileError("type: client\n"));
         assertEquals("server.yaml:1: expected a mapping of sections at the top (options:, ...), found a list",
                 fileError("- a\n- b\n"));
-        String syntax = fileError("options:\n  addr: 1\n   timeout: 5s\n");
-        assertTrue(syntax.startsWith("server.yaml:3: not valid YAML: "), syntax);
-        String tab = fileError("options:\n\taddr: 1\n");
-        assertTrue(tab.startsWith("server.yaml:2: not valid YAML: "), tab);
+        assertEquals("server.yaml:3:11: not valid YAML: a ': ' where no key can start (expected a line indented like "
+                + "the keys above it; quote a value that contains ': ')", fileError("options:\n  addr: 1\n   timeout: 5s\n"));
+        assertEquals("server.yaml:2:1: not valid YAML: a tab character where YAML needs spaces (expected indentation "
+                + "with spaces only)", fileError("options:\n\taddr: 1\n"));
         assertEquals("-config 'missing.yaml': file not found (looked for " + dir.resolve("missing.yaml") + ")",
                 error("-config", "missing.yaml"));
     }
@@ -448,5 +451,93 @@ class ServerOptionsTest {
         assertTrue(config("-config", "server.yaml").allowAnyClient());
         file("server.yaml", "options:\n  addr: 1\n  allowAnyClient: off\n");
         assertFalse(parse("-config", "server.yaml").values().bool("allowAnyClient"));
+    }
+
+    // ---- YAML syntax errors: file, line, column and what was expected; never the text
+
+    private static final String MARK = "Hunter2Marker";
+
+    /** Broken files with a secret on the broken line (or where the breakage swallows it). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "users:\n  id1:\n    secret: \"ab\\q" + MARK + "\"\n",
+        "users:\n  id1:\n    secret: \"\\x4" + MARK + "\"\n",
+        "users:\n  id1:\n    secret: *" + MARK + "\n",
+        "users:\n  id1:\n    secret: &a " + MARK + "\n    tcpNumber: *" + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + ": x\n",
+        "users:\n  id1:\n    secret: [" + MARK + "\n",
+        "users:\n  id1:\n    secret: {" + MARK + ",\n",
+        "users:\n  id1:\n    secret: '" + MARK + "\n",
+        "users:\n  id1:\n    secret: \"" + MARK + "\n",
+        "users:\n  id1:\n\tsecret: " + MARK + "\n",
+        "users:\n  id1:\n    secret: @" + MARK + "\n",
+        "users:\n  id1:\n    secret: `" + MARK + "\n",
+        "users:\n  id1:\n    secret: !<" + MARK + "\n",
+        "users:\n  id1:\n    secret: |0\n      " + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n  - x\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n   bad: 1\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n...\n" + MARK + "\n",
+        "users:\n  id1:\n    secret: " + MARK + "\n---\nusers: {}\n",
+        "users:\n  id1:\n    secret: " + MARK + "\u0001\n",
+        "users:\n  id1:\n    secret: \"" + MARK + "\u0007\"\n",
+        "%YAML " + MARK + "\n---\nusers: {}\n",
+    })
+    void yamlSyntaxErrorsGiveLineAndColumnButNeverTheText(String yaml) throws IOException {
+        String m = fileError(yaml);
+        assertTrue(m.matches("server\\.yaml:\\d+:\\d+: not valid YAML: [a-z%'\\[{|:-].*"), m);
+        assertFalse(m.contains(MARK) || m.contains(MARK.substring(0, 5)), m);
+    }
+
+    @Test
+    void yamlSyntaxErrorsSayWhereAndWhatWasExpected() throws IOException {
+        assertEquals("server.yaml:3:17: not valid YAML: an invalid escape sequence in a \"double-quoted\" value "
+                + "(expected \\\\, \\\", \\n, \\t, \\xHH or \\uHHHH; in 'single quotes' a backslash is just a backslash)",
+                fileError("users:\n  id1:\n    secret: \"ab\\q" + MARK + "\"\n"));
+        assertEquals("server.yaml:4:1: not valid YAML: a quoted value that is not closed (expected its closing quote) "
+                + "(it begins at line 3, column 13)", fileError("users:\n  id1:\n    secret: '" + MARK + "\n"));
+        assertEquals("server.yaml:3:13: not valid YAML: an alias (*name) without an anchor (&name) before it (quote a "
+                + "value that starts with '*')", fileError("users:\n  id1:\n    secret: *" + MARK + "\n"));
+        assertEquals("server.yaml:3:21: not valid YAML: a control character (expected printable text; write it as an "
+                + "escape in a \"double-quoted\" value)", fileError("users:\n  id1:\n    secret: 12345678\u0001\n"));
+        // A value where the users mapping should be is not shown either: it is likely a secret.
+        assertEquals("server.yaml:1: users: expected a mapping of user ids to {secret: ...}, found a single value (not "
+                + "shown: it may be a secret)", fileError("users: " + MARK + "\n"));
+        file("users.yaml", MARK + "\n");
+        String m = error("-addr", "1", "-users", "users.yaml");
+        assertEquals("users.yaml:1: expected a mapping of user ids to {secret: ...}, found a single value (not shown: it "
+                + "may be a secret)", m);
+    }
+
+    // ---- -tcpBindHost
+
+    @Test
+    void tcpBindHostKeepsTcpServicePortsOnOneAddress() throws IOException {
+        assertNull(config("-addr", "1").tcpBindHost(), "default: every interface, as in GT");
+        assertEquals("127.0.0.1", config("-addr", "127.0.0.1:1", "-tcpBindHost", "127.0.0.1").tcpBindHost());
+        assertEquals("0:0:0:0:0:0:0:1", config("-addr", "1", "-tcpBindHost", "[::1]").tcpBindHost());
+        assertEquals("0.0.0.0", config("-addr", "1", "-tcpBindHost=0.0.0.0").tcpBindHost());
+        assertTrue(InetAddress.getByName(config("-addr", "1", "-tcpBindHost", "localhost").tcpBindHost())
+                .isLoopbackAddress());
+        assertNull(config("-addr", "1", "-tcpBindHost", "").tcpBindHost(), "empty: every interface");
+        file("server.yaml", "options:\n  addr: 1\n  tcpBindHost: 127.0.0.1\n");
+        assertEquals("127.0.0.1", config("-config", "server.yaml").tcpBindHost());
+        assertTrue(ServerOptions.usage().contains("\n  -tcpBindHost string\n"), ServerOptions.usage());
+    }
+
+    @Test
+    void tcpBindHostMustBeAnAddressOfThisMachine() throws IOException {
+        assertEquals("-tcpBindHost 'not a host' is not an IP address or host name (expected an address of this machine "
+                + "such as 127.0.0.1, ::1 or 0.0.0.0, or a host name such as localhost)",
+                error("-addr", "1", "-tcpBindHost", "not a host"));
+        assertTrue(error("-addr", "1", "-tcpBindHost", "300.1.2.3").startsWith("-tcpBindHost '300.1.2.3' is not an IP "
+                + "address or host name"));
+        assertTrue(error("-addr", "1", "-tcpBindHost", "127.0.0.1:8080").startsWith("-tcpBindHost '127.0.0.1:8080' is "
+                + "not an IP address or host name"));
+        // TEST-NET-3 (RFC 5737): never an address of a test machine.
+        assertEquals("-tcpBindHost '203.0.113.7' is not an address of this machine (expected one of its interfaces' "
+                + "addresses, 127.0.0.1 or 0.0.0.0)", error("-addr", "1", "-tcpBindHost", "203.0.113.7"));
+        file("server.yaml", "options:\n  addr: 1\n  tcpBindHost: 203.0.113.7\n");
+        assertTrue(error("-config", "server.yaml").startsWith("server.yaml:3: -tcpBindHost '203.0.113.7' is not an "
+                + "address of this machine"), error("-config", "server.yaml"));
     }
 }

@@ -448,4 +448,17 @@ class ServerUsersOptionsTest {
         file("server.yaml", "options:\n  addr: 1\n  authAPI: https://auth.example/check\n");
         assertEquals(URI.create("https://auth.example/check"), config("-config", "server.yaml").authApi());
     }
+
+    @Test
+    void aRejectedAuthApiUrlDoesNotShowItsCredentials() {
+        // The API's own credentials, in the user info or the query, stay out of the message.
+        assertEquals("-authAPI 'ftp://...@auth.example/check?...' (expected an http:// or https:// URL)",
+                error("-addr", "1", "-authAPI", "ftp://gt:pa55word@auth.example/check?token=t0ken"));
+        String m = error("-addr", "1", "-authAPI", "http://gt:pa55word@auth.example/ch eck?token=t0ken");
+        assertEquals("-authAPI 'http://...@auth.example/ch eck?...' is not a URL: Illegal character in path", m);
+        m = error("-addr", "1", "-authAPI", "http://auth.example/check?token=t0 ken");
+        assertEquals("-authAPI 'http://auth.example/check?...' is not a URL: Illegal character in query", m);
+        assertEquals("-authAPI '...@auth.example#...' (expected an http:// or https:// URL)",
+                error("-addr", "1", "-authAPI", "gt:pa55word@auth.example#t0ken"));
+    }
 }

@@ -71,4 +71,15 @@ class BadFlagsIT extends AcceptanceBase {
 
         assertUsageError(gt("server", "-config", "missing.yaml"), "missing.yaml");
     }
+
+    /** GT 2.x's README command lines: not supported yet, and the message names a command that works today. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void gt2CommandLinesPointToWhatWorks() {
+        assertUsageError(gt("-c", "./config.yml"), "gt: -c (GT 2.x", "not supported by this version of GT for Java",
+                "run gt server -config ./config.yml or gt client -config ./config.yml");
+        assertUsageError(gt("server", "-c", "./config.yml"), "gt server: -c (GT 2.x", "write -config FILE");
+        assertUsageError(gt("-s", "reload"), "gt: -s reload (GT 2.x", "SIGTERM (kill PID) or press Ctrl-C");
+        assertUsageError(gt("-V"), "gt: -V (GT 2.x", "run gt -version");
+    }
 }

@@ -94,8 +94,9 @@ public final class ClientRuntime {
         }
         log.info("GT client '{}' using the {} transport; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
-                config.remotes().size() == 1 ? "" : "s",
-                config.remoteApi() != null ? "from -remoteAPI " + config.remoteApi().getHost() : config.remotes());
+                config.remotes().size() > 1 ? "s" : "",
+                config.remoteApi() != null ? "from the -remoteAPI at " + config.remoteApi().getHost()
+                        : config.remotes());
         running = true;
         if (!config.startTimeout().isZero()) {
             startDeadline = io.group().schedule(this::startTimedOut, config.startTimeout().toNanos(),
@@ -225,12 +226,18 @@ public final class ClientRuntime {
                 registered[r.index()] = now;
             }
             if (changed) {
-                if (spec.kind() == ServiceKind.TCP) {
-                    log.info("service {} ({}) is reachable on server port {} (tcp port={})", r.index(),
-                            spec.localUrl() != null ? spec.localUrl() : "handler", r.tcpPort(), r.tcpPort());
+                String local = spec.localUrl() != null ? spec.localUrl().toString() : "handler";
+                if (spec.kind() == ServiceKind.TCP ? r.tcpPort() == 0 : r.host() == null) {
+                    // The server answered without a route (an -authAPI that did not grant the host prefix).
+                    log.warn("service {} ({}) is not routed: the server did not accept its {}; visitors cannot "
+                            + "reach it (check the server's log and -authAPI)", r.index(), local,
+                            spec.kind() == ServiceKind.TCP ? "tcp port" : spec.hostPrefix() != null
+                                    ? "host prefix '" + spec.hostPrefix() + "'" : "host prefix");
+                } else if (spec.kind() == ServiceKind.TCP) {
+                    log.info("service {} ({}) is reachable on server port {} (tcp port={})", r.index(), local,
+                            r.tcpPort(), r.tcpPort());
                 } else {
-                    log.info("service {} ({}) is reachable as host prefix '{}'", r.index(),
-                            spec.localUrl() != null ? spec.localUrl() : "handler", r.host());
+                    log.info("service {} ({}) is reachable as host prefix '{}'", r.index(), local, r.host());
                 }
                 fire(new GtEvent.ServiceRegistered(pool.name(), r.index(), spec, r.host(), r.tcpPort()));
             }

@@ -9,6 +9,7 @@ import dev.gt.core.internal.mux.Stream;
 import dev.gt.core.internal.mux.StreamRelayHandler;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
+import dev.gt.core.options.Durations;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -51,8 +52,11 @@ final class ClientTunnel extends MuxTunnel {
         long deadline = pool.runtime.config.remoteTimeout().toMillis();
         handshakeDeadline = loop.schedule(() -> {
             if (!ready) {
-                close(GtErrorCode.TIMEOUT, "no answer to the hello within " + pool.runtime.config.remoteTimeout(),
-                        null);
+                // Logged here: the pool logs the close of ready tunnels only.
+                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.remoteTimeout())
+                        + " (-remoteTimeout)";
+                log.warn("tunnel {} to {}: {}; reconnecting", slot, pool.name(), why);
+                close(GtErrorCode.TIMEOUT, why, null);
             }
         }, deadline, TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
@@ -155,6 +159,12 @@ final class ClientTunnel extends MuxTunnel {
             writeControl(Protocol.accept(alloc, id));
             s.attach(ch);
         });
+    }
+
+    @Override
+    protected void onIdleTimeout(Duration idle) {
+        close(GtErrorCode.TIMEOUT, "no data from the server for " + Durations.format(idle) + " (-remoteTimeout)",
+                null);
     }
 
     @Override

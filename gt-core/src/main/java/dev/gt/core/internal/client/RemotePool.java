@@ -147,6 +147,10 @@ final class RemotePool {
         b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 connectFailed(slot, f.cause());
+            } else if (remote.isTls()) {
+                // Only now: on a connection that never came about the handshake "fails" too, and
+                // that is no certificate problem.
+                logTlsFailure(f.channel(), remote);
             }
         });
     }
@@ -157,6 +161,13 @@ final class RemotePool {
         if (runtime.config.remoteCertInsecure()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
+        }
+    }
+
+    private static void logTlsFailure(Channel ch, RemoteUrl remote) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return;
         }
         tls.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
@@ -175,12 +186,18 @@ final class RemotePool {
             slot.connecting = false;
             slot.tunnel = null;
         }
-        GtException reason = cause instanceof GtException ? (GtException) cause
-                : new GtException(GtErrorCode.SERVER_UNREACHABLE, name() + ": " + ClientRuntime.describe(cause), cause);
-        log.warn("cannot connect to {}: {}", name(), reason.detail());
+        GtException reason = unreachable(cause);
+        log.warn("cannot connect to {}: {}", name(), cause instanceof GtException ? reason.detail()
+                : ClientRuntime.describe(cause));
         runtime.attemptFailed(reason);
         runtime.fire(new GtEvent.TunnelDisconnected(name(), slot.index, reason));
         scheduleReconnect(slot);
+    }
+
+    /** {@code cause} as a failure to reach this server, unless it already is a {@link GtException}. */
+    private GtException unreachable(Throwable cause) {
+        return cause instanceof GtException ? (GtException) cause
+                : new GtException(GtErrorCode.SERVER_UNREACHABLE, name() + ": " + ClientRuntime.describe(cause), cause);
     }
 
     private synchronized void scheduleReconnect(Slot slot) {
@@ -247,8 +264,19 @@ final class RemotePool {
             }
             slot.connecting = false;
         }
+        if (!wasReady) {
+            // A connection that ended before its handshake (TLS refused, hello unanswered): the
+            // reason a start that times out reports.
+            runtime.attemptFailed(unreachable(cause));
+        }
         if (wasReady) {
-            log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
+            // Not hearing from the server (-remoteTimeout) is a problem on the way; other closes are routine.
+            boolean silent = cause instanceof GtException && ((GtException) cause).code() == GtErrorCode.TIMEOUT;
+            if (silent) {
+                log.warn("tunnel {} to {} dropped: {}; reconnecting", t.slot, name(), cause.getMessage());
+            } else {
+                log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
+            }
             runtime.fire(new GtEvent.TunnelDisconnected(name(), t.slot, cause));
         }
         scheduleReconnect(slot);

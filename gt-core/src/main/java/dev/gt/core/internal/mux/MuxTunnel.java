@@ -446,8 +446,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     private void keepaliveTick(long idle, long ping, long[] lastPing) {
         long now = ticker.getAsLong();
         if (idle > 0 && now - lastReadNanos > idle) {
-            onIdle(Duration.ofNanos(idle));
-            close(GtErrorCode.TIMEOUT, "nothing heard for " + Duration.ofNanos(idle), null);
+            onIdleTimeout(Duration.ofNanos(idle));
             return;
         }
         if (idle > 0 && !channel.isWritable() && now - unwritableSinceNanos > idle) {
@@ -463,8 +462,12 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    /** Hook: nothing was heard for {@code idle}; the tunnel is being closed. */
-    protected void onIdle(Duration idle) {
+    /**
+     * Nothing was read for the keepalive's idle timeout: closes the tunnel. A side may override it
+     * to say so in its own words (which option, which peer); it must still close.
+     */
+    protected void onIdleTimeout(Duration idle) {
+        close(GtErrorCode.TIMEOUT, "nothing heard for " + idle, null);
     }
 
     // ---- stream timeouts ----
