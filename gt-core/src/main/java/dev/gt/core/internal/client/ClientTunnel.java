@@ -5,8 +5,8 @@ import dev.gt.api.GtException;
 import dev.gt.api.ServiceSpec;
 import dev.gt.core.internal.http.HostRewriter;
 import dev.gt.core.internal.mux.MuxTunnel;
-import dev.gt.core.internal.mux.Stream;
-import dev.gt.core.internal.mux.StreamRelayHandler;
+import dev.gt.core.internal.relay.RelayHandler;
+import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
 import dev.gt.core.options.Durations;
@@ -128,7 +128,8 @@ final class ClientTunnel extends MuxTunnel {
         if (hasStream(id)) {
             throw new ProtocolException("OPEN for stream " + id + ", which is open");
         }
-        Stream s = newStream(id);
+        StreamRelay s = new StreamRelay(loop);
+        newStream(id, s);
         List<ServiceSpec> services = pool.runtime.config.services();
         if (serviceIndex >= services.size()) {
             s.reset(GtErrorCode.NO_SUCH_SERVICE, "service " + serviceIndex + " (the client has " + services.size() + ")");
@@ -144,7 +145,7 @@ final class ClientTunnel extends MuxTunnel {
                         : a.getHostString()) + ":" + a.getPort();
                 ch.pipeline().addLast("gt-host", new HostRewriter(hostPort, MAX_HEAD));
             }
-            ch.pipeline().addLast("gt-relay", new StreamRelayHandler(s));
+            ch.pipeline().addLast("gt-relay", new RelayHandler(s));
         }, (ch, cause) -> {
             if (cause != null) {
                 String target = spec.localUrl() != null ? spec.localUrl() : "in-process handler";
@@ -152,7 +153,7 @@ final class ClientTunnel extends MuxTunnel {
                 s.reset(GtErrorCode.DIAL_FAILED, target + ": " + cause.getMessage());
                 return;
             }
-            if (s.isClosed()) {
+            if (s.isEnded()) {
                 ch.close();
                 return;
             }

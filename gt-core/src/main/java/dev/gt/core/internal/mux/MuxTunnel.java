@@ -5,6 +5,7 @@ import dev.gt.api.GtException;
 import dev.gt.core.internal.proto.FrameListener;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
+import dev.gt.core.internal.relay.StreamRelay;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -53,11 +54,13 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     int sendWindow;
     final int recvWindow;
     final int creditThreshold;
-    private final IntObjectHashMap<Stream> streams = new IntObjectHashMap<>();
-    private final List<Stream> dirty = new ArrayList<>();
-    private final ArrayDeque<Stream> waiting = new ArrayDeque<>();
+    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
+    /** Relays whose peer (on this loop) has writes to flush after the current read batch. */
+    private final List<StreamRelay> dirty = new ArrayList<>();
+    /** Relays waiting for the tunnel to become writable. */
+    private final ArrayDeque<StreamRelay> waiting = new ArrayDeque<>();
     /** Streams with a WINDOW increment held back while the tunnel was unwritable. */
-    private final ArrayDeque<Stream> windowWaiting = new ArrayDeque<>();
+    private final ArrayDeque<MuxStream> windowWaiting = new ArrayDeque<>();
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
     private volatile int streamCount;
@@ -135,42 +138,29 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     // ---- streams ----
 
-    protected Stream newStream(int id) {
-        Stream s = new Stream(this, id);
+    /** Creates a stream for {@code relay} under {@code id}, binds the relay to it and registers it. */
+    protected MuxStream newStream(int id, StreamRelay relay) {
+        MuxStream s = new MuxStream(this, id, relay);
+        relay.bind(s);
         streams.put(id, s);
         streamCount = streams.size();
         return s;
-    }
-
-    /**
-     * Creates a stream that is not in the table yet, so that a peer's handler can be bound to it
-     * on the peer's own event loop before {@link #register} runs on the tunnel's.
-     */
-    protected Stream unregisteredStream() {
-        return new Stream(this, 0);
-    }
-
-    /** Puts a stream made by {@link #unregisteredStream()} in the table under {@code id}. */
-    protected void register(Stream s, int id) {
-        s.id = id;
-        streams.put(id, s);
-        streamCount = streams.size();
     }
 
     protected boolean hasStream(int id) {
         return streams.containsKey(id);
     }
 
-    protected Stream stream(int id) {
+    protected MuxStream stream(int id) {
         return streams.get(id);
     }
 
     /** A copy of the open streams (on the tunnel's loop). */
-    protected List<Stream> streams() {
+    protected List<MuxStream> streams() {
         return new ArrayList<>(streams.values());
     }
 
-    void removeStream(Stream s) {
+    void removeStream(MuxStream s) {
         if (streams.get(s.id) == s) {
             streams.remove(s.id);
             streamCount = streams.size();
@@ -214,7 +204,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
      * stream keeps accumulating its increment, so a peer that does not read gets one WINDOW per
      * stream queued at most.
      */
-    boolean windowWritable(Stream s) {
+    boolean windowWritable(MuxStream s) {
         if (channel.isWritable()) {
             return true;
         }
@@ -237,17 +227,15 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         channel.flush();
     }
 
-    void markDirty(Stream s) {
-        if (!s.dirty) {
-            s.dirty = true;
-            dirty.add(s);
+    void markDirty(StreamRelay r) {
+        if (r.markDirty()) {
+            dirty.add(r);
         }
     }
 
-    void waitForWritability(Stream s) {
-        if (!s.waitingForTunnel) {
-            s.waitingForTunnel = true;
-            waiting.add(s);
+    void waitForWritability(StreamRelay r) {
+        if (r.markWaitingForTransport()) {
+            waiting.add(r);
         }
     }
 
@@ -271,9 +259,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         lastReadNanos = ticker.getAsLong();
         if (!dirty.isEmpty()) {
             for (int i = 0; i < dirty.size(); i++) {
-                Stream s = dirty.get(i);
-                s.dirty = false;
-                s.flushPeer();
+                dirty.get(i).flushPeer();
             }
             dirty.clear();
         }
@@ -288,15 +274,15 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
                 pongPending = false;
                 writeControl(Protocol.pong(alloc, pongOpaque));
             }
-            Stream s;
+            MuxStream s;
             while (channel.isWritable() && (s = windowWaiting.poll()) != null) {
                 s.windowWaiting = false;
                 s.sendPendingWindow();
             }
+            StreamRelay r;
             int n = waiting.size();
-            while (n-- > 0 && channel.isWritable() && (s = waiting.poll()) != null) {
-                s.waitingForTunnel = false;
-                s.updateReading();
+            while (n-- > 0 && channel.isWritable() && (r = waiting.poll()) != null) {
+                r.onTransportWritable();
             }
         } else {
             unwritableSinceNanos = ticker.getAsLong();
@@ -384,8 +370,8 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
      */
     public void resetStreams(GtErrorCode code, String message) {
         runOnLoop(() -> {
-            for (Stream s : streams()) {
-                s.reset(code, message);
+            for (MuxStream s : streams()) {
+                s.relay.reset(code, message);
             }
         });
     }
@@ -405,11 +391,11 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (sweeper != null) {
             sweeper.cancel(false);
         }
-        List<Stream> all = new ArrayList<>(streams.values());
+        List<MuxStream> all = new ArrayList<>(streams.values());
         streams.clear();
         streamCount = 0;
-        for (Stream s : all) {
-            s.abort();
+        for (MuxStream s : all) {
+            s.onTunnelLost();
         }
         waiting.clear();
         windowWaiting.clear();
@@ -500,18 +486,18 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (streams.isEmpty()) {
             return;
         }
-        List<Stream> expired = null;
-        for (Stream s : streams.values()) {
-            if (s.isOverdue(tick)) {
+        List<StreamRelay> expired = null;
+        for (MuxStream s : streams.values()) {
+            if (s.relay.isOverdue(tick)) {
                 if (expired == null) {
                     expired = new ArrayList<>();
                 }
-                expired.add(s);
+                expired.add(s.relay);
             }
         }
         if (expired != null) {
-            for (Stream s : expired) {
-                s.expire(tick, tickNanos);
+            for (StreamRelay r : expired) {
+                r.expire(tick, tickNanos);
             }
         }
     }
@@ -520,7 +506,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void onData(int id, boolean fin, ByteBuf payload) {
-        Stream s = streams.get(id);
+        MuxStream s = streams.get(id);
         if (s == null) {
             // Late data for a stream this side already ended: dropped, the tunnel stays up.
             payload.release();
@@ -531,15 +517,15 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void onAccept(int id) {
-        Stream s = streams.get(id);
+        MuxStream s = streams.get(id);
         if (s != null) {
-            s.onRemoteAccept();
+            s.relay.onAccept();
         }
     }
 
     @Override
     public void onReset(int id, int code, String message) {
-        Stream s = streams.get(id);
+        MuxStream s = streams.get(id);
         if (s != null) {
             s.onRemoteReset(code, message);
         }
@@ -547,7 +533,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void onWindow(int id, int increment) {
-        Stream s = streams.get(id);
+        MuxStream s = streams.get(id);
         if (s != null) {
             s.onRemoteWindow(increment);
         }

@@ -4,8 +4,8 @@ import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
 import dev.gt.api.TunnelInfo;
 import dev.gt.core.internal.mux.MuxTunnel;
-import dev.gt.core.internal.mux.Stream;
-import dev.gt.core.internal.mux.StreamRelayHandler;
+import dev.gt.core.internal.relay.RelayHandler;
+import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -48,16 +48,16 @@ final class ServerTunnel extends MuxTunnel {
      * and attached on the tunnel's loop, before any of those events reach it.
      */
     void openStream(Channel visitor, ChannelHandler replacing, int serviceIndex, ByteBuf initial,
-            Stream.EarlyResetHandler onEarlyReset) {
+            StreamRelay.EarlyEndHandler onEarlyEnd) {
         assert visitor.eventLoop().inEventLoop();
-        Stream s = unregisteredStream();
-        s.earlyResetHandler(onEarlyReset);
-        s.rateLimits(session.toClient, session.toVisitors);
-        StreamRelayHandler relay = new StreamRelayHandler(s);
+        StreamRelay relay = new StreamRelay(loop);
+        relay.earlyEndHandler(onEarlyEnd);
+        relay.rateLimits(session.toClient, session.toVisitors);
+        RelayHandler handler = new RelayHandler(relay);
         if (replacing != null) {
-            visitor.pipeline().replace(replacing, "gt-relay", relay);
+            visitor.pipeline().replace(replacing, "gt-relay", handler);
         } else {
-            visitor.pipeline().addLast("gt-relay", relay);
+            visitor.pipeline().addLast("gt-relay", handler);
         }
         runOnLoop(() -> {
             if (!channel.isActive()) {
@@ -68,9 +68,9 @@ final class ServerTunnel extends MuxTunnel {
                 return;
             }
             int id = nextId();
-            register(s, id);
-            s.idleLimitTicks(ticks(server.config.timeout()));
-            s.openDeadlineTicks(ticks(server.config.streamOpenTimeout()));
+            newStream(id, relay);
+            relay.idleLimitTicks(ticks(server.config.timeout()));
+            relay.openDeadlineTicks(ticks(server.config.streamOpenTimeout()));
             byte[] ip = null;
             int port = 0;
             if (visitor.remoteAddress() instanceof InetSocketAddress) {
@@ -82,9 +82,9 @@ final class ServerTunnel extends MuxTunnel {
             }
             writeControl(Protocol.open(alloc, id, serviceIndex, ip, port));
             if (initial != null) {
-                s.sendInitial(initial);
+                relay.sendInitial(initial);
             }
-            s.attach(visitor);
+            relay.attach(visitor);
         });
     }
 

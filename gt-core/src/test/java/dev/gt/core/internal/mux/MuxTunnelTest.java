@@ -3,6 +3,7 @@ package dev.gt.core.internal.mux;
 import dev.gt.api.GtErrorCode;
 import dev.gt.core.internal.proto.FrameDecoder;
 import dev.gt.core.internal.proto.Protocol;
+import dev.gt.core.internal.relay.StreamRelay;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -130,8 +131,9 @@ class MuxTunnelTest {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
         EmbeddedChannel peer = channel();
-        Stream s = t.newStream(1);
-        s.attach(peer);
+        StreamRelay relay = new StreamRelay(ch.eventLoop());
+        t.newStream(1, relay);
+        relay.attach(peer);
         peerReads(ch, false);
         // Four quarter-windows of data: a WINDOW would go after each one.
         for (int i = 0; i < 4; i++) {

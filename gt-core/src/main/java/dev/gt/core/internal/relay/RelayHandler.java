@@ -1,9 +1,10 @@
-package dev.gt.core.internal.mux;
+package dev.gt.core.internal.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -11,17 +12,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a peer channel (visitor or local service): passes its events to the
- * {@link Stream}, on the tunnel's event loop.
+ * {@link StreamRelay}, on the relay's event loop.
  */
-public final class StreamRelayHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(StreamRelayHandler.class);
+public final class RelayHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
-    private final Stream stream;
-    private final MuxTunnel tunnel;
+    private final StreamRelay relay;
+    private final EventLoop loop;
 
-    public StreamRelayHandler(Stream stream) {
-        this.stream = stream;
-        this.tunnel = stream.tunnel;
+    public RelayHandler(StreamRelay relay) {
+        this.relay = relay;
+        this.loop = relay.loop();
     }
 
     @Override
@@ -31,17 +32,17 @@ public final class StreamRelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuf buf = (ByteBuf) msg;
-        if (tunnel.loop.inEventLoop()) {
-            stream.onPeerData(buf);
+        if (loop.inEventLoop()) {
+            relay.onPeerData(buf);
         } else {
-            tunnel.loop.execute(() -> stream.onPeerData(buf));
+            loop.execute(() -> relay.onPeerData(buf));
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            tunnel.runOnLoop(stream::onPeerInputShutdown);
+            relay.runOnLoop(relay::onPeerInputShutdown);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -50,19 +51,19 @@ public final class StreamRelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            tunnel.runOnLoop(stream::onPeerWritable);
+            relay.runOnLoop(relay::onPeerWritable);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
-        tunnel.runOnLoop(() -> stream.onPeerInactive(ch));
+        relay.runOnLoop(() -> relay.onPeerInactive(ch));
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: {} failed: {}", stream, ctx.channel(), cause.toString());
+        log.debug("{}: {} failed: {}", relay, ctx.channel(), cause.toString());
         ctx.close();
     }
 }

@@ -1,33 +1,38 @@
-package dev.gt.core.internal.mux;
+package dev.gt.core.internal.relay;
 
 import dev.gt.api.GtErrorCode;
-import dev.gt.core.internal.proto.Protocol;
+import dev.gt.core.internal.mux.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One visitor connection carried over a tunnel, tied to a peer channel (the visitor on the server,
- * the local service on the client). Every method runs on the tunnel's event loop; events of a peer
- * on another loop are handed over by {@link StreamRelayHandler}.
+ * The peer side of one visitor stream: relays between a peer channel (the visitor on the server,
+ * the local service on the client) and a {@link TransportStream}, whatever carries it. It owns
+ * backpressure toward the peer (AUTO_READ), speed limits, half-close in both directions, the
+ * idle and open deadlines, the answer to a peer that got nothing (HTTP 502/504), the reset of a
+ * peer cut off mid-transfer, and the byte counts.
  *
- * <p>Flow control: this side may send at most {@code sendCredit} bytes; the receiver returns
- * credit with WINDOW frames once it has handed the bytes to its peer channel and that channel is
- * writable. Reads from the peer stop while credit is exhausted or the tunnel is not writable,
- * so memory per stream is bounded by one window plus one read buffer, and a slow peer only slows
- * its own stream.
+ * <p>Every method runs on the relay's event loop (the transport's); events of a peer on another
+ * loop are handed over by {@link RelayHandler}. Memory per stream is bounded by the other side's
+ * credit for what arrives, and by one read buffer plus what the transport refused for what the
+ * peer sends: reads from the peer stop while there is no credit, the transport is unwritable or a
+ * speed limit pauses the stream.
  */
-public final class Stream {
+public final class StreamRelay {
     /**
      * Takes over a stream that ends abnormally before any byte reached the peer, to give the peer
      * an answer (an HTTP visitor's 502 or 504 page) instead of a reset.
      */
     @FunctionalInterface
-    public interface EarlyResetHandler {
+    public interface EarlyEndHandler {
         /**
          * Returns true if it took care of closing {@code peer}.
          *
@@ -35,97 +40,128 @@ public final class Stream {
          *     reached), {@link GtErrorCode#TIMEOUT} (no answer in time), anything else (the stream
          *     or its tunnel was lost)
          */
-        boolean onEarlyReset(Channel peer, GtErrorCode code, String message);
+        boolean onEarlyEnd(Channel peer, GtErrorCode code, String message);
     }
 
-    final MuxTunnel tunnel;
-    int id;
+    /** The direction from the peer into the transport. */
+    enum SendHalf {
+        /** Bytes the peer sends are relayed. */
+        OPEN,
+        /** The peer sent EOF; bytes read before it still wait for credit. */
+        FIN_PENDING,
+        /** FIN went to the transport: nothing more is sent. */
+        FIN_SENT
+    }
+
+    /** The direction from the transport to the peer. */
+    enum ReceiveHalf {
+        /** Bytes that arrive are delivered. */
+        OPEN,
+        /** FIN arrived while bytes before it were still queued (no peer yet, or a speed pause). */
+        FIN_HELD,
+        /** The peer's output is being shut down after the last byte. */
+        FIN_DELIVERING,
+        /** The peer's output was shut down: nothing more arrives. */
+        FIN_DELIVERED
+    }
+
+    private final EventLoop loop;
+    private TransportStream stream;
     private Channel peer;
     private boolean peerSameLoop;
-    private int sendCredit;
-    private int recvAllowed;
-    private int creditReady;
-    private int creditBlocked;
-    private ArrayDeque<ByteBuf> toPeerQueue;
+    private SendHalf sendHalf = SendHalf.OPEN;
+    private ReceiveHalf receiveHalf = ReceiveHalf.OPEN;
+    /** Ended: reset, aborted, or both halves done. Nothing is relayed any more. */
+    private boolean ended;
     private final ArrayDeque<ByteBuf> fromPeerPending = new ArrayDeque<>(2);
-    private boolean remoteFin;
-    /** A FIN that arrived while bytes before it were still queued (no peer yet, or paused). */
-    private boolean finHeld;
-    private boolean remoteFinDelivered;
-    private boolean localFinPending;
-    private boolean localFinSent;
-    private boolean closed;
-    boolean dirty;
-    boolean waitingForTunnel;
-    /** Queued in the tunnel for a WINDOW that waits for the tunnel to become writable. */
-    boolean windowWaiting;
-    /** False while an OPEN this side sent waits for the other side's ACCEPT (or first DATA). */
+    private ArrayDeque<ByteBuf> toPeerQueue;
+    private int consumedBlocked;
+    private boolean reading;
+    /** Queued for a batched flush of the peer. */
+    private boolean dirty;
+    /** Queued for the transport's writability. */
+    private boolean waitingForTransport;
     private boolean accepted = true;
     private long openDeadlineTick;
-    private boolean reading;
-    long lastActiveTick;
-    long idleLimitTicks;
+    private long lastActiveTick;
+    private long idleLimitTicks;
     private long deliveredBytes;
     private long sentBytes;
-    private EarlyResetHandler earlyResetHandler;
+    private EarlyEndHandler earlyEndHandler;
     /** Speed limits (per user, shared by its streams); {@code null} = unlimited. */
     private RateLimiter sendLimiter;
     private RateLimiter deliverLimiter;
     private boolean sendPaused;
     private boolean deliverPaused;
 
-    Stream(MuxTunnel tunnel, int id) {
-        this.tunnel = tunnel;
-        this.id = id;
-        this.sendCredit = tunnel.sendWindow;
-        this.recvAllowed = tunnel.recvWindow;
+    /** @param loop the transport's event loop, where every method of the relay runs */
+    public StreamRelay(EventLoop loop) {
+        this.loop = loop;
     }
 
-    public int id() {
-        return id;
+    /** The loop the relay runs on. */
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** Binds the transport side; before any other call on the loop. */
+    public void bind(TransportStream stream) {
+        this.stream = stream;
+        this.lastActiveTick = stream.tick();
     }
 
     public Channel peer() {
         return peer;
     }
 
-    public boolean isClosed() {
-        return closed;
+    public boolean isEnded() {
+        return ended;
     }
 
+    /** Bytes handed to the peer. */
     public long deliveredBytes() {
         return deliveredBytes;
     }
 
+    /** Bytes sent into the transport. */
     public long sentBytes() {
         return sentBytes;
     }
 
-    /** Closes the stream after {@code ticks} keepalive ticks without data either way; 0 = never. */
+    SendHalf sendHalf() {
+        return sendHalf;
+    }
+
+    ReceiveHalf receiveHalf() {
+        return receiveHalf;
+    }
+
+    /** Closes the stream after {@code ticks} transport ticks without data either way; 0 = never. */
     public void idleLimitTicks(long ticks) {
         this.idleLimitTicks = ticks;
-        this.lastActiveTick = tunnel.tick;
+        this.lastActiveTick = stream.tick();
     }
 
     /**
-     * Expects the other side to answer this stream's OPEN (ACCEPT, DATA or RESET) within
-     * {@code ticks} sweeper ticks; otherwise the stream ends with {@link GtErrorCode#TIMEOUT}.
+     * Expects the other side to answer the stream's open ({@link #onAccept()}, data or a reset)
+     * within {@code ticks} transport ticks; otherwise the stream ends with
+     * {@link GtErrorCode#TIMEOUT}.
      */
     public void openDeadlineTicks(long ticks) {
         if (ticks > 0) {
             accepted = false;
-            openDeadlineTick = tunnel.tick + ticks;
+            openDeadlineTick = stream.tick() + ticks;
         }
     }
 
-    public void earlyResetHandler(EarlyResetHandler handler) {
-        this.earlyResetHandler = handler;
+    public void earlyEndHandler(EarlyEndHandler handler) {
+        this.earlyEndHandler = handler;
     }
 
     /**
-     * Limits the bytes this stream sends into the tunnel ({@code send}) and hands to its peer
+     * Limits the bytes this stream sends into the transport ({@code send}) and hands to its peer
      * ({@code deliver}); either may be {@code null}. Over the rate the stream stops reading from its
-     * peer, or stops writing to it (its window then stops the other side), until the bucket
+     * peer, or stops writing to it (its credit then stops the other side), until the bucket
      * recovers: backpressure, never a sleeping thread, and each stream waits its own turn.
      */
     public void rateLimits(RateLimiter send, RateLimiter deliver) {
@@ -134,30 +170,30 @@ public final class Stream {
     }
 
     /**
-     * Binds the peer channel (connected, AUTO_READ off, {@link StreamRelayHandler} in its pipeline),
+     * Binds the peer channel (connected, AUTO_READ off, {@link RelayHandler} in its pipeline),
      * delivers what arrived before, and starts reading from it.
      */
     public void attach(Channel peer) {
-        assert tunnel.loop.inEventLoop();
-        if (closed) {
+        assert loop.inEventLoop();
+        if (ended) {
             peer.close();
             return;
         }
         this.peer = peer;
-        this.peerSameLoop = peer.eventLoop() == tunnel.loop;
+        this.peerSameLoop = peer.eventLoop() == loop;
         drainToPeer();
         updateReading();
     }
 
-    // ---- peer -> tunnel ----
+    // ---- peer -> transport ----
 
-    /** Bytes read from the peer; ownership passes to the stream. */
+    /** Bytes read from the peer; ownership passes to the relay. */
     void onPeerData(ByteBuf buf) {
-        if (closed || localFinSent || localFinPending) {
+        if (ended || sendHalf != SendHalf.OPEN) {
             buf.release();
             return;
         }
-        lastActiveTick = tunnel.tick;
+        lastActiveTick = stream.tick();
         if (!fromPeerPending.isEmpty() || sendPaused) {
             fromPeerPending.add(buf);
         } else {
@@ -178,19 +214,19 @@ public final class Stream {
                 buf.release();
                 return;
             }
-            if (sendCredit == 0 || sendPaused) {
+            int credit = stream.sendCredit();
+            if (credit == 0 || sendPaused) {
                 // At the head: when draining, later buffers are still queued behind this one.
                 fromPeerPending.addFirst(buf);
                 return;
             }
-            int n = Math.min(readable, Math.min(sendCredit, Protocol.MAX_DATA_CHUNK));
+            int n = Math.min(readable, credit);
             if (sendLimiter != null) {
                 n = Math.min(n, sendLimiter.quantum());
             }
-            sendCredit -= n;
             sentBytes += n;
             boolean last = n == readable;
-            tunnel.writeData(id, last ? buf : buf.readRetainedSlice(n), false);
+            stream.write(last ? buf : buf.readRetainedSlice(n));
             if (sendLimiter != null) {
                 long wait = sendLimiter.take(n);
                 if (wait > 0) {
@@ -206,15 +242,15 @@ public final class Stream {
 
     private void resumeLater(Runnable resume, long nanos) {
         try {
-            tunnel.loop.schedule(resume, nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The loop is shutting down and the tunnel with it: nothing is left to resume.
+            loop.schedule(resume, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down and the transport with it: nothing is left to resume.
         }
     }
 
     private void resumeSend() {
         sendPaused = false;
-        if (closed) {
+        if (ended) {
             return;
         }
         drainPending();
@@ -223,44 +259,43 @@ public final class Stream {
 
     private void drainPending() {
         ByteBuf b;
-        while (sendCredit > 0 && !sendPaused && (b = fromPeerPending.poll()) != null) {
+        while (!sendPaused && stream.sendCredit() > 0 && (b = fromPeerPending.poll()) != null) {
             send(b);
         }
-        if (localFinPending && fromPeerPending.isEmpty()) {
+        if (sendHalf == SendHalf.FIN_PENDING && fromPeerPending.isEmpty()) {
             sendFin();
         }
     }
 
     void onPeerInputShutdown() {
-        if (closed || localFinSent) {
+        if (ended || sendHalf != SendHalf.OPEN) {
             return;
         }
-        localFinPending = true;
+        sendHalf = SendHalf.FIN_PENDING;
         if (fromPeerPending.isEmpty()) {
             sendFin();
         }
     }
 
     private void sendFin() {
-        localFinPending = false;
-        localFinSent = true;
-        tunnel.writeData(id, Unpooled.EMPTY_BUFFER, true);
+        sendHalf = SendHalf.FIN_SENT;
+        stream.fin();
         maybeFinish();
     }
 
     /**
      * Reads from the peer (AUTO_READ on) only while there is credit, nothing is pending and the
-     * tunnel is writable. Toggling AUTO_READ rather than calling read() per chunk keeps the socket
-     * registered for reading, so an active stream costs no extra system calls.
+     * transport is writable. Toggling AUTO_READ rather than calling read() per chunk keeps the
+     * socket registered for reading, so an active stream costs no extra system calls.
      */
     void updateReading() {
         if (peer == null) {
             return;
         }
-        boolean want = !closed && !localFinSent && !localFinPending && fromPeerPending.isEmpty() && sendCredit > 0
-                && !sendPaused;
-        if (want && !tunnel.channel.isWritable()) {
-            tunnel.waitForWritability(this);
+        boolean want = !ended && sendHalf == SendHalf.OPEN && fromPeerPending.isEmpty() && !sendPaused
+                && stream.sendCredit() > 0;
+        if (want && !stream.isWritable()) {
+            stream.notifyWhenWritable();
             want = false;
         }
         if (want != reading) {
@@ -269,43 +304,37 @@ public final class Stream {
         }
     }
 
-    void onRemoteWindow(int increment) {
-        if (closed) {
+    /** The transport granted more credit. */
+    public void onCredit() {
+        if (ended) {
             return;
         }
-        long c = (long) sendCredit + increment;
-        if (c > Integer.MAX_VALUE) {
-            reset(GtErrorCode.FLOW_CONTROL_ERROR, "window grew past 2^31-1");
-            return;
-        }
-        sendCredit = (int) c;
         drainPending();
         updateReading();
     }
 
-    // ---- tunnel -> peer ----
+    /** The transport turned writable after {@link TransportStream#notifyWhenWritable()}. */
+    public void onTransportWritable() {
+        waitingForTransport = false;
+        updateReading();
+    }
 
-    void onRemoteAccept() {
+    // ---- transport -> peer ----
+
+    /** The other side connected its end of the stream (its local service). */
+    public void onAccept() {
         accepted = true;
     }
 
-    void onRemoteData(ByteBuf payload, boolean fin) {
+    /** Bytes (and perhaps FIN) from the other side; ownership passes. */
+    public void onData(ByteBuf payload, boolean fin) {
         accepted = true;
+        if (ended) {
+            payload.release();
+            return;
+        }
         int n = payload.readableBytes();
-        if (closed || remoteFin) {
-            payload.release();
-            if (!closed) {
-                reset(GtErrorCode.PROTOCOL_ERROR, "DATA after FIN");
-            }
-            return;
-        }
-        if (n > recvAllowed) {
-            payload.release();
-            reset(GtErrorCode.FLOW_CONTROL_ERROR, n + " bytes sent with " + recvAllowed + " bytes of window left");
-            return;
-        }
-        recvAllowed -= n;
-        lastActiveTick = tunnel.tick;
+        lastActiveTick = stream.tick();
         if (peer == null || deliverPaused) {
             if (n > 0) {
                 if (toPeerQueue == null) {
@@ -316,25 +345,22 @@ public final class Stream {
                 payload.release();
             }
             if (fin) {
-                remoteFin = true;
-                finHeld = true;
+                receiveHalf = ReceiveHalf.FIN_HELD;
             }
             return;
         }
         if (n > 0) {
             deliverLimited(payload);
-            if (!peerSameLoop) {
+            if (peerSameLoop) {
                 // Cross-loop writes are flushed by the write task itself (one hop per chunk).
-            } else {
-                tunnel.markDirty(this);
+                stream.flushPeerLater(this);
             }
         } else {
             payload.release();
         }
         if (fin) {
-            remoteFin = true;
             if (toPeerQueue != null && !toPeerQueue.isEmpty()) {
-                finHeld = true;
+                receiveHalf = ReceiveHalf.FIN_HELD;
             } else {
                 deliverFin();
             }
@@ -344,7 +370,7 @@ public final class Stream {
     /** Hands queued bytes to the peer once the speed limit allows again. */
     private void resumeDeliver() {
         deliverPaused = false;
-        if (closed || peer == null) {
+        if (ended || peer == null) {
             return;
         }
         drainToPeer();
@@ -359,9 +385,8 @@ public final class Stream {
             }
             peer.flush();
         }
-        if (finHeld && (toPeerQueue == null || toPeerQueue.isEmpty())) {
+        if (receiveHalf == ReceiveHalf.FIN_HELD && (toPeerQueue == null || toPeerQueue.isEmpty())) {
             // Every byte before the FIN is written, so the FIN may follow even while paused.
-            finHeld = false;
             deliverFin();
         }
     }
@@ -405,52 +430,53 @@ public final class Stream {
             peer.writeAndFlush(payload, peer.voidPromise());
         }
         if (peer.isWritable()) {
-            credit(n);
+            stream.consumed(n);
         } else {
-            creditBlocked += n;
+            consumedBlocked += n;
         }
     }
 
-    void flushPeer() {
-        if (peer != null && !closed) {
+    /** Marks the relay for a batched flush of its peer; false when it already is (queue it once). */
+    public boolean markDirty() {
+        if (dirty) {
+            return false;
+        }
+        dirty = true;
+        return true;
+    }
+
+    /** Marks the relay as waiting for the transport's writability; false when it already is. */
+    public boolean markWaitingForTransport() {
+        if (waitingForTransport) {
+            return false;
+        }
+        waitingForTransport = true;
+        return true;
+    }
+
+    /** Flushes the peer's batched writes. */
+    public void flushPeer() {
+        dirty = false;
+        if (peer != null && !ended) {
             peer.flush();
         }
     }
 
-    private void credit(int n) {
-        creditReady += n;
-        if (creditReady >= tunnel.creditThreshold && tunnel.windowWritable(this)) {
-            sendWindow();
-        }
-    }
-
-    /** Sends the increment held back while the tunnel was unwritable. */
-    void sendPendingWindow() {
-        if (!closed && creditReady > 0) {
-            sendWindow();
-        }
-    }
-
-    private void sendWindow() {
-        recvAllowed += creditReady;
-        tunnel.writeControl(Protocol.window(tunnel.alloc, id, creditReady));
-        creditReady = 0;
-    }
-
     void onPeerWritable() {
-        if (closed || creditBlocked == 0) {
+        if (ended || consumedBlocked == 0) {
             return;
         }
-        int n = creditBlocked;
-        creditBlocked = 0;
-        credit(n);
+        int n = consumedBlocked;
+        consumedBlocked = 0;
+        stream.consumed(n);
     }
 
     private void deliverFin() {
         Channel p = peer;
+        receiveHalf = ReceiveHalf.FIN_DELIVERING;
         if (!(p instanceof DuplexChannel)) {
             // In-process channels have no half-close; the stream ends when both sides are done.
-            remoteFinDelivered = true;
+            receiveHalf = ReceiveHalf.FIN_DELIVERED;
             maybeFinish();
             return;
         }
@@ -458,17 +484,17 @@ public final class Stream {
             if (f.isSuccess()) {
                 ((DuplexChannel) p).shutdownOutput();
             }
-            tunnel.runOnLoop(() -> {
-                remoteFinDelivered = true;
+            runOnLoop(() -> {
+                receiveHalf = ReceiveHalf.FIN_DELIVERED;
                 maybeFinish();
             });
         });
     }
 
     private void maybeFinish() {
-        if (localFinSent && remoteFinDelivered && !closed) {
-            closed = true;
-            tunnel.removeStream(this);
+        if (sendHalf == SendHalf.FIN_SENT && receiveHalf == ReceiveHalf.FIN_DELIVERED && !ended) {
+            ended = true;
+            stream.finished();
             releaseBuffers();
             if (peer != null) {
                 peer.close();
@@ -479,74 +505,72 @@ public final class Stream {
     // ---- endings ----
 
     void onPeerInactive(Channel channel) {
-        if (closed) {
+        if (ended) {
             return;
         }
-        if (localFinSent && remoteFinDelivered) {
+        if (sendHalf == SendHalf.FIN_SENT && receiveHalf == ReceiveHalf.FIN_DELIVERED) {
             maybeFinish();
             return;
         }
         if (!(channel instanceof DuplexChannel)) {
             // An in-process channel has no half-close: its close is the orderly end of its output.
             // What it wrote still goes out (after credit allows), then FIN; nothing more can reach it.
-            remoteFinDelivered = true;
+            receiveHalf = ReceiveHalf.FIN_DELIVERED;
             onPeerInputShutdown();
             return;
         }
-        reset(GtErrorCode.STREAM_RESET, "connection closed by " + tunnel.peerSideName());
+        reset(GtErrorCode.STREAM_RESET, "connection closed by " + stream.peerSideName());
     }
 
-    void onRemoteReset(int code, String message) {
-        if (closed) {
+    /** The other side reset the stream (the transport already forgot it). */
+    public void onRemoteReset(GtErrorCode code, String message) {
+        if (ended) {
             return;
         }
-        closed = true;
-        tunnel.removeStream(this);
+        ended = true;
         releaseBuffers();
-        endPeer(GtErrorCode.orInternal(code), message);
-    }
-
-    /** Aborts the stream: tells the other side with RESET and ends the peer. */
-    public void reset(GtErrorCode code, String message) {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        tunnel.removeStream(this);
-        releaseBuffers();
-        tunnel.writeControl(Protocol.reset(tunnel.alloc, id, code.code(), message));
         endPeer(code, message);
     }
 
-    /** The tunnel is gone: end the peer without telling anyone. */
-    void abort() {
-        if (closed) {
+    /** Aborts the stream: tells the other side with a reset and ends the peer. */
+    public void reset(GtErrorCode code, String message) {
+        if (ended) {
             return;
         }
-        closed = true;
+        ended = true;
+        releaseBuffers();
+        stream.reset(code, message);
+        endPeer(code, message);
+    }
+
+    /** The transport is gone: ends the peer without telling anyone. */
+    public void abort() {
+        if (ended) {
+            return;
+        }
+        ended = true;
         releaseBuffers();
         endPeer(GtErrorCode.STREAM_RESET, "the tunnel was lost");
     }
 
-    /** Whether an idle limit or the open deadline has passed at {@code now} (sweeper ticks). */
-    boolean isOverdue(long now) {
+    /** Whether an idle limit or the open deadline has passed at {@code now} (transport ticks). */
+    public boolean isOverdue(long now) {
         return !accepted && now - openDeadlineTick > 0
                 || idleLimitTicks > 0 && now - lastActiveTick > idleLimitTicks;
     }
 
-    /** Ends an overdue stream. */
-    void expire(long now, long tickNanos) {
+    /** Ends an overdue stream; {@code tickNanos} says how long a tick is, for the message. */
+    public void expire(long now, long tickNanos) {
         if (!accepted && now - openDeadlineTick > 0) {
-            reset(GtErrorCode.TIMEOUT, "the " + tunnel.otherSideName() + " did not answer the stream's open");
+            reset(GtErrorCode.TIMEOUT, "the " + stream.otherSideName() + " did not answer the stream's open");
             return;
         }
-        reset(GtErrorCode.TIMEOUT, "no data for "
-                + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(idleLimitTicks * tickNanos) + " ms");
+        reset(GtErrorCode.TIMEOUT, "no data for " + TimeUnit.NANOSECONDS.toMillis(idleLimitTicks * tickNanos) + " ms");
     }
 
     /**
      * Ends the peer of a stream that did not end cleanly. A peer that got nothing yet may get an
-     * answer from the {@link EarlyResetHandler} (an HTTP visitor's 502 or 504 page). Otherwise a
+     * answer from the {@link EarlyEndHandler} (an HTTP visitor's 502 or 504 page). Otherwise a
      * stream cut off by a failure is reset (TCP RST), so that a truncated body or stream never
      * looks complete to the peer; an idle timeout is an orderly close.
      */
@@ -555,8 +579,8 @@ public final class Stream {
         if (p == null) {
             return;
         }
-        if (deliveredBytes == 0 && earlyResetHandler != null && p.isActive()
-                && earlyResetHandler.onEarlyReset(p, code, message)) {
+        if (deliveredBytes == 0 && earlyEndHandler != null && p.isActive()
+                && earlyEndHandler.onEarlyEnd(p, code, message)) {
             return;
         }
         if (code == GtErrorCode.TIMEOUT && accepted) {
@@ -594,8 +618,21 @@ public final class Stream {
         }
     }
 
+    /** Runs {@code task} on the relay's loop (at once when already there). */
+    void runOnLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                loop.execute(task);
+            } catch (RejectedExecutionException e) {
+                // The loop is shut down: the transport and this stream are gone with it.
+            }
+        }
+    }
+
     @Override
     public String toString() {
-        return "stream " + id;
+        return "stream relay " + (stream == null ? "(unbound)" : stream.toString());
     }
 }
