@@ -34,34 +34,6 @@ class MuxTunnelTest {
     private final AtomicLong clock = new AtomicLong(Long.MAX_VALUE - TimeUnit.HOURS.toNanos(1));
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
-    /** A tunnel end over an EmbeddedChannel, with the frame decoder in front. */
-    static final class TestTunnel extends MuxTunnel {
-        Throwable closedBecause;
-
-        TestTunnel(EmbeddedChannel ch, AtomicLong clock) {
-            super(ch, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, clock::get);
-        }
-
-        @Override
-        protected String peerSideName() {
-            return "peer";
-        }
-
-        @Override
-        protected String otherSideName() {
-            return "other side";
-        }
-
-        @Override
-        protected void onTunnelClosed(Throwable cause) {
-            closedBecause = cause;
-        }
-
-        @Override
-        protected void onPeerGoAway(GtErrorCode code, String message) {
-        }
-    }
-
     private EmbeddedChannel channel() {
         EmbeddedChannel ch = new EmbeddedChannel();
         channels.add(ch);
@@ -69,7 +41,7 @@ class MuxTunnelTest {
     }
 
     private TestTunnel tunnel(EmbeddedChannel ch) {
-        TestTunnel t = new TestTunnel(ch, clock);
+        TestTunnel t = new TestTunnel(ch, clock::get);
         ch.pipeline().addLast(new FrameDecoder(t, false), t);
         return t;
     }
