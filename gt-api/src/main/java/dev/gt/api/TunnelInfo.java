@@ -11,7 +11,9 @@ import java.time.Duration;
  * @param peer the address of the other end
  * @param streams streams open on the tunnel when the snapshot was taken
  * @param rtt the last keepalive round-trip time, or {@code null} before the first answer
- * @param transport the I/O transport carrying it (io_uring, epoll, nio)
+ * @param transport the tunnel transport carrying it ({@code tcp}, {@code tls}, {@code quic})
+ * @param ioEngine the I/O engine its connection runs on ({@code io_uring}, {@code epoll}, {@code nio})
  */
-public record TunnelInfo(String remote, int tunnel, SocketAddress peer, int streams, Duration rtt, String transport) {
+public record TunnelInfo(String remote, int tunnel, SocketAddress peer, int streams, Duration rtt, String transport,
+        String ioEngine) {
 }

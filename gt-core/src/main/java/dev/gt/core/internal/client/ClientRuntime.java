@@ -314,7 +314,7 @@ public final class ClientRuntime {
         for (RemotePool p : poolsSnapshot()) {
             for (ClientTunnel t : p.readyTunnels()) {
                 tunnels.add(new TunnelInfo(p.name(), t.slot, t.channel().remoteAddress(), t.streamCount(),
-                        t.rtt(), io.name()));
+                        t.rtt(), p.transportName(), io.name()));
             }
         }
         List<ClientState.RegisteredService> services = new ArrayList<>();
@@ -356,13 +356,17 @@ public final class ClientRuntime {
         for (RemotePool p : pools) {
             open.addAll(p.stop());
         }
-        dev.gt.core.internal.mux.Drain.streams(io.group().next(), open, config.drainTimeout()).thenCompose(drained -> {
+        List<dev.gt.core.internal.mux.MuxTunnel> muxes = new ArrayList<>();
+        for (ClientTunnel t : open) {
+            muxes.add(t.mux);
+        }
+        dev.gt.core.internal.mux.Drain.streams(io.group().next(), muxes, config.drainTimeout()).thenCompose(drained -> {
             if (!drained) {
                 log.info("GT client '{}': streams still open after the drain timeout of {}; resetting them",
                         config.id(), config.drainTimeout());
             }
             for (ClientTunnel t : open) {
-                t.resetStreams(GtErrorCode.GOING_AWAY, "client shutting down");
+                t.mux.resetStreams(GtErrorCode.GOING_AWAY, "client shutting down");
                 t.close(GtErrorCode.GOING_AWAY, "client shutting down", null);
             }
             CompletableFuture<Void> later = new CompletableFuture<>();

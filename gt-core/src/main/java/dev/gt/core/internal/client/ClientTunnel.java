@@ -22,22 +22,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The client end of a tunnel: sends the hello, then dials a local service per OPEN. */
-final class ClientTunnel extends MuxTunnel {
+final class ClientTunnel implements MuxTunnel.Owner {
     private static final Logger log = LoggerFactory.getLogger(ClientTunnel.class);
     private static final int MAX_HEAD = 16 * 1024;
+    /**
+     * Streams the server may hold open on one tunnel: every one costs a local connection, so a
+     * hostile or broken server must not be able to open them without end.
+     */
+    static final int MAX_STREAMS = 16_384;
 
     /** What the server announced for one service. */
     record Registered(int index, String host, int tcpPort) { }
 
     final RemotePool pool;
     final int slot;
+    final MuxTunnel mux;
+    private final Channel channel;
     private final List<Registered> registered = new ArrayList<>();
     private boolean ready;
     private int serverTunnelId;
     private ScheduledFuture<?> handshakeDeadline;
 
     ClientTunnel(RemotePool pool, Channel channel, int slot) {
-        super(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, System::nanoTime);
+        this.mux = new MuxTunnel(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, System::nanoTime, this);
+        this.channel = channel;
         this.pool = pool;
         this.slot = slot;
     }
@@ -46,11 +54,35 @@ final class ClientTunnel extends MuxTunnel {
         return ready;
     }
 
+    Channel channel() {
+        return channel;
+    }
+
+    int streamCount() {
+        return mux.streamCount();
+    }
+
+    java.time.Duration rtt() {
+        return mux.rtt();
+    }
+
+    boolean isGoingAway() {
+        return mux.isGoingAway();
+    }
+
+    void goAway(GtErrorCode code, String message) {
+        mux.goAway(code, message);
+    }
+
+    void close(GtErrorCode code, String message, Throwable cause) {
+        mux.close(code, message, cause);
+    }
+
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        channel.writeAndFlush(pool.runtime.hello().encode(alloc));
+    public void onActive(MuxTunnel m) {
+        channel.writeAndFlush(pool.runtime.hello().encode(channel.alloc()));
         long deadline = pool.runtime.config.remoteTimeout().toMillis();
-        handshakeDeadline = loop.schedule(() -> {
+        handshakeDeadline = channel.eventLoop().schedule(() -> {
             if (!ready) {
                 // Logged here: the pool logs the close of ready tunnels only.
                 String why = "no answer to the hello within " + Durations.format(pool.runtime.config.remoteTimeout())
@@ -59,7 +91,6 @@ final class ClientTunnel extends MuxTunnel {
                 close(GtErrorCode.TIMEOUT, why, null);
             }
         }, deadline, TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -83,7 +114,7 @@ final class ClientTunnel extends MuxTunnel {
             throw new ProtocolException("server window " + window + " (expected " + Protocol.MIN_WINDOW + " to "
                     + Protocol.MAX_WINDOW + ")");
         }
-        sendWindow(window);
+        mux.sendWindow(window);
         ready = true;
         serverTunnelId = tunnelId;
         if (handshakeDeadline != null) {
@@ -97,7 +128,7 @@ final class ClientTunnel extends MuxTunnel {
                 ping = third;
             }
         }
-        startKeepalive(ping, remoteTimeout);
+        mux.startKeepalive(ping, remoteTimeout);
         Duration shortest = Duration.ZERO;
         for (ServiceSpec spec : pool.runtime.config.services()) {
             Duration t = spec.localTimeout();
@@ -105,7 +136,7 @@ final class ClientTunnel extends MuxTunnel {
                 shortest = t;
             }
         }
-        startIdleSweeper(shortest);
+        mux.startIdleSweeper(shortest);
         pool.onReady(this, registered);
     }
 
@@ -125,20 +156,24 @@ final class ClientTunnel extends MuxTunnel {
         if (id <= 0 || (id & 1) == 0) {
             throw new ProtocolException("OPEN with stream id " + id + " (expected an odd positive number)");
         }
-        if (hasStream(id)) {
+        if (mux.hasStream(id)) {
             throw new ProtocolException("OPEN for stream " + id + ", which is open");
         }
-        StreamRelay s = new StreamRelay(loop);
-        newStream(id, s);
+        StreamRelay s = new StreamRelay(mux.loop());
+        mux.newStream(id, s);
+        if (mux.streamCount() > MAX_STREAMS) {
+            s.reset(GtErrorCode.STREAM_RESET, "the client holds " + MAX_STREAMS + " streams on this tunnel already");
+            return;
+        }
         List<ServiceSpec> services = pool.runtime.config.services();
         if (serviceIndex >= services.size()) {
             s.reset(GtErrorCode.NO_SUCH_SERVICE, "service " + serviceIndex + " (the client has " + services.size() + ")");
             return;
         }
         ServiceSpec spec = services.get(serviceIndex);
-        s.idleLimitTicks(ticks(spec.localTimeout()));
+        s.idleLimitTicks(mux.ticks(spec.localTimeout()));
         pool.maybeGrow(this);
-        pool.runtime.dialer.dial(serviceIndex, loop, ch -> {
+        pool.runtime.dialer.dial(serviceIndex, mux.loop(), ch -> {
             if (spec.useLocalAsHttpHost()) {
                 InetSocketAddress a = spec.localAddress();
                 String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"
@@ -157,35 +192,35 @@ final class ClientTunnel extends MuxTunnel {
                 ch.close();
                 return;
             }
-            writeControl(Protocol.accept(alloc, id));
+            mux.writeControl(Protocol.accept(mux.alloc(), id));
             s.attach(ch);
         });
     }
 
     @Override
-    protected void onIdleTimeout(Duration idle) {
+    public void onIdleTimeout(MuxTunnel m, Duration idle) {
         close(GtErrorCode.TIMEOUT, "no data from the server for " + Durations.format(idle) + " (-remoteTimeout)",
                 null);
     }
 
     @Override
-    protected String peerSideName() {
+    public String peerSideName() {
         return "local service";
     }
 
     @Override
-    protected String otherSideName() {
+    public String otherSideName() {
         return "server";
     }
 
     @Override
-    protected void onPeerGoAway(GtErrorCode code, String message) {
+    public void onPeerGoAway(GtErrorCode code, String message) {
         log.info("server is retiring tunnel {} to {}: {}", slot, pool.name(), message);
         pool.onGoAway(this);
     }
 
     @Override
-    protected void onTunnelClosed(Throwable cause) {
+    public void onTunnelClosed(Throwable cause) {
         if (handshakeDeadline != null) {
             handshakeDeadline.cancel(false);
         }

@@ -117,6 +117,12 @@ final class RemotePool {
         });
     }
 
+    /** The tunnel transport of the server's URL ({@code tcp}, {@code tls}). */
+    String transportName() {
+        RemoteUrl r = remote;
+        return r == null ? "tcp" : r.isTls() ? "tls" : "tcp";
+    }
+
     /** The server as logs and events name it. */
     String name() {
         RemoteUrl r = remote;
@@ -140,8 +146,8 @@ final class RemotePool {
                         if (remote.isTls()) {
                             addTls(ch, remote);
                         }
-                        ch.pipeline().addLast("gt-frames", new FrameDecoder(t, true));
-                        ch.pipeline().addLast("gt-tunnel", t);
+                        ch.pipeline().addLast("gt-frames", new FrameDecoder(t.mux, true));
+                        ch.pipeline().addLast("gt-tunnel", t.mux);
                     }
                 });
         b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {

@@ -39,18 +39,69 @@ import org.slf4j.LoggerFactory;
  * frames while it is unwritable, loses the tunnel. The tunnel keeps being read while unwritable:
  * with both sides pausing their reads under bulk traffic both ways, neither would ever drain.
  */
-public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements FrameListener {
+public final class MuxTunnel extends ChannelInboundHandlerAdapter implements FrameListener {
+    /**
+     * The tunnel a multiplexer works for (a server's or a client's): what the frames mean beyond
+     * streams, and what happens when the tunnel ends. Called on the tunnel's loop.
+     */
+    public interface Owner {
+        /** A name for the peers of streams, for messages ("visitor", "local service"). */
+        String peerSideName();
+
+        /** A name for the other end of the tunnel, for messages ("client", "server"). */
+        String otherSideName();
+
+        /** Called once when the tunnel channel is gone, after all streams were aborted. */
+        void onTunnelClosed(Throwable cause);
+
+        /** The other side sent GOAWAY. */
+        void onPeerGoAway(GtErrorCode code, String message);
+
+        /** The tunnel channel became active. */
+        default void onActive(MuxTunnel mux) {
+        }
+
+        /**
+         * Nothing was read for the keepalive's idle timeout: closes the tunnel. An owner may say so
+         * in its own words (which option, which peer); it must still close.
+         */
+        default void onIdleTimeout(MuxTunnel mux, Duration idle) {
+            mux.close(GtErrorCode.TIMEOUT, "nothing heard for " + idle, null);
+        }
+
+        /** OPEN: only a client expects it. */
+        default void onOpen(int stream, int serviceIndex, byte[] visitorIp, int visitorPort) {
+            throw new ProtocolException("unexpected OPEN frame");
+        }
+
+        /** READY: only a client in its handshake expects it. */
+        default void onReady(int window, long timeoutMillis, int tunnelId) {
+            throw new ProtocolException("unexpected READY frame");
+        }
+
+        /** SERVICE: only a client in its handshake expects it. */
+        default void onService(int index, int kind, int tcpPort, String host) {
+            throw new ProtocolException("unexpected SERVICE frame");
+        }
+
+        /** ERROR: only a client in its handshake expects it. */
+        default void onError(int code, int serviceIndex, String message) {
+            throw new ProtocolException("unexpected ERROR frame");
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(MuxTunnel.class);
     /** Netty's HTTP/2 codec closes a connection at the same count of queued control frames. */
     static final int MAX_CONTROL_WHILE_UNWRITABLE = 10_000;
     /** How long a GOAWAY before a close may take to leave before the connection is closed anyway. */
     private static final long CLOSE_GRACE_MILLIS = 1000;
 
-    protected final Channel channel;
-    protected final EventLoop loop;
-    protected final ByteBufAllocator alloc;
+    final Channel channel;
+    private final EventLoop loop;
+    final ByteBufAllocator alloc;
     /** A {@link System#nanoTime()}-like clock for keepalive, round trips and timeouts. */
-    protected final LongSupplier ticker;
+    private final LongSupplier ticker;
+    private final Owner owner;
     int sendWindow;
     final int recvWindow;
     final int creditThreshold;
@@ -84,8 +135,10 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
      * @param sendWindow the other side's per-stream receive window (our initial credit)
      * @param recvWindow our per-stream receive window
      * @param ticker a {@link System#nanoTime()}-like clock; only differences are used
+     * @param owner the tunnel it works for
      */
-    protected MuxTunnel(Channel channel, int sendWindow, int recvWindow, LongSupplier ticker) {
+    public MuxTunnel(Channel channel, int sendWindow, int recvWindow, LongSupplier ticker, Owner owner) {
+        this.owner = owner;
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.alloc = channel.alloc();
@@ -97,7 +150,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     }
 
     /** Sets the other side's window, as announced in the handshake, before any stream exists. */
-    protected void sendWindow(int window) {
+    public void sendWindow(int window) {
         if (!streams.isEmpty()) {
             throw new IllegalStateException("window changed with open streams");
         }
@@ -110,6 +163,10 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
 
     public EventLoop loop() {
         return loop;
+    }
+
+    public ByteBufAllocator alloc() {
+        return alloc;
     }
 
     /** Open streams; safe to read from any thread. */
@@ -127,19 +184,18 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         return goingAway;
     }
 
-    /** A name for the other side of streams, for messages ("visitor", "local service"). */
-    protected abstract String peerSideName();
+    String peerSideName() {
+        return owner.peerSideName();
+    }
 
-    /** A name for the other end of the tunnel, for messages ("client", "server"). */
-    protected abstract String otherSideName();
-
-    /** Called once when the tunnel channel is gone, after all streams were aborted. */
-    protected abstract void onTunnelClosed(Throwable cause);
+    String otherSideName() {
+        return owner.otherSideName();
+    }
 
     // ---- streams ----
 
     /** Creates a stream for {@code relay} under {@code id}, binds the relay to it and registers it. */
-    protected MuxStream newStream(int id, StreamRelay relay) {
+    public MuxStream newStream(int id, StreamRelay relay) {
         MuxStream s = new MuxStream(this, id, relay);
         relay.bind(s);
         streams.put(id, s);
@@ -147,16 +203,16 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         return s;
     }
 
-    protected boolean hasStream(int id) {
+    public boolean hasStream(int id) {
         return streams.containsKey(id);
     }
 
-    protected MuxStream stream(int id) {
+    public MuxStream stream(int id) {
         return streams.get(id);
     }
 
     /** A copy of the open streams (on the tunnel's loop). */
-    protected List<MuxStream> streams() {
+    public List<MuxStream> streams() {
         return new ArrayList<>(streams.values());
     }
 
@@ -253,6 +309,12 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     }
 
     // ---- channel events ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        owner.onActive(this);
+        ctx.fireChannelActive();
+    }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
@@ -376,7 +438,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         });
     }
 
-    protected void markGoingAway() {
+    public void markGoingAway() {
         goingAway = true;
     }
 
@@ -402,7 +464,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         dirty.clear();
         Throwable cause = closeCause != null ? closeCause
                 : new GtException(GtErrorCode.STREAM_RESET, "tunnel connection closed");
-        onTunnelClosed(cause);
+        owner.onTunnelClosed(cause);
     }
 
     // ---- keepalive ----
@@ -411,7 +473,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
      * Starts the keepalive: a PING every {@code pingInterval} (none if zero) and a close when
      * nothing was read, or the tunnel stayed unwritable, for {@code idleTimeout} (never if zero).
      */
-    protected void startKeepalive(Duration pingInterval, Duration idleTimeout) {
+    public void startKeepalive(Duration pingInterval, Duration idleTimeout) {
         long ping = pingInterval.toNanos();
         long idle = idleTimeout.toNanos();
         long period = ping > 0 ? ping : idle / 2;
@@ -432,7 +494,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     private void keepaliveTick(long idle, long ping, long[] lastPing) {
         long now = ticker.getAsLong();
         if (idle > 0 && now - lastReadNanos > idle) {
-            onIdleTimeout(Duration.ofNanos(idle));
+            owner.onIdleTimeout(this, Duration.ofNanos(idle));
             return;
         }
         if (idle > 0 && !channel.isWritable() && now - unwritableSinceNanos > idle) {
@@ -448,13 +510,6 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    /**
-     * Nothing was read for the keepalive's idle timeout: closes the tunnel. A side may override it
-     * to say so in its own words (which option, which peer); it must still close.
-     */
-    protected void onIdleTimeout(Duration idle) {
-        close(GtErrorCode.TIMEOUT, "nothing heard for " + idle, null);
-    }
 
     // ---- stream timeouts ----
 
@@ -463,7 +518,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
      * open was not answered in time. One periodic task per tunnel replaces a timer per connection;
      * its resolution is an eighth of the shortest timeout (between 50 ms and 1 s).
      */
-    protected void startIdleSweeper(Duration shortestTimeout) {
+    public void startIdleSweeper(Duration shortestTimeout) {
         if (shortestTimeout.isZero() || sweeper != null) {
             return;
         }
@@ -473,7 +528,7 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     }
 
     /** The number of ticks that make up {@code timeout} (0 = no limit). */
-    protected long ticks(Duration timeout) {
+    public long ticks(Duration timeout) {
         if (timeout.isZero() || tickNanos == 0) {
             return 0;
         }
@@ -564,30 +619,27 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
         if (closeCause == null) {
             closeCause = new GtException(GtErrorCode.orInternal(code), "the other side is going away: " + message);
         }
-        onPeerGoAway(GtErrorCode.orInternal(code), message);
+        owner.onPeerGoAway(GtErrorCode.orInternal(code), message);
         closeIfDrained();
     }
 
-    /** Hook: the other side sent GOAWAY. */
-    protected abstract void onPeerGoAway(GtErrorCode code, String message);
-
     @Override
     public void onOpen(int stream, int serviceIndex, byte[] visitorIp, int visitorPort) {
-        throw new ProtocolException("unexpected OPEN frame");
+        owner.onOpen(stream, serviceIndex, visitorIp, visitorPort);
     }
 
     @Override
     public void onReady(int window, long timeoutMillis, int tunnelId) {
-        throw new ProtocolException("unexpected READY frame");
+        owner.onReady(window, timeoutMillis, tunnelId);
     }
 
     @Override
     public void onService(int index, int kind, int tcpPort, String host) {
-        throw new ProtocolException("unexpected SERVICE frame");
+        owner.onService(index, kind, tcpPort, host);
     }
 
     @Override
     public void onError(int code, int serviceIndex, String message) {
-        throw new ProtocolException("unexpected ERROR frame");
+        owner.onError(code, serviceIndex, message);
     }
 }

@@ -184,7 +184,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     private void accept(ChannelHandlerContext ctx, Hello hello, ClientSession session, ByteBuf rest) {
         Channel ch = ctx.channel();
-        ServerTunnel tunnel = new ServerTunnel(server, ch, session, server.nextTunnelId(), hello.window());
+        String transport = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "tls" : "tcp";
+        ServerTunnel tunnel = new ServerTunnel(server, ch, transport, session, server.nextTunnelId(), hello.window());
         if (!ch.isActive() || !server.registry.attach(session, tunnel)) {
             rest.release();
             if (ch.isActive()) {
@@ -202,8 +203,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         }
         ch.writeAndFlush(Protocol.ready(ch.alloc(), Protocol.DEFAULT_WINDOW, server.config.timeout().toMillis(),
                 tunnel.tunnelId));
-        ch.pipeline().addAfter(ctx.name(), "gt-tunnel", tunnel);
-        ch.pipeline().replace(this, "gt-frames", new FrameDecoder(tunnel, false));
+        ch.pipeline().addAfter(ctx.name(), "gt-tunnel", tunnel.mux);
+        ch.pipeline().replace(this, "gt-frames", new FrameDecoder(tunnel.mux, false));
         // Visitors keep half-closure; a tunnel whose client closed its side is simply gone.
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ch.config().setAutoRead(true);

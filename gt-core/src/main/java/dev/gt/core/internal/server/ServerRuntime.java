@@ -388,7 +388,12 @@ public final class ServerRuntime {
         for (ServerTunnel t : tunnels) {
             t.goAway(GtErrorCode.GOING_AWAY, "server shutting down");
         }
-        listenersClosed.thenCompose(v -> dev.gt.core.internal.mux.Drain.streams(io.group().next(), tunnels, config.drainTimeout()))
+        List<dev.gt.core.internal.mux.MuxTunnel> muxes = new ArrayList<>();
+        for (ServerTunnel t : tunnels) {
+            muxes.add(t.mux);
+        }
+        listenersClosed.thenCompose(v -> dev.gt.core.internal.mux.Drain.streams(io.group().next(), muxes,
+                        config.drainTimeout()))
                 .thenCompose(drained -> {
                     if (!drained) {
                         log.info("GT server: streams still open after the drain timeout of {}; resetting them",

@@ -15,17 +15,27 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The server end of a tunnel: opens a stream per visitor. */
-final class ServerTunnel extends MuxTunnel {
+/**
+ * The server end of a tunnel: the client's session bookkeeping around a {@link MuxTunnel}, which
+ * carries the streams; opens a stream per visitor.
+ */
+final class ServerTunnel implements MuxTunnel.Owner {
     private static final Logger log = LoggerFactory.getLogger(ServerTunnel.class);
 
     private final ServerRuntime server;
     final ClientSession session;
     final int tunnelId;
+    final MuxTunnel mux;
+    private final Channel channel;
+    private final String transport;
     private int nextStreamId = 1;
 
-    ServerTunnel(ServerRuntime server, Channel channel, ClientSession session, int tunnelId, int clientWindow) {
-        super(channel, clientWindow, Protocol.DEFAULT_WINDOW, server.ticker());
+    /** @param transport the tunnel transport's name for snapshots ({@code tcp}, {@code tls}) */
+    ServerTunnel(ServerRuntime server, Channel channel, String transport, ClientSession session, int tunnelId,
+            int clientWindow) {
+        this.mux = new MuxTunnel(channel, clientWindow, Protocol.DEFAULT_WINDOW, server.ticker(), this);
+        this.channel = channel;
+        this.transport = transport;
         this.server = server;
         this.session = session;
         this.tunnelId = tunnelId;
@@ -34,10 +44,38 @@ final class ServerTunnel extends MuxTunnel {
     void start() {
         // The server pings too: it measures the round trip (server.state()) and notices a frozen
         // client within -timeout even when the client sends nothing.
-        startKeepalive(server.pingInterval(), server.config.timeout());
+        mux.startKeepalive(server.pingInterval(), server.config.timeout());
         Duration open = server.config.streamOpenTimeout();
         Duration idle = server.config.timeout();
-        startIdleSweeper(idle.isZero() || !open.isZero() && open.compareTo(idle) < 0 ? open : idle);
+        mux.startIdleSweeper(idle.isZero() || !open.isZero() && open.compareTo(idle) < 0 ? open : idle);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    io.netty.channel.EventLoop loop() {
+        return mux.loop();
+    }
+
+    int streamCount() {
+        return mux.streamCount();
+    }
+
+    boolean isGoingAway() {
+        return mux.isGoingAway();
+    }
+
+    void goAway(GtErrorCode code, String message) {
+        mux.goAway(code, message);
+    }
+
+    void close(GtErrorCode code, String message, Throwable cause) {
+        mux.close(code, message, cause);
+    }
+
+    void resetStreams(GtErrorCode code, String message) {
+        mux.resetStreams(code, message);
     }
 
     /**
@@ -50,7 +88,7 @@ final class ServerTunnel extends MuxTunnel {
     void openStream(Channel visitor, ChannelHandler replacing, int serviceIndex, ByteBuf initial,
             StreamRelay.EarlyEndHandler onEarlyEnd) {
         assert visitor.eventLoop().inEventLoop();
-        StreamRelay relay = new StreamRelay(loop);
+        StreamRelay relay = new StreamRelay(mux.loop());
         relay.earlyEndHandler(onEarlyEnd);
         relay.rateLimits(session.toClient, session.toVisitors);
         RelayHandler handler = new RelayHandler(relay);
@@ -59,7 +97,7 @@ final class ServerTunnel extends MuxTunnel {
         } else {
             visitor.pipeline().addLast("gt-relay", handler);
         }
-        runOnLoop(() -> {
+        mux.runOnLoop(() -> {
             if (!channel.isActive()) {
                 if (initial != null) {
                     initial.release();
@@ -68,9 +106,9 @@ final class ServerTunnel extends MuxTunnel {
                 return;
             }
             int id = nextId();
-            newStream(id, relay);
-            relay.idleLimitTicks(ticks(server.config.timeout()));
-            relay.openDeadlineTicks(ticks(server.config.streamOpenTimeout()));
+            mux.newStream(id, relay);
+            relay.idleLimitTicks(mux.ticks(server.config.timeout()));
+            relay.openDeadlineTicks(mux.ticks(server.config.streamOpenTimeout()));
             byte[] ip = null;
             int port = 0;
             if (visitor.remoteAddress() instanceof InetSocketAddress) {
@@ -80,7 +118,7 @@ final class ServerTunnel extends MuxTunnel {
                     port = a.getPort();
                 }
             }
-            writeControl(Protocol.open(alloc, id, serviceIndex, ip, port));
+            mux.writeControl(Protocol.open(mux.alloc(), id, serviceIndex, ip, port));
             if (initial != null) {
                 relay.sendInitial(initial);
             }
@@ -96,27 +134,27 @@ final class ServerTunnel extends MuxTunnel {
             if (nextStreamId < 0) {
                 nextStreamId = 1;
             }
-        } while (hasStream(id));
+        } while (mux.hasStream(id));
         return id;
     }
 
     @Override
-    protected String peerSideName() {
+    public String peerSideName() {
         return "visitor";
     }
 
     @Override
-    protected String otherSideName() {
+    public String otherSideName() {
         return "client";
     }
 
     @Override
-    protected void onPeerGoAway(GtErrorCode code, String message) {
+    public void onPeerGoAway(GtErrorCode code, String message) {
         log.debug("client '{}' tunnel {} going away: {}", session.id, tunnelId, message);
     }
 
     @Override
-    protected void onTunnelClosed(Throwable cause) {
+    public void onTunnelClosed(Throwable cause) {
         int left = server.registry.detach(session, this);
         log.info("client '{}' tunnel {} from {} closed ({} left): {}", session.id, tunnelId,
                 channel.remoteAddress(), left, cause.getMessage());
@@ -124,6 +162,7 @@ final class ServerTunnel extends MuxTunnel {
     }
 
     TunnelInfo info() {
-        return new TunnelInfo(session.id, tunnelId, channel.remoteAddress(), streamCount(), rtt(), server.transportName());
+        return new TunnelInfo(session.id, tunnelId, channel.remoteAddress(), mux.streamCount(), mux.rtt(),
+                transport, server.transportName());
     }
 }

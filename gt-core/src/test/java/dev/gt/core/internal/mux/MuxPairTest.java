@@ -44,8 +44,8 @@ class MuxPairTest {
         bCh = track(new EmbeddedChannel());
         a = new TestTunnel(aCh, clock::get);
         b = new TestTunnel(bCh, clock::get);
-        aCh.pipeline().addLast(new FrameDecoder(a, false), a);
-        bCh.pipeline().addLast(new FrameDecoder(b, false), b);
+        aCh.pipeline().addLast(new FrameDecoder(a.mux, false), a.mux);
+        bCh.pipeline().addLast(new FrameDecoder(b.mux, false), b.mux);
     }
 
     private EmbeddedChannel track(EmbeddedChannel ch) {
@@ -86,7 +86,7 @@ class MuxPairTest {
         peer.config().setAutoRead(false);
         StreamRelay relay = new StreamRelay(tunnelCh.eventLoop());
         peer.pipeline().addLast(new RelayHandler(relay));
-        t.newStream(id, relay);
+        t.mux.newStream(id, relay);
         relay.attach(peer);
         if (out != null) {
             out[0] = relay;
@@ -195,7 +195,7 @@ class MuxPairTest {
     void aResetBeforeThePeerIsAttachedClosesThePeerOnAttach() {
         pair();
         StreamRelay relay = new StreamRelay(aCh.eventLoop());
-        a.newStream(1, relay);
+        a.mux.newStream(1, relay);
         relay.sendInitial(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII));
         aCh.writeInbound(reset(1, GtErrorCode.DIAL_FAILED));
         assertTrue(relay.isEnded());
@@ -203,7 +203,7 @@ class MuxPairTest {
         visitor.pipeline().addLast(new RelayHandler(relay));
         relay.attach(visitor);
         assertFalse(visitor.isOpen());
-        assertFalse(a.hasStream(1));
+        assertFalse(a.mux.hasStream(1));
     }
 
     @Test
@@ -211,27 +211,27 @@ class MuxPairTest {
         pair();
         DuplexEmbeddedChannel visitor = stream(a, aCh, 1, null);
         DuplexEmbeddedChannel service = stream(b, bCh, 1, null);
-        b.goAway(GtErrorCode.GOING_AWAY, "retired");
+        b.mux.goAway(GtErrorCode.GOING_AWAY, "retired");
         pump();
         assertEquals(GtErrorCode.GOING_AWAY, a.goAwayCode);
-        assertTrue(a.isGoingAway());
+        assertTrue(a.mux.isGoingAway());
         assertTrue(aCh.isOpen(), "open streams go on");
         // Both directions end cleanly.
         visitor.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
         service.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
         pump();
         assertTrue(visitor.isOutputShutdown() && service.isOutputShutdown());
-        assertFalse(a.hasStream(1));
+        assertFalse(a.mux.hasStream(1));
         assertFalse(aCh.isOpen(), "closed with its last stream");
     }
 
     @Test
     void aStreamIdleForItsLimitIsClosedWithoutWaiting() {
         pair();
-        a.startIdleSweeper(Duration.ofSeconds(8));
+        a.mux.startIdleSweeper(Duration.ofSeconds(8));
         StreamRelay[] r = new StreamRelay[1];
         DuplexEmbeddedChannel visitor = stream(a, aCh, 1, r);
-        r[0].idleLimitTicks(a.ticks(Duration.ofSeconds(8)));
+        r[0].idleLimitTicks(a.mux.ticks(Duration.ofSeconds(8)));
         aCh.advanceTimeBy(7, TimeUnit.SECONDS);
         aCh.runScheduledPendingTasks();
         assertTrue(visitor.isOpen());
@@ -248,7 +248,7 @@ class MuxPairTest {
     @Test
     void anUnansweredOpenEndsAtItsDeadline() {
         pair();
-        a.startIdleSweeper(Duration.ofSeconds(8));
+        a.mux.startIdleSweeper(Duration.ofSeconds(8));
         StreamRelay[] r = new StreamRelay[1];
         DuplexEmbeddedChannel visitor = stream(a, aCh, 1, r);
         List<GtErrorCode> answered = new ArrayList<>();
@@ -257,7 +257,7 @@ class MuxPairTest {
             peer.close();
             return true;
         });
-        r[0].openDeadlineTicks(a.ticks(Duration.ofSeconds(2)));
+        r[0].openDeadlineTicks(a.mux.ticks(Duration.ofSeconds(2)));
         aCh.advanceTimeBy(3, TimeUnit.SECONDS);
         aCh.runScheduledPendingTasks();
         assertEquals(List.of(GtErrorCode.TIMEOUT), answered, "the visitor gets its 504 from the handler");
@@ -267,10 +267,10 @@ class MuxPairTest {
     @Test
     void anAcceptedOpenHasNoDeadline() {
         pair();
-        a.startIdleSweeper(Duration.ofSeconds(8));
+        a.mux.startIdleSweeper(Duration.ofSeconds(8));
         StreamRelay[] r = new StreamRelay[1];
         DuplexEmbeddedChannel visitor = stream(a, aCh, 1, r);
-        r[0].openDeadlineTicks(a.ticks(Duration.ofSeconds(2)));
+        r[0].openDeadlineTicks(a.mux.ticks(Duration.ofSeconds(2)));
         ByteBuf accept = Protocol.accept(aCh.alloc(), 1);
         aCh.writeInbound(accept);
         aCh.advanceTimeBy(5, TimeUnit.SECONDS);

@@ -42,7 +42,7 @@ class MuxTunnelTest {
 
     private TestTunnel tunnel(EmbeddedChannel ch) {
         TestTunnel t = new TestTunnel(ch, clock::get);
-        ch.pipeline().addLast(new FrameDecoder(t, false), t);
+        ch.pipeline().addLast(new FrameDecoder(t.mux, false), t.mux);
         return t;
     }
 
@@ -104,7 +104,7 @@ class MuxTunnelTest {
         TestTunnel t = tunnel(ch);
         EmbeddedChannel peer = channel();
         StreamRelay relay = new StreamRelay(ch.eventLoop());
-        t.newStream(1, relay);
+        t.mux.newStream(1, relay);
         relay.attach(peer);
         peerReads(ch, false);
         // Four quarter-windows of data: a WINDOW would go after each one.
@@ -130,10 +130,10 @@ class MuxTunnelTest {
         TestTunnel t = tunnel(ch);
         peerReads(ch, false);
         for (int i = 0; i < MuxTunnel.MAX_CONTROL_WHILE_UNWRITABLE; i++) {
-            t.writeControl(Protocol.reset(ch.alloc(), 1 + 2 * i, 23, "x"));
+            t.mux.writeControl(Protocol.reset(ch.alloc(), 1 + 2 * i, 23, "x"));
         }
         assertTrue(ch.isOpen(), "up to the limit the frames are queued");
-        t.writeControl(Protocol.reset(ch.alloc(), 1, 23, "x"));
+        t.mux.writeControl(Protocol.reset(ch.alloc(), 1, 23, "x"));
         ch.runPendingTasks();
         assertFalse(ch.isOpen());
         assertNotNull(t.closedBecause);
@@ -144,7 +144,7 @@ class MuxTunnelTest {
     void aTunnelThatStaysUnwritableForItsTimeoutIsClosed() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
+        t.mux.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
         peerReads(ch, false);
         // The peer keeps sending (so the tunnel is not idle) but never reads.
         for (int i = 1; i <= 2; i++) {
@@ -166,7 +166,7 @@ class MuxTunnelTest {
     void aTunnelThatHearsNothingForItsTimeoutIsClosed() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
+        t.mux.startKeepalive(Duration.ZERO, Duration.ofSeconds(10));
         advance(Duration.ofSeconds(6));
         ch.advanceTimeBy(6, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
@@ -183,8 +183,8 @@ class MuxTunnelTest {
     void pingsGoOutAtTheirIntervalAndPongsGiveTheRoundTrip() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
-        assertNull(t.rtt());
+        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
+        assertNull(t.mux.rtt());
         advance(Duration.ofSeconds(3));
         ch.advanceTimeBy(3, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
@@ -196,7 +196,7 @@ class MuxTunnelTest {
         ping.release();
         advance(Duration.ofMillis(42));
         ch.writeInbound(frame(Protocol.pong(ByteBufAllocator.DEFAULT, opaque)));
-        assertEquals(Duration.ofMillis(42), t.rtt());
+        assertEquals(Duration.ofMillis(42), t.mux.rtt());
     }
 
     private void advance(Duration d) {

@@ -6,31 +6,32 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.function.LongSupplier;
 
 /** A tunnel end over an EmbeddedChannel for tests; streams are created directly, not by OPEN. */
-final class TestTunnel extends MuxTunnel {
+final class TestTunnel implements MuxTunnel.Owner {
+    final MuxTunnel mux;
     Throwable closedBecause;
     GtErrorCode goAwayCode;
 
     TestTunnel(EmbeddedChannel ch, LongSupplier clock) {
-        super(ch, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, clock);
+        mux = new MuxTunnel(ch, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, clock, this);
     }
 
     @Override
-    protected String peerSideName() {
+    public String peerSideName() {
         return "peer";
     }
 
     @Override
-    protected String otherSideName() {
+    public String otherSideName() {
         return "other side";
     }
 
     @Override
-    protected void onTunnelClosed(Throwable cause) {
+    public void onTunnelClosed(Throwable cause) {
         closedBecause = cause;
     }
 
     @Override
-    protected void onPeerGoAway(GtErrorCode code, String message) {
+    public void onPeerGoAway(GtErrorCode code, String message) {
         goAwayCode = code;
     }
 }
