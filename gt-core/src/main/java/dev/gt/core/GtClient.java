@@ -4,9 +4,9 @@ import dev.gt.api.ClientState;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.ServiceKind;
 import dev.gt.api.ServiceSpec;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngineProvider;
 import dev.gt.core.internal.client.ClientRuntime;
-import io.netty.handler.ssl.SslContext;
+import javax.net.ssl.X509TrustManager;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -193,9 +193,9 @@ public final class GtClient implements AutoCloseable {
         Path remoteCert;
         boolean remoteCertInsecure;
         String remoteCertFingerprint;
-        SslContext sslContext;
+        X509TrustManager trustManager;
         GtEventListener eventListener = GtEventListener.NOOP;
-        TransportProvider transport;
+        IoEngineProvider ioEngine;
         int workerThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         Duration startTimeout = Duration.ofSeconds(30);
         boolean keepRetryingAfterRefusal;
@@ -313,9 +313,13 @@ public final class GtClient implements AutoCloseable {
             return this;
         }
 
-        /** A ready client {@link SslContext} for {@code tls://} remotes, instead of the options above. */
-        public Builder sslContext(SslContext context) {
-            this.sslContext = context;
+        /**
+         * Checks the certificate of {@code tls://} servers with this trust manager (and their host
+         * name against the URL), instead of the options above: for a trust store of the host
+         * application's own.
+         */
+        public Builder trustManager(X509TrustManager trustManager) {
+            this.trustManager = trustManager;
             return this;
         }
 
@@ -359,9 +363,12 @@ public final class GtClient implements AutoCloseable {
             return this;
         }
 
-        /** Use this transport instead of the best discovered one. */
-        public Builder transport(TransportProvider transport) {
-            this.transport = transport;
+        /**
+         * Runs on this I/O engine (event loops and socket types) instead of the best one found on
+         * the class path (io_uring, then epoll, then NIO).
+         */
+        public Builder ioEngine(IoEngineProvider engine) {
+            this.ioEngine = engine;
             return this;
         }
 
@@ -391,10 +398,10 @@ public final class GtClient implements AutoCloseable {
                 throw new IllegalArgumentException("no service is configured (expected -local)");
             }
             int trusts = (remoteCert != null ? 1 : 0) + (remoteCertInsecure ? 1 : 0)
-                    + (remoteCertFingerprint != null ? 1 : 0) + (sslContext != null ? 1 : 0);
+                    + (remoteCertFingerprint != null ? 1 : 0) + (trustManager != null ? 1 : 0);
             if (trusts > 1) {
                 throw new IllegalArgumentException("more than one of -remoteCert, -remoteCertInsecure, "
-                        + "-remoteCertFingerprint and an SslContext is set (expected at most one)");
+                        + "-remoteCertFingerprint and a trust manager is set (expected at most one)");
             }
             if (remoteIdleConnections > remoteConnections) {
                 throw new IllegalArgumentException("-remoteIdleConnections " + remoteIdleConnections

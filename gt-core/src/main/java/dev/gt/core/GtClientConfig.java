@@ -2,8 +2,8 @@ package dev.gt.core;
 
 import dev.gt.api.GtEventListener;
 import dev.gt.api.ServiceSpec;
-import dev.gt.api.spi.TransportProvider;
-import io.netty.handler.ssl.SslContext;
+import dev.gt.api.spi.IoEngineProvider;
+import javax.net.ssl.X509TrustManager;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,9 +25,9 @@ public final class GtClientConfig {
     final Path remoteCert;
     final boolean remoteCertInsecure;
     final String remoteCertFingerprint;
-    final SslContext sslContext;
+    final X509TrustManager trustManager;
     final GtEventListener eventListener;
-    final TransportProvider transport;
+    final IoEngineProvider ioEngine;
     final int workerThreads;
     final Duration startTimeout;
     final boolean keepRetryingAfterRefusal;
@@ -46,9 +46,9 @@ public final class GtClientConfig {
         this.remoteCert = b.remoteCert;
         this.remoteCertInsecure = b.remoteCertInsecure;
         this.remoteCertFingerprint = b.remoteCertFingerprint;
-        this.sslContext = b.sslContext;
+        this.trustManager = b.trustManager;
         this.eventListener = b.eventListener;
-        this.transport = b.transport;
+        this.ioEngine = b.ioEngine;
         this.workerThreads = b.workerThreads;
         this.startTimeout = b.startTimeout;
         this.keepRetryingAfterRefusal = b.keepRetryingAfterRefusal;
@@ -130,9 +130,9 @@ public final class GtClientConfig {
         return remoteCertFingerprint;
     }
 
-    /** The client SslContext given to the builder, or {@code null}. */
-    public SslContext sslContext() {
-        return sslContext;
+    /** The trust manager for {@code tls://} servers given to the builder, or {@code null}. */
+    public X509TrustManager trustManager() {
+        return trustManager;
     }
 
     /** Receives the client's events. */
@@ -140,9 +140,9 @@ public final class GtClientConfig {
         return eventListener;
     }
 
-    /** The transport to use, or {@code null} to pick the best available one. */
-    public TransportProvider transport() {
-        return transport;
+    /** The I/O engine to run on, or {@code null} to pick the best available one. */
+    public IoEngineProvider ioEngine() {
+        return ioEngine;
     }
 
     /** Event-loop threads. */

@@ -4,7 +4,7 @@ import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.ServerState;
 import dev.gt.api.spi.Authenticator;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngineProvider;
 import dev.gt.core.internal.HttpApis;
 import dev.gt.core.internal.server.ServerRuntime;
 import io.netty.handler.ssl.SslContext;
@@ -225,7 +225,7 @@ public final class GtServer implements AutoCloseable {
         int maxHandshakeOptions = 600;
         int maxHeadBytes = 16 * 1024;
         GtEventListener eventListener = GtEventListener.NOOP;
-        TransportProvider transport;
+        IoEngineProvider ioEngine;
         int workerThreads = Runtime.getRuntime().availableProcessors();
 
         Builder() {
@@ -520,9 +520,12 @@ public final class GtServer implements AutoCloseable {
             return this;
         }
 
-        /** Use this transport instead of the best discovered one. */
-        public Builder transport(TransportProvider transport) {
-            this.transport = transport;
+        /**
+         * Runs on this I/O engine (event loops and socket types) instead of the best one found on
+         * the class path (io_uring, then epoll, then NIO).
+         */
+        public Builder ioEngine(IoEngineProvider engine) {
+            this.ioEngine = engine;
             return this;
         }
 

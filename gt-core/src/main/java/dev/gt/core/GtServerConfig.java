@@ -3,7 +3,7 @@ package dev.gt.core;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.spi.Authenticator;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngineProvider;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -49,7 +49,7 @@ public final class GtServerConfig {
     final int maxHandshakeOptions;
     final int maxHeadBytes;
     final GtEventListener eventListener;
-    final TransportProvider transport;
+    final IoEngineProvider ioEngine;
     final int workerThreads;
 
     GtServerConfig(GtServer.Builder b) {
@@ -85,7 +85,7 @@ public final class GtServerConfig {
         this.maxHandshakeOptions = b.maxHandshakeOptions;
         this.maxHeadBytes = b.maxHeadBytes;
         this.eventListener = b.eventListener;
-        this.transport = b.transport;
+        this.ioEngine = b.ioEngine;
         this.workerThreads = b.workerThreads;
     }
 
@@ -255,9 +255,9 @@ public final class GtServerConfig {
         return eventListener;
     }
 
-    /** The transport to use, or {@code null} to pick the best available one. */
-    public TransportProvider transport() {
-        return transport;
+    /** The I/O engine to run on, or {@code null} to pick the best available one. */
+    public IoEngineProvider ioEngine() {
+        return ioEngine;
     }
 
     /** Event-loop threads. */

@@ -5,7 +5,9 @@ import java.net.URISyntaxException;
 
 /**
  * A server address as {@code -remote} takes it: {@code tcp://host[:port]} (port 80 by default),
- * {@code tls://host[:port]} (443 by default) or {@code host:port} without a scheme, which means tcp.
+ * {@code tls://host[:port]} or {@code quic://host[:port]} (443 by default), or {@code host:port}
+ * without a scheme, which means tcp. The scheme picks the tunnel transport; one that no module on
+ * the class path serves is refused when the client starts.
  *
  * @param scheme the transport scheme ({@code tcp})
  * @param host the server host
@@ -27,9 +29,9 @@ public record RemoteUrl(String scheme, String host, int port) {
             throw new IllegalArgumentException("-remote '" + text + "' is not a URL (expected tcp://host[:port])", e);
         }
         String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (!scheme.equals("tcp") && !scheme.equals("tls")) {
+        if (!scheme.equals("tcp") && !scheme.equals("tls") && !scheme.equals("quic")) {
             throw new IllegalArgumentException("-remote '" + text + "' has scheme '" + scheme
-                    + "' (expected tcp or tls; quic:// is not supported by this version)");
+                    + "' (expected tcp, tls or quic)");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
@@ -38,7 +40,7 @@ public record RemoteUrl(String scheme, String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() < 0 ? (scheme.equals("tls") ? 443 : 80) : uri.getPort();
+        int port = uri.getPort() < 0 ? (scheme.equals("tcp") ? 80 : 443) : uri.getPort();
         if (port == 0) {
             throw new IllegalArgumentException("-remote '" + text + "' has port 0 (expected 1 to 65535)");
         }

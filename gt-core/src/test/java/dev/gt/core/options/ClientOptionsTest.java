@@ -347,9 +347,8 @@ class ClientOptionsTest {
         assertEquals("-addr: not an option of gt client (it is an option of gt server)", error("-addr", "80"));
         assertEquals("option -remoteSTUN is not supported by this version of GT for Java",
                 error("-remoteSTUN", "stun:a", "-local", "http://a"));
-        assertEquals("-remote 'quic://id1.example.com' has scheme 'quic' (expected tcp or tls; quic:// is not "
-                + "supported by this version)", error("-remote", "quic://id1.example.com"));
-        assertTrue(error("-remote", "quic://id1.example.com:443").contains("scheme 'quic'"));
+        assertEquals("-remote 'udp://id1.example.com' has scheme 'udp' (expected tcp, tls or quic)",
+                error("-remote", "udp://id1.example.com"));
     }
 
     @Test
@@ -399,8 +398,8 @@ class ClientOptionsTest {
                 + "mapping", fileError("services:\n  local: http://a\n"));
         assertEquals("client.yaml:2: options.reconnectDelay '5' is not a duration: missing unit (expected e.g. 90s, 5m,"
                 + " 1h30m)", fileError("options:\n  reconnectDelay: 5\n"));
-        assertEquals("client.yaml:2: -remote 'quic://a' has scheme 'quic' (expected tcp or tls; quic:// is not "
-                + "supported by this version)", fileError("options:\n  remote: quic://a\n"));
+        assertEquals("client.yaml:2: -remote 'ws://a' has scheme 'ws' (expected tcp, tls or quic)",
+                fileError("options:\n  remote: ws://a\n"));
         assertEquals("client.yaml:2: -remoteIdleConnections 5 is more than -remoteConnections 3 (expected at most as "
                 + "many idle tunnels as tunnels)", fileError("options:\n  remoteIdleConnections: 5\n"));
     }

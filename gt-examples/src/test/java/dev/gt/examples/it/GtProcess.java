@@ -71,7 +71,7 @@ public final class GtProcess implements AutoCloseable {
 
     /**
      * Extra options for every gt JVM, from the system property {@code gt.it.jvmArgs} (space-separated),
-     * e.g. {@code mvn verify -Dgt.it.jvmArgs=-Dgt.transport=epoll} to run the suite on another transport.
+     * e.g. {@code mvn verify -Dgt.it.jvmArgs=-Dgt.ioEngine=epoll} to run the suite on another transport.
      */
     static List<String> extraJvmOptions() {
         String v = System.getProperty("gt.it.jvmArgs", "").trim();

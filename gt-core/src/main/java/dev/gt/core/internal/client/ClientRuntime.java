@@ -7,14 +7,17 @@ import dev.gt.api.GtException;
 import dev.gt.api.ServiceKind;
 import dev.gt.api.ServiceSpec;
 import dev.gt.api.TunnelInfo;
-import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngine;
+import dev.gt.api.spi.IoEngineProvider;
 import dev.gt.core.GtClientConfig;
 import dev.gt.core.RemoteUrl;
 import dev.gt.core.TlsVersion;
-import dev.gt.core.internal.Transports;
+import dev.gt.core.internal.IoEngines;
 import dev.gt.core.internal.tls.TlsContexts;
-import io.netty.handler.ssl.SslContext;
+import dev.gt.api.spi.TunnelTransport;
+import dev.gt.api.spi.TunnelTransportSettings;
+import dev.gt.core.internal.TunnelTransports;
+import javax.net.ssl.X509TrustManager;
 import dev.gt.core.internal.proto.Hello;
 import dev.gt.core.internal.proto.Protocol;
 import io.netty.util.NetUtil;
@@ -37,10 +40,10 @@ public final class ClientRuntime {
 
     final GtClientConfig config;
     private final Hello hello;
-    volatile IoTransport io;
+    volatile IoEngine io;
     LocalDialer dialer;
-    /** The client TLS context for tls:// remotes, or {@code null} when none is used. */
-    SslContext sslContext;
+    /** Tunnel transports by scheme, created on first use. */
+    private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
     private final ClientState.RegisteredService[] registered;
     private ExecutorService resolver;
@@ -78,21 +81,24 @@ public final class ClientRuntime {
         }
         started = new CompletableFuture<>();
         try {
-            TransportProvider provider = Transports.select(config.transport());
+            IoEngineProvider provider = IoEngines.select(config.ioEngine());
             io = provider.create(config.workerThreads(), "gt-client");
         } catch (RuntimeException e) {
             started.completeExceptionally(e);
             return started;
         }
         try {
-            sslContext = tlsContext();
-        } catch (RuntimeException | javax.net.ssl.SSLException e) {
+            // Known schemes are set up now, so that a bad CA file or a missing transport module
+            // fails the start at once rather than every connection attempt.
+            for (RemoteUrl r : config.remotes()) {
+                transport(r.scheme());
+            }
+        } catch (RuntimeException e) {
             io.shutdown();
-            started.completeExceptionally(new IllegalArgumentException("cannot set up TLS for the tls:// remote: "
-                    + e.getMessage(), e));
+            started.completeExceptionally(e);
             return started;
         }
-        log.info("GT client '{}' using the {} transport; {} service{}, server{} {}", config.id(), io.name(),
+        log.info("GT client '{}' using the {} I/O engine; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.remotes().size() > 1 ? "s" : "",
                 config.remoteApi() != null ? "from the -remoteAPI at " + config.remoteApi().getHost()
@@ -134,23 +140,34 @@ public final class ClientRuntime {
         return started;
     }
 
-    private SslContext tlsContext() throws javax.net.ssl.SSLException {
-        // The remote API may answer with a tls:// address, so a client asking it is ready for TLS.
-        boolean tls = config.remoteApi() != null || config.remotes().stream().anyMatch(RemoteUrl::isTls);
-        if (!tls) {
-            return null;
+    /**
+     * The tunnel transport for {@code scheme}, set up on first use (a client asking -remoteAPI
+     * learns its server's scheme late) and kept until the client stops.
+     *
+     * @throws IllegalArgumentException when no transport serves the scheme or it cannot be set up
+     */
+    synchronized TunnelTransport transport(String scheme) {
+        TunnelTransport t = transports.get(scheme);
+        if (t != null) {
+            return t;
         }
-        if (config.sslContext() != null) {
-            return config.sslContext();
-        }
-        TlsContexts.Trust trust = config.remoteCertFingerprint() != null ? TlsContexts.Trust.FINGERPRINT
+        TlsContexts.Trust trust = config.trustManager() != null ? TlsContexts.Trust.SYSTEM
+                : config.remoteCertFingerprint() != null ? TlsContexts.Trust.FINGERPRINT
                 : config.remoteCert() != null ? TlsContexts.Trust.CA_FILE
                 : config.remoteCertInsecure() ? TlsContexts.Trust.INSECURE : TlsContexts.Trust.SYSTEM;
-        log.info("tls:// tunnels use {} TLS; server certificates are checked against {}", TlsContexts.providerName(),
-                trust == TlsContexts.Trust.FINGERPRINT ? "the pinned SHA-256 fingerprint"
-                : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.remoteCert()
-                : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
-        return TlsContexts.client(trust, config.remoteCert(), config.remoteCertFingerprint(), TlsVersion.TLS1_2);
+        X509TrustManager trustManager = config.trustManager() != null ? config.trustManager()
+                : TlsContexts.trustManager(trust, config.remoteCert(), config.remoteCertFingerprint());
+        t = TunnelTransports.forScheme(scheme).create(new TunnelTransportSettings(io, trustManager,
+                TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols()));
+        transports.put(scheme, t);
+        if (!scheme.equals("tcp")) {
+            log.info("{}:// tunnels use {}; server certificates are checked against {}", scheme, t.description(),
+                    config.trustManager() != null ? "the trust manager given to the builder"
+                    : trust == TlsContexts.Trust.FINGERPRINT ? "the pinned SHA-256 fingerprint"
+                    : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.remoteCert()
+                    : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
+        }
+        return t;
     }
 
     private synchronized List<RemotePool> poolsSnapshot() {
@@ -284,7 +301,7 @@ public final class ClientRuntime {
         return ioInEventLoop(io);
     }
 
-    static boolean ioInEventLoop(IoTransport io) {
+    static boolean ioInEventLoop(IoEngine io) {
         if (io == null) {
             return false;
         }
@@ -380,6 +397,11 @@ public final class ClientRuntime {
             synchronized (this) {
                 if (resolver != null) {
                     resolver.shutdownNow();
+                }
+            }
+            synchronized (this) {
+                for (TunnelTransport t : transports.values()) {
+                    t.close();
                 }
             }
             log.info("GT client '{}' stopped", config.id());

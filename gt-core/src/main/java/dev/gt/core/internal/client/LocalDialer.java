@@ -1,7 +1,7 @@
 package dev.gt.core.internal.client;
 
 import dev.gt.api.ServiceSpec;
-import dev.gt.api.spi.IoTransport;
+import dev.gt.api.spi.IoEngine;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -40,7 +40,7 @@ final class LocalDialer implements AutoCloseable {
     private static final long CACHE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
-    private final IoTransport io;
+    private final IoEngine io;
     private final List<ServiceSpec> services;
     private final LocalAddress[] handlerAddresses;
     private EventLoopGroup localGroup;
@@ -49,7 +49,7 @@ final class LocalDialer implements AutoCloseable {
 
     private record Resolved(InetAddress address, long at) { }
 
-    LocalDialer(IoTransport io, List<ServiceSpec> services) {
+    LocalDialer(IoEngine io, List<ServiceSpec> services) {
         this.io = io;
         this.services = services;
         this.handlerAddresses = new LocalAddress[services.size()];

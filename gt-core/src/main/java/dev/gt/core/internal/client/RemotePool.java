@@ -4,6 +4,8 @@ import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
 import dev.gt.api.GtException;
 import dev.gt.core.RemoteUrl;
+import dev.gt.api.spi.TunnelDialRequest;
+import dev.gt.api.spi.TunnelTransport;
 import dev.gt.core.internal.proto.FrameDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -120,7 +122,7 @@ final class RemotePool {
     /** The tunnel transport of the server's URL ({@code tcp}, {@code tls}). */
     String transportName() {
         RemoteUrl r = remote;
-        return r == null ? "tcp" : r.isTls() ? "tls" : "tcp";
+        return r == null ? "tcp" : r.scheme();
     }
 
     /** The server as logs and events name it. */
@@ -130,44 +132,36 @@ final class RemotePool {
     }
 
     private void dial(Slot slot, InetAddress addr, RemoteUrl remote) {
-        Bootstrap b = new Bootstrap().group(runtime.io.group()).channelFactory(runtime.io.socketChannelFactory())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(runtime.config.remoteTimeout().toMillis(), 30_000))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
-                        synchronized (RemotePool.this) {
-                            slot.tunnel = t;
-                        }
-                        if (remote.isTls()) {
-                            addTls(ch, remote);
-                        }
-                        ch.pipeline().addLast("gt-frames", new FrameDecoder(t.mux, true));
-                        ch.pipeline().addLast("gt-tunnel", t.mux);
-                    }
-                });
-        b.connect(new InetSocketAddress(addr, remote.port())).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                connectFailed(slot, f.cause());
-            } else if (remote.isTls()) {
-                // Only now: on a connection that never came about the handshake "fails" too, and
-                // that is no certificate problem.
-                logTlsFailure(f.channel(), remote);
-            }
-        });
-    }
-
-    private void addTls(Channel ch, RemoteUrl remote) {
-        SslHandler tls = runtime.sslContext.newHandler(ch.alloc(), remote.host(), remote.port());
-        ch.pipeline().addLast("gt-tls", tls);
-        if (runtime.config.remoteCertInsecure()) {
+        TunnelTransport transport;
+        try {
+            transport = runtime.transport(remote.scheme());
+        } catch (RuntimeException e) {
+            connectFailed(slot, e);
+            return;
+        }
+        if (remote.isTls() && runtime.config.remoteCertInsecure()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
         }
+        Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.remoteTimeout().toMillis(), 30_000));
+        transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, ch -> {
+            ch.config().setWriteBufferWaterMark(WATER_MARK);
+            ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
+            synchronized (RemotePool.this) {
+                slot.tunnel = t;
+            }
+            ch.pipeline().addLast("gt-frames", new FrameDecoder(t.mux, true));
+            ch.pipeline().addLast("gt-tunnel", t.mux);
+        })).whenComplete((connection, failure) -> {
+            if (failure != null) {
+                connectFailed(slot, failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure);
+            } else if (remote.isTls()) {
+                // Only now: on a connection that never came about the handshake "fails" too, and
+                // that is no certificate problem.
+                logTlsFailure(connection.channel(), remote);
+            }
+        });
     }
 
     private static void logTlsFailure(Channel ch, RemoteUrl remote) {

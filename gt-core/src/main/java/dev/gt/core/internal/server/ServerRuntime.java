@@ -4,11 +4,11 @@ import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
 import dev.gt.api.ServerState;
 import dev.gt.api.TunnelInfo;
-import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngine;
+import dev.gt.api.spi.IoEngineProvider;
 import dev.gt.core.Addresses;
 import dev.gt.core.GtServerConfig;
-import dev.gt.core.internal.Transports;
+import dev.gt.core.internal.IoEngines;
 import dev.gt.core.internal.tls.Certificates;
 import dev.gt.core.internal.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
@@ -48,7 +48,7 @@ public final class ServerRuntime {
     final Registry registry;
     private final Set<String> configuredIds;
     private final AtomicInteger tunnelIds = new AtomicInteger();
-    private volatile IoTransport io;
+    private volatile IoEngine io;
     private ChannelGroup channels;
     private volatile Channel addrChannel;
     private volatile Channel tlsChannel;
@@ -83,9 +83,9 @@ public final class ServerRuntime {
         }
         started = new CompletableFuture<>();
         try {
-            TransportProvider provider = Transports.select(config.transport());
+            IoEngineProvider provider = IoEngines.select(config.ioEngine());
             io = provider.create(config.workerThreads(), "gt-server");
-            log.info("GT server using the {} transport with {} event loop{}", io.name(), config.workerThreads(),
+            log.info("GT server using the {} I/O engine with {} event loop{}", io.name(), config.workerThreads(),
                     config.workerThreads() == 1 ? "" : "s");
         } catch (RuntimeException e) {
             started.completeExceptionally(e);
@@ -418,7 +418,7 @@ public final class ServerRuntime {
 
     /** Whether the calling thread is one of this server's event loops (where blocking deadlocks). */
     public boolean inEventLoop() {
-        IoTransport t = io;
+        IoEngine t = io;
         if (t == null) {
             return false;
         }

@@ -14,7 +14,13 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 
 /** Builds Netty {@link SslContext}s: OpenSSL (BoringSSL via netty-tcnative) when it loads, else the JDK. */
 public final class TlsContexts {
@@ -50,29 +56,46 @@ public final class TlsContexts {
     public enum Trust { SYSTEM, CA_FILE, FINGERPRINT, INSECURE }
 
     /**
-     * A client context.
+     * The trust manager for a client's tunnel transports, or {@code null} for the system trust
+     * store.
      *
      * @param caFile the CA certificates to trust ({@link Trust#CA_FILE})
      * @param fingerprint the SHA-256 pin of the server certificate ({@link Trust#FINGERPRINT})
      */
-    public static SslContext client(Trust trust, Path caFile, String fingerprint, TlsVersion min) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider()).protocols(min.protocols());
+    public static X509TrustManager trustManager(Trust trust, Path caFile, String fingerprint) {
         switch (trust) {
             case CA_FILE:
-                b.trustManager(Certificates.readCertificates(caFile).toArray(new X509Certificate[0]));
-                break;
+                try {
+                    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                    store.load(null, null);
+                    int i = 0;
+                    for (X509Certificate c : Certificates.readCertificates(caFile)) {
+                        store.setCertificateEntry("ca-" + i++, c);
+                    }
+                    TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                    f.init(store);
+                    for (TrustManager m : f.getTrustManagers()) {
+                        if (m instanceof X509TrustManager) {
+                            return (X509TrustManager) m;
+                        }
+                    }
+                    throw new IllegalStateException("no X.509 trust manager for " + caFile);
+                } catch (GeneralSecurityException | IOException e) {
+                    throw new IllegalArgumentException("cannot use the CA file " + caFile + ": " + e.getMessage(), e);
+                }
             case FINGERPRINT:
-                // The pin names one certificate exactly; its host names do not matter then.
-                b.trustManager(new PinningTrustManager(fingerprint)).endpointIdentificationAlgorithm(null);
-                break;
+                return new PinningTrustManager(fingerprint);
             case INSECURE:
-                b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
-                break;
+                return (X509TrustManager) InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0];
             case SYSTEM:
             default:
-                break;
+                return null;
         }
-        return b.build();
+    }
+
+    /** Whether the server's certificate must name the host: not for a pin (it names one certificate) or insecure mode. */
+    public static boolean verifiesHostname(Trust trust) {
+        return trust == Trust.SYSTEM || trust == Trust.CA_FILE;
     }
 
     /** Trusts exactly the server certificate whose SHA-256 fingerprint is the pin. */

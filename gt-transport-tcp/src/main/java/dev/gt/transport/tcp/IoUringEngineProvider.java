@@ -1,14 +1,15 @@
 package dev.gt.transport.tcp;
 
-import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngine;
+import dev.gt.api.spi.IoEngineProvider;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
 /** Linux io_uring: the preferred transport where the kernel allows it. */
-public final class IoUringTransportProvider implements TransportProvider {
+public final class IoUringEngineProvider implements IoEngineProvider {
     @Override
     public String name() {
         return "io_uring";
@@ -30,8 +31,8 @@ public final class IoUringTransportProvider implements TransportProvider {
     }
 
     @Override
-    public IoTransport create(int threads, String threadNamePrefix) {
-        return new NettyIoTransport(name(), IoUringIoHandler.newFactory(), threads, threadNamePrefix,
-                IoUringServerSocketChannel::new, IoUringSocketChannel::new);
+    public IoEngine create(int threads, String threadNamePrefix) {
+        return new NettyIoEngine(name(), IoUringIoHandler.newFactory(), threads, threadNamePrefix,
+                IoUringServerSocketChannel::new, IoUringSocketChannel::new, IoUringDatagramChannel::new);
     }
 }

@@ -1,13 +1,14 @@
 package dev.gt.transport.tcp;
 
-import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngine;
+import dev.gt.api.spi.IoEngineProvider;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** Java NIO: available everywhere, the last resort. */
-public final class NioTransportProvider implements TransportProvider {
+public final class NioEngineProvider implements IoEngineProvider {
     @Override
     public String name() {
         return "nio";
@@ -29,8 +30,8 @@ public final class NioTransportProvider implements TransportProvider {
     }
 
     @Override
-    public IoTransport create(int threads, String threadNamePrefix) {
-        return new NettyIoTransport(name(), NioIoHandler.newFactory(), threads, threadNamePrefix,
-                NioServerSocketChannel::new, NioSocketChannel::new);
+    public IoEngine create(int threads, String threadNamePrefix) {
+        return new NettyIoEngine(name(), NioIoHandler.newFactory(), threads, threadNamePrefix,
+                NioServerSocketChannel::new, NioSocketChannel::new, NioDatagramChannel::new);
     }
 }

@@ -4,14 +4,20 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import java.util.concurrent.CompletableFuture;
 
-/** Event loops plus the matching socket channel types, created by a {@link TransportProvider}. */
-public interface IoTransport extends AutoCloseable {
+/**
+ * An I/O engine: event loops plus the matching socket and datagram channel types (io_uring,
+ * epoll, NIO), created by an {@link IoEngineProvider}. Visitors, local services and the tunnels
+ * of every tunnel transport run on it. Not to be confused with a tunnel transport
+ * ({@link TunnelTransportProvider}: tcp, tls, quic), which decides how a tunnel is carried.
+ */
+public interface IoEngine extends AutoCloseable {
     /** The provider's name. */
     String name();
 
-    /** The event loops; channels of this transport must be registered on them. */
+    /** The event loops; channels of this engine must be registered on them. */
     EventLoopGroup group();
 
     /** Creates listening TCP channels. */
@@ -19,6 +25,9 @@ public interface IoTransport extends AutoCloseable {
 
     /** Creates outgoing TCP channels. */
     ChannelFactory<? extends Channel> socketChannelFactory();
+
+    /** Creates UDP channels (for QUIC tunnels, STUN and TURN). */
+    ChannelFactory<? extends DatagramChannel> datagramChannelFactory();
 
     /** Shuts the event loops down gracefully; the future completes when they have terminated. */
     CompletableFuture<Void> shutdown();

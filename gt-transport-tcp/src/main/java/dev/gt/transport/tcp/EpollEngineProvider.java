@@ -1,14 +1,15 @@
 package dev.gt.transport.tcp;
 
-import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
+import dev.gt.api.spi.IoEngine;
+import dev.gt.api.spi.IoEngineProvider;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 
 /** Linux epoll: used where io_uring is not available. */
-public final class EpollTransportProvider implements TransportProvider {
+public final class EpollEngineProvider implements IoEngineProvider {
     @Override
     public String name() {
         return "epoll";
@@ -30,8 +31,8 @@ public final class EpollTransportProvider implements TransportProvider {
     }
 
     @Override
-    public IoTransport create(int threads, String threadNamePrefix) {
-        return new NettyIoTransport(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
-                EpollServerSocketChannel::new, EpollSocketChannel::new);
+    public IoEngine create(int threads, String threadNamePrefix) {
+        return new NettyIoEngine(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
+                EpollServerSocketChannel::new, EpollSocketChannel::new, EpollDatagramChannel::new);
     }
 }

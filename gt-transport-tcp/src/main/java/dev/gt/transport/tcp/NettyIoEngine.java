@@ -1,26 +1,29 @@
 package dev.gt.transport.tcp;
 
-import dev.gt.api.spi.IoTransport;
+import dev.gt.api.spi.IoEngine;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** An {@link IoTransport} over one of Netty's I/O handlers. */
-final class NettyIoTransport implements IoTransport {
+/** An {@link IoEngine} over one of Netty's I/O handlers. */
+final class NettyIoEngine implements IoEngine {
     private final String name;
     private final EventLoopGroup group;
     private final ChannelFactory<? extends ServerChannel> serverFactory;
     private final ChannelFactory<? extends Channel> socketFactory;
+    private final ChannelFactory<? extends DatagramChannel> datagramFactory;
     private CompletableFuture<Void> shutdown;
 
-    NettyIoTransport(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
-            ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory) {
+    NettyIoEngine(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
+            ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory,
+            ChannelFactory<? extends DatagramChannel> datagramFactory) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
         }
@@ -30,6 +33,7 @@ final class NettyIoTransport implements IoTransport {
                 new DefaultThreadFactory(threadNamePrefix + "-" + name, true), ioHandlerFactory);
         this.serverFactory = serverFactory;
         this.socketFactory = socketFactory;
+        this.datagramFactory = datagramFactory;
     }
 
     @Override
@@ -50,6 +54,11 @@ final class NettyIoTransport implements IoTransport {
     @Override
     public ChannelFactory<? extends Channel> socketChannelFactory() {
         return socketFactory;
+    }
+
+    @Override
+    public ChannelFactory<? extends DatagramChannel> datagramChannelFactory() {
+        return datagramFactory;
     }
 
     @Override
