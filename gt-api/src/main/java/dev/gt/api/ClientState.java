@@ -8,8 +8,12 @@ import java.util.List;
  * @param running whether the client was started and not closed
  * @param tunnels the ready tunnels
  * @param services what the server registered for each service, in service order
+ * @param bytesFromVisitors bytes visitors sent toward the services so far
+ * @param bytesToVisitors bytes the services sent toward visitors so far
+ * @param droppedEvents events the event listener did not get because it did not keep up
  */
-public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services) {
+public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
+        long bytesFromVisitors, long bytesToVisitors, long droppedEvents) {
     /** Compact constructor: copies the lists. */
     public ClientState {
         tunnels = List.copyOf(tunnels);

@@ -4,11 +4,13 @@ import java.net.SocketAddress;
 import java.time.Duration;
 
 /**
- * Something that happened to a GT server or client, delivered to a {@link GtEventListener}.
- * Client events name the remote server URL and a tunnel number; server events name the client id
- * and the client's address.
+ * Something that happened to a GT server or client, as a value: what
+ * {@link GtEventListener#of(java.util.function.Consumer)} hands to a consumer for each call of the
+ * listener. New kinds of events will be added as GT grows: a {@code switch} over them needs a
+ * default branch. Client events name the remote server URL and a tunnel number; server events name
+ * the client id and the client's address.
  */
-public sealed interface GtEvent {
+public interface GtEvent {
 
     /** Client: a tunnel was authenticated and is ready to carry streams. */
     record TunnelConnected(String remote, int tunnel, SocketAddress serverAddress) implements GtEvent { }
@@ -21,8 +23,8 @@ public sealed interface GtEvent {
 
     /**
      * Client: the server registered a service. {@code host} is the routing prefix of an HTTP or
-     * HTTPS service ({@code null} for TCP); {@code tcpPort} is the server port opened for a TCP
-     * service (0 otherwise).
+     * HTTPS service ({@code null} for TCP, or when the server did not route it); {@code tcpPort} is
+     * the server port opened for a TCP service (0 otherwise).
      */
     record ServiceRegistered(String remote, int serviceIndex, ServiceSpec service, String host, int tcpPort)
             implements GtEvent { }
@@ -38,4 +40,16 @@ public sealed interface GtEvent {
 
     /** Server: a tunnel hello from {@code address} was refused with {@code code}. */
     record ClientRejected(String id, SocketAddress address, GtErrorCode code, String message) implements GtEvent { }
+
+    /** Server and client: a visitor stream opened. */
+    record StreamOpened(StreamInfo stream) implements GtEvent { }
+
+    /** Server and client: a visitor stream ended; {@code cause} is {@code null} when it ended cleanly. */
+    record StreamClosed(StreamInfo stream, Throwable cause) implements GtEvent { }
+
+    /** Server: client {@code id} was refused because it reached a limit ({@code code} names which). */
+    record LimitReached(String id, GtErrorCode code, String detail) implements GtEvent { }
+
+    /** Events were dropped because the listener did not keep up; {@code count} since the last such event. */
+    record EventsDropped(long count) implements GtEvent { }
 }

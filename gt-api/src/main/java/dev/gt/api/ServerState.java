@@ -11,8 +11,10 @@ import java.util.Map;
  * @param listeners bound listener addresses by name ({@code addr}, and per-client TCP ports as
  *     {@code tcp:<id>:<serviceIndex>})
  * @param clients connected clients
+ * @param droppedEvents events the event listener did not get because it did not keep up
  */
-public record ServerState(boolean running, Map<String, InetSocketAddress> listeners, List<ClientInfo> clients) {
+public record ServerState(boolean running, Map<String, InetSocketAddress> listeners, List<ClientInfo> clients,
+        long droppedEvents) {
     /** Compact constructor: copies the collections. */
     public ServerState {
         listeners = Map.copyOf(listeners);
@@ -26,8 +28,11 @@ public record ServerState(boolean running, Map<String, InetSocketAddress> listen
      * @param tunnels its tunnels
      * @param hosts the host prefixes it holds
      * @param tcpPorts the server ports opened for it
+     * @param bytesFromVisitors bytes its visitors sent toward its services, over all its tunnels so far
+     * @param bytesToVisitors bytes its services sent toward its visitors, over all its tunnels so far
      */
-    public record ClientInfo(String id, List<TunnelInfo> tunnels, List<String> hosts, List<Integer> tcpPorts) {
+    public record ClientInfo(String id, List<TunnelInfo> tunnels, List<String> hosts, List<Integer> tcpPorts,
+            long bytesFromVisitors, long bytesToVisitors) {
         /** Compact constructor: copies the lists. */
         public ClientInfo {
             tunnels = List.copyOf(tunnels);

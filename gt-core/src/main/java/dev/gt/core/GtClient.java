@@ -194,7 +194,9 @@ public final class GtClient implements AutoCloseable {
         boolean remoteCertInsecure;
         String remoteCertFingerprint;
         X509TrustManager trustManager;
-        GtEventListener eventListener = GtEventListener.NOOP;
+        GtEventListener eventListener = GtEventListener.NONE;
+        GtEventListener.Factory eventListenerFactory;
+        dev.gt.api.MetricsRecorder metricsRecorder = dev.gt.api.MetricsRecorder.NONE;
         IoEngineProvider ioEngine;
         int workerThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         Duration startTimeout = Duration.ofSeconds(30);
@@ -357,9 +359,27 @@ public final class GtClient implements AutoCloseable {
             return this;
         }
 
-        /** Receives the client's events (on event-loop threads; never block). */
+        /**
+         * Observes the events of this {@code GtClient} (see {@link GtEventListener} for the threading and
+         * ordering contract: never on an event loop, through a bounded queue).
+         */
         public Builder eventListener(GtEventListener listener) {
             this.eventListener = Objects.requireNonNull(listener, "eventListener");
+            return this;
+        }
+
+        /**
+         * Creates a listener per tunnel for the stream events of that tunnel; tunnel and admission
+         * events still go to {@link #eventListener}. Without it, stream events go there too.
+         */
+        public Builder eventListenerFactory(GtEventListener.Factory factory) {
+            this.eventListenerFactory = factory;
+            return this;
+        }
+
+        /** Receives live byte counts once a second while streams are open (for metrics). */
+        public Builder metricsRecorder(dev.gt.api.MetricsRecorder recorder) {
+            this.metricsRecorder = Objects.requireNonNull(recorder, "metricsRecorder");
             return this;
         }
 

@@ -27,6 +27,8 @@ public final class GtClientConfig {
     final String remoteCertFingerprint;
     final X509TrustManager trustManager;
     final GtEventListener eventListener;
+    final GtEventListener.Factory eventListenerFactory;
+    final dev.gt.api.MetricsRecorder metricsRecorder;
     final IoEngineProvider ioEngine;
     final int workerThreads;
     final Duration startTimeout;
@@ -48,6 +50,8 @@ public final class GtClientConfig {
         this.remoteCertFingerprint = b.remoteCertFingerprint;
         this.trustManager = b.trustManager;
         this.eventListener = b.eventListener;
+        this.eventListenerFactory = b.eventListenerFactory;
+        this.metricsRecorder = b.metricsRecorder;
         this.ioEngine = b.ioEngine;
         this.workerThreads = b.workerThreads;
         this.startTimeout = b.startTimeout;
@@ -138,6 +142,16 @@ public final class GtClientConfig {
     /** Receives the client's events. */
     public GtEventListener eventListener() {
         return eventListener;
+    }
+
+    /** The per-tunnel listener factory for stream events, or {@code null}. */
+    public GtEventListener.Factory eventListenerFactory() {
+        return eventListenerFactory;
+    }
+
+    /** The metrics recorder. */
+    public dev.gt.api.MetricsRecorder metricsRecorder() {
+        return metricsRecorder;
     }
 
     /** The I/O engine to run on, or {@code null} to pick the best available one. */

@@ -224,7 +224,9 @@ public final class GtServer implements AutoCloseable {
         int connections = 10;
         int maxHandshakeOptions = 600;
         int maxHeadBytes = 16 * 1024;
-        GtEventListener eventListener = GtEventListener.NOOP;
+        GtEventListener eventListener = GtEventListener.NONE;
+        GtEventListener.Factory eventListenerFactory;
+        dev.gt.api.MetricsRecorder metricsRecorder = dev.gt.api.MetricsRecorder.NONE;
         IoEngineProvider ioEngine;
         int workerThreads = Runtime.getRuntime().availableProcessors();
 
@@ -514,9 +516,27 @@ public final class GtServer implements AutoCloseable {
             return this;
         }
 
-        /** Receives the server's events (on event-loop threads; never block). */
+        /**
+         * Observes the events of this {@code GtServer} (see {@link GtEventListener} for the threading and
+         * ordering contract: never on an event loop, through a bounded queue).
+         */
         public Builder eventListener(GtEventListener listener) {
             this.eventListener = Objects.requireNonNull(listener, "eventListener");
+            return this;
+        }
+
+        /**
+         * Creates a listener per tunnel for the stream events of that tunnel; tunnel and admission
+         * events still go to {@link #eventListener}. Without it, stream events go there too.
+         */
+        public Builder eventListenerFactory(GtEventListener.Factory factory) {
+            this.eventListenerFactory = factory;
+            return this;
+        }
+
+        /** Receives live byte counts once a second while streams are open (for metrics). */
+        public Builder metricsRecorder(dev.gt.api.MetricsRecorder recorder) {
+            this.metricsRecorder = Objects.requireNonNull(recorder, "metricsRecorder");
             return this;
         }
 

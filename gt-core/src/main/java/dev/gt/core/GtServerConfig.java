@@ -49,6 +49,8 @@ public final class GtServerConfig {
     final int maxHandshakeOptions;
     final int maxHeadBytes;
     final GtEventListener eventListener;
+    final GtEventListener.Factory eventListenerFactory;
+    final dev.gt.api.MetricsRecorder metricsRecorder;
     final IoEngineProvider ioEngine;
     final int workerThreads;
 
@@ -85,6 +87,8 @@ public final class GtServerConfig {
         this.maxHandshakeOptions = b.maxHandshakeOptions;
         this.maxHeadBytes = b.maxHeadBytes;
         this.eventListener = b.eventListener;
+        this.eventListenerFactory = b.eventListenerFactory;
+        this.metricsRecorder = b.metricsRecorder;
         this.ioEngine = b.ioEngine;
         this.workerThreads = b.workerThreads;
     }
@@ -253,6 +257,16 @@ public final class GtServerConfig {
     /** Receives the server's events. */
     public GtEventListener eventListener() {
         return eventListener;
+    }
+
+    /** The per-tunnel listener factory for stream events, or {@code null}. */
+    public GtEventListener.Factory eventListenerFactory() {
+        return eventListenerFactory;
+    }
+
+    /** The metrics recorder. */
+    public dev.gt.api.MetricsRecorder metricsRecorder() {
+        return metricsRecorder;
     }
 
     /** The I/O engine to run on, or {@code null} to pick the best available one. */

@@ -1,6 +1,6 @@
 package dev.gt.examples;
 
-import dev.gt.api.GtEvent;
+import dev.gt.api.GtEventListener;
 import dev.gt.api.GtException;
 import dev.gt.core.Addresses;
 import dev.gt.core.GtClient;
@@ -333,9 +333,12 @@ public final class Gt {
         // Says "connected" once, whether the first attempt got in or a later one did.
         java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
         AtomicReference<String> id = new AtomicReference<>();
-        o.builder().eventListener(event -> {
-            if (event instanceof GtEvent.TunnelConnected && announced.compareAndSet(false, true)) {
-                log.info("GT client '{}' connected; services registered", id.get());
+        o.builder().eventListener(new GtEventListener() {
+            @Override
+            public void tunnelConnected(String remote, int tunnel, java.net.SocketAddress serverAddress) {
+                if (announced.compareAndSet(false, true)) {
+                    log.info("GT client '{}' connected; services registered", id.get());
+                }
             }
         });
         GtClient client;

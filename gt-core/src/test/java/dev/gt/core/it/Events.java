@@ -10,11 +10,11 @@ import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 
 /** Records the events of a server or client and lets a test wait for one. */
-final class Events implements GtEventListener {
+final class Events extends GtEventListener.AsEvents {
     private final List<GtEvent> events = new CopyOnWriteArrayList<>();
 
     @Override
-    public void onEvent(GtEvent event) {
+    protected void onEvent(GtEvent event) {
         events.add(event);
     }
 

@@ -2,7 +2,7 @@ package dev.gt.core.internal.client;
 
 import dev.gt.api.ClientState;
 import dev.gt.api.GtErrorCode;
-import dev.gt.api.GtEvent;
+import dev.gt.core.internal.events.EventDispatcher;
 import dev.gt.api.GtException;
 import dev.gt.api.ServiceKind;
 import dev.gt.api.ServiceSpec;
@@ -46,6 +46,7 @@ public final class ClientRuntime {
     private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
     private final ClientState.RegisteredService[] registered;
+    final EventDispatcher events;
     private ExecutorService resolver;
     private ScheduledFuture<?> shrinkTask;
     private CompletableFuture<Void> started;
@@ -66,6 +67,8 @@ public final class ClientRuntime {
         }
         this.hello = new Hello(config.id(), config.secret(), Protocol.DEFAULT_WINDOW, services);
         this.registered = new ClientState.RegisteredService[services.size()];
+        this.events = new EventDispatcher("gt-client-" + config.id(), config.eventListener(),
+                config.eventListenerFactory(), config.metricsRecorder(), this::reportTraffic);
     }
 
     Hello hello() {
@@ -104,6 +107,7 @@ public final class ClientRuntime {
                 config.remoteApi() != null ? "from the -remoteAPI at " + config.remoteApi().getHost()
                         : config.remotes());
         running = true;
+        events.start();
         if (!config.startTimeout().isZero()) {
             startDeadline = io.group().schedule(this::startTimedOut, config.startTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -256,10 +260,13 @@ public final class ClientRuntime {
                 } else {
                     log.info("service {} ({}) is reachable as host prefix '{}'", r.index(), local, r.host());
                 }
-                fire(new GtEvent.ServiceRegistered(pool.name(), r.index(), spec, r.host(), r.tcpPort()));
+                String remote = pool.name();
+                events.dispatch(l -> l.serviceRegistered(remote, r.index(), spec, r.host(), r.tcpPort()));
             }
         }
-        fire(new GtEvent.TunnelConnected(pool.name(), t.slot, t.channel().remoteAddress()));
+        String remote = pool.name();
+        java.net.SocketAddress server = t.channel().remoteAddress();
+        events.dispatch(l -> l.tunnelConnected(remote, t.slot, server));
         if (started.complete(null) && startDeadline != null) {
             startDeadline.cancel(false);
         }
@@ -283,7 +290,8 @@ public final class ClientRuntime {
                 : "will retry with backoff, but this needs a configuration change on the client or the server";
         log.error("server {} rejected tunnel {}: {} (code {}): {} ({})", pool.name(), t.slot, code.description(),
                 code.code(), message, hint);
-        fire(new GtEvent.HandshakeRejected(pool.name(), t.slot, code, message));
+        String remote = pool.name();
+        events.dispatch(l -> l.handshakeRejected(remote, t.slot, code, message));
         GtException e = new GtException(code, message);
         lastFailure = e;
         // An extra tunnel over the server's -connections says nothing about the client as a whole
@@ -298,7 +306,7 @@ public final class ClientRuntime {
 
     /** Whether the calling thread is one of this client's event loops (where blocking deadlocks). */
     public boolean inEventLoop() {
-        return ioInEventLoop(io);
+        return events.onDispatcherThread() || ioInEventLoop(io);
     }
 
     static boolean ioInEventLoop(IoEngine io) {
@@ -318,20 +326,25 @@ public final class ClientRuntime {
         return terminated.copy();
     }
 
-    void fire(GtEvent event) {
-        try {
-            config.eventListener().onEvent(event);
-        } catch (RuntimeException e) {
-            log.warn("event listener failed on {}: {}", event, e.toString());
+    /** Feeds the metrics recorder: the bytes through each server since the last tick. */
+    private void reportTraffic() {
+        for (RemotePool p : poolsSnapshot()) {
+            long[] d = p.traffic.takeDelta();
+            if (d[0] != 0 || d[1] != 0) {
+                events.recorder().recordBytes(p.name(), d[0], d[1]);
+            }
         }
     }
 
     public ClientState state() {
         List<TunnelInfo> tunnels = new ArrayList<>();
+        long from = 0;
+        long to = 0;
         for (RemotePool p : poolsSnapshot()) {
+            from += p.traffic.fromVisitorsTotal();
+            to += p.traffic.toVisitorsTotal();
             for (ClientTunnel t : p.readyTunnels()) {
-                tunnels.add(new TunnelInfo(p.name(), t.slot, t.channel().remoteAddress(), t.streamCount(),
-                        t.rtt(), p.transportName(), io.name()));
+                tunnels.add(t.info(p.transportName(), io.name()));
             }
         }
         List<ClientState.RegisteredService> services = new ArrayList<>();
@@ -342,7 +355,7 @@ public final class ClientRuntime {
                 }
             }
         }
-        return new ClientState(running, tunnels, services);
+        return new ClientState(running, tunnels, services, from, to, events.droppedEvents());
     }
 
     /**
@@ -405,6 +418,7 @@ public final class ClientRuntime {
                 }
             }
             log.info("GT client '{}' stopped", config.id());
+            events.close();
             stopped.complete(null);
             terminated.complete(null);
         });

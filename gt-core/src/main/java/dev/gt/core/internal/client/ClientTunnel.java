@@ -160,6 +160,8 @@ final class ClientTunnel implements MuxTunnel.Owner {
             throw new ProtocolException("OPEN for stream " + id + ", which is open");
         }
         StreamRelay s = new StreamRelay(mux.loop());
+        s.describe("service " + serviceIndex, null);
+        s.countInto(pool.traffic, false);
         mux.newStream(id, s);
         if (mux.streamCount() > MAX_STREAMS) {
             s.reset(GtErrorCode.STREAM_RESET, "the client holds " + MAX_STREAMS + " streams on this tunnel already");
@@ -193,6 +195,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
                 return;
             }
             mux.writeControl(Protocol.accept(mux.alloc(), id));
+            s.describe("service " + serviceIndex, ch.remoteAddress());
             s.attach(ch);
         });
     }
@@ -225,6 +228,38 @@ final class ClientTunnel implements MuxTunnel.Owner {
             handshakeDeadline.cancel(false);
         }
         pool.onClosed(this, ready, cause);
+    }
+
+    @Override
+    public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
+        if (pool.runtime.events.enabled()) {
+            dev.gt.api.StreamInfo info = streamInfo(s);
+            pool.runtime.events.dispatchStream(info.owner(), slot, l -> l.streamOpened(info));
+        }
+    }
+
+    @Override
+    public void onStreamClosed(dev.gt.core.internal.mux.MuxStream s, Throwable cause) {
+        if (pool.runtime.events.enabled()) {
+            dev.gt.api.StreamInfo info = streamInfo(s);
+            pool.runtime.events.dispatchStream(info.owner(), slot, l -> l.streamClosed(info, cause));
+        }
+    }
+
+    private dev.gt.api.StreamInfo streamInfo(dev.gt.core.internal.mux.MuxStream s) {
+        StreamRelay r = s.relay();
+        return new dev.gt.api.StreamInfo(pool.name(), slot, s.id(), r.route(), r.peerAddress(), r.sentBytes(),
+                r.deliveredBytes(), r.age());
+    }
+
+    /** A snapshot of this tunnel. */
+    dev.gt.api.TunnelInfo info(String transport, String ioEngine) {
+        java.util.List<dev.gt.api.StreamInfo> open = new java.util.ArrayList<>();
+        for (dev.gt.core.internal.mux.MuxStream s : mux.liveStreams()) {
+            open.add(streamInfo(s));
+        }
+        return new dev.gt.api.TunnelInfo(pool.name(), slot, channel.remoteAddress(), mux.streamCount(), mux.rtt(),
+                transport, ioEngine, mux.age(), mux.bytesSent(), mux.bytesReceived(), open);
     }
 
     int serverTunnelId() {

@@ -41,6 +41,8 @@ final class RemotePool {
     /** The server; with -remoteAPI, the address it gave last ({@code null} before its first answer). */
     volatile RemoteUrl remote;
     private final RemoteApi api;
+    /** Bytes of every stream through this server, for snapshots and the metrics recorder. */
+    final dev.gt.core.internal.events.Traffic traffic = new dev.gt.core.internal.events.Traffic();
     private final Slot[] slots;
     private boolean stopped;
 
@@ -190,7 +192,8 @@ final class RemotePool {
         log.warn("cannot connect to {}: {}", name(), cause instanceof GtException ? reason.detail()
                 : ClientRuntime.describe(cause));
         runtime.attemptFailed(reason);
-        runtime.fire(new GtEvent.TunnelDisconnected(name(), slot.index, reason));
+        String remote = name();
+        runtime.events.dispatch(l -> l.tunnelDisconnected(remote, slot.index, reason));
         scheduleReconnect(slot);
     }
 
@@ -211,7 +214,9 @@ final class RemotePool {
         }
         long jitter = base.toNanos() <= 0 ? 0 : ThreadLocalRandom.current().nextLong(base.toNanos() / 5 + 1);
         Duration delay = base.plusNanos(jitter);
-        runtime.fire(new GtEvent.ReconnectScheduled(name(), slot.index, delay, slot.attempt));
+        String remote = name();
+        int attempt = slot.attempt;
+        runtime.events.dispatch(l -> l.reconnectScheduled(remote, slot.index, delay, attempt));
         log.info("reconnecting tunnel {} to {} in {} ms (attempt {})", slot.index, name(), delay.toMillis(),
                 slot.attempt);
         slot.reconnect = runtime.io.group().schedule(() -> {
@@ -277,7 +282,9 @@ final class RemotePool {
             } else {
                 log.info("tunnel {} to {} closed: {}", t.slot, name(), cause.getMessage());
             }
-            runtime.fire(new GtEvent.TunnelDisconnected(name(), t.slot, cause));
+            String remote = name();
+            runtime.events.dispatch(l -> l.tunnelDisconnected(remote, t.slot, cause));
+            runtime.events.tunnelEnded(remote, t.slot);
         }
         scheduleReconnect(slot);
     }

@@ -66,6 +66,7 @@ public final class MuxStream implements TransportStream {
     public void write(ByteBuf data) {
         int n = data.readableBytes();
         sendCredit -= n;
+        tunnel.countSent(n);
         // Frames of at most MAX_DATA_CHUNK, so that one stream cannot hold the tunnel for long.
         while (data.readableBytes() > Protocol.MAX_DATA_CHUNK) {
             tunnel.writeData(id, data.readRetainedSlice(Protocol.MAX_DATA_CHUNK), false);
@@ -84,7 +85,7 @@ public final class MuxStream implements TransportStream {
             return;
         }
         gone = true;
-        tunnel.removeStream(this);
+        tunnel.removeStream(this, new dev.gt.api.GtException(code, message));
         tunnel.writeControl(Protocol.reset(tunnel.alloc, id, code.code(), message));
     }
 
@@ -92,7 +93,7 @@ public final class MuxStream implements TransportStream {
     public void finished() {
         if (!gone) {
             gone = true;
-            tunnel.removeStream(this);
+            tunnel.removeStream(this, null);
         }
     }
 
@@ -152,6 +153,7 @@ public final class MuxStream implements TransportStream {
             return;
         }
         recvAllowed -= n;
+        tunnel.countReceived(n);
         if (fin) {
             remoteFin = true;
         }
@@ -170,8 +172,10 @@ public final class MuxStream implements TransportStream {
 
     void onRemoteReset(int code, String message) {
         gone = true;
-        tunnel.removeStream(this);
-        relay.onRemoteReset(GtErrorCode.orInternal(code), message);
+        GtErrorCode c = GtErrorCode.orInternal(code);
+        tunnel.removeStream(this, new dev.gt.api.GtException(c, "reset by the " + tunnel.otherSideName() + ": "
+                + message));
+        relay.onRemoteReset(c, message);
     }
 
     /** The tunnel is gone: nothing can be sent any more. */

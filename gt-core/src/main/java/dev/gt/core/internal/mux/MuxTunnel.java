@@ -57,6 +57,14 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         /** The other side sent GOAWAY. */
         void onPeerGoAway(GtErrorCode code, String message);
 
+        /** A stream was registered (its relay knows its route and peer). */
+        default void onStreamOpened(MuxStream stream) {
+        }
+
+        /** A stream left the table: {@code cause} is {@code null} when it ended cleanly. */
+        default void onStreamClosed(MuxStream stream, Throwable cause) {
+        }
+
         /** The tunnel channel became active. */
         default void onActive(MuxTunnel mux) {
         }
@@ -106,6 +114,12 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     final int recvWindow;
     final int creditThreshold;
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
+    /** The same streams, readable from any thread, for snapshots. */
+    private final java.util.Set<MuxStream> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final long openedAtNanos = System.nanoTime();
+    /** Stream payload bytes sent and received; written on the loop, read by snapshots. */
+    private volatile long bytesSent;
+    private volatile long bytesReceived;
     /** Relays whose peer (on this loop) has writes to flush after the current read batch. */
     private final List<StreamRelay> dirty = new ArrayList<>();
     /** Relays waiting for the tunnel to become writable. */
@@ -199,7 +213,9 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         MuxStream s = new MuxStream(this, id, relay);
         relay.bind(s);
         streams.put(id, s);
+        live.add(s);
         streamCount = streams.size();
+        owner.onStreamOpened(s);
         return s;
     }
 
@@ -216,12 +232,40 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         return new ArrayList<>(streams.values());
     }
 
-    void removeStream(MuxStream s) {
+    void removeStream(MuxStream s, Throwable cause) {
         if (streams.get(s.id) == s) {
             streams.remove(s.id);
+            live.remove(s);
             streamCount = streams.size();
+            owner.onStreamClosed(s, cause);
             closeIfDrained();
         }
+    }
+
+    /** The open streams, from any thread (a weakly consistent view). */
+    public java.util.Collection<MuxStream> liveStreams() {
+        return java.util.Collections.unmodifiableSet(live);
+    }
+
+    /** How long ago the tunnel was made. */
+    public Duration age() {
+        return Duration.ofNanos(System.nanoTime() - openedAtNanos);
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    void countSent(int n) {
+        bytesSent += n;
+    }
+
+    void countReceived(int n) {
+        bytesReceived += n;
     }
 
     /** After GOAWAY either way, the tunnel ends with its last stream. */
@@ -455,9 +499,13 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         }
         List<MuxStream> all = new ArrayList<>(streams.values());
         streams.clear();
+        live.clear();
         streamCount = 0;
+        Throwable lost = closeCause != null ? closeCause
+                : new GtException(GtErrorCode.STREAM_RESET, "tunnel connection closed");
         for (MuxStream s : all) {
             s.onTunnelLost();
+            owner.onStreamClosed(s, lost);
         }
         waiting.clear();
         windowWaiting.clear();

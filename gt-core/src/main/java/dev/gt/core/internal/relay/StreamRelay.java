@@ -85,8 +85,15 @@ public final class StreamRelay {
     private long openDeadlineTick;
     private long lastActiveTick;
     private long idleLimitTicks;
-    private long deliveredBytes;
-    private long sentBytes;
+    /** Written on the loop, read by snapshots from any thread. */
+    private volatile long deliveredBytes;
+    private volatile long sentBytes;
+    private final long openedAtNanos = System.nanoTime();
+    private String route = "";
+    private java.net.SocketAddress peerAddress;
+    /** Per-owner byte counters, or {@code null}; which way is the visitor's depends on the side. */
+    private dev.gt.core.internal.events.Traffic traffic;
+    private boolean peerIsVisitor;
     private EarlyEndHandler earlyEndHandler;
     /** Speed limits (per user, shared by its streams); {@code null} = unlimited. */
     private RateLimiter sendLimiter;
@@ -116,6 +123,37 @@ public final class StreamRelay {
 
     public boolean isEnded() {
         return ended;
+    }
+
+    /**
+     * Describes the stream for snapshots and events: what it routes to ({@code http:prefix},
+     * {@code tcp:port}, {@code service 0}) and the peer's address, known before the peer is attached.
+     */
+    public void describe(String route, java.net.SocketAddress peerAddress) {
+        this.route = route;
+        this.peerAddress = peerAddress;
+    }
+
+    /**
+     * Counts this stream's bytes into {@code traffic} as well; {@code peerIsVisitor} is true on the
+     * server (the peer is a visitor) and false on the client (the peer is the local service).
+     */
+    public void countInto(dev.gt.core.internal.events.Traffic traffic, boolean peerIsVisitor) {
+        this.traffic = traffic;
+        this.peerIsVisitor = peerIsVisitor;
+    }
+
+    public String route() {
+        return route;
+    }
+
+    public java.net.SocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** How long ago the stream was made. */
+    public java.time.Duration age() {
+        return java.time.Duration.ofNanos(System.nanoTime() - openedAtNanos);
     }
 
     /** Bytes handed to the peer. */
@@ -225,6 +263,13 @@ public final class StreamRelay {
                 n = Math.min(n, sendLimiter.quantum());
             }
             sentBytes += n;
+            if (traffic != null) {
+                if (peerIsVisitor) {
+                    traffic.fromVisitors(n);
+                } else {
+                    traffic.toVisitors(n);
+                }
+            }
             boolean last = n == readable;
             stream.write(last ? buf : buf.readRetainedSlice(n));
             if (sendLimiter != null) {
@@ -417,6 +462,13 @@ public final class StreamRelay {
     private void deliver(ByteBuf payload) {
         int n = payload.readableBytes();
         deliveredBytes += n;
+        if (traffic != null) {
+            if (peerIsVisitor) {
+                traffic.toVisitors(n);
+            } else {
+                traffic.fromVisitors(n);
+            }
+        }
         if (deliverLimiter != null) {
             long wait = deliverLimiter.take(n);
             if (wait > 0) {

@@ -42,6 +42,10 @@ final class ClientSession {
      */
     final RateLimiter toClient;
     final RateLimiter toVisitors;
+    /** Bytes of every stream of the id, for snapshots and the metrics recorder. */
+    final dev.gt.core.internal.events.Traffic traffic = new dev.gt.core.internal.events.Traffic();
+    /** Per service index: what visitors reach ({@code http:prefix}, {@code tcp:port}), for snapshots. */
+    final Map<Integer, String> routeLabels = new java.util.concurrent.ConcurrentHashMap<>();
 
     ClientSession(String id, String boundSecret, Rules rules) {
         this.id = id;
@@ -49,6 +53,12 @@ final class ClientSession {
         this.rules = rules;
         this.toClient = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
         this.toVisitors = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
+    }
+
+    /** What a stream of service {@code index} routes to, for snapshots and events. */
+    String routeLabel(int index) {
+        String label = routeLabels.get(index);
+        return label != null ? label : "service " + index;
     }
 
     /**

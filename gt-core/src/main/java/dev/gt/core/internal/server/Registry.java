@@ -63,6 +63,8 @@ final class Registry {
 
     private record Held(String secret, long until) { }
     final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions that left, for one last report of their bytes to the metrics recorder. */
+    final java.util.Queue<ClientSession> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final Map<String, Route> httpRoutes = new ConcurrentHashMap<>();
     final Map<String, Route> tlsRoutes = new ConcurrentHashMap<>();
 
@@ -321,6 +323,7 @@ final class Registry {
                 session.tlsKeys.add(lower);
             }
             session.hosts.put(i, keys[i]);
+            session.routeLabels.put(i, (services.get(i).kind() == Protocol.KIND_HTTP ? "http:" : "https:") + keys[i]);
         }
         return null;
     }
@@ -380,7 +383,9 @@ final class Registry {
                     keep = !session.removed;
                     if (keep) {
                         cf.channel().attr(ServerRuntime.ROUTE).set(new Route(session, index));
-                        session.ports.put(index, ((InetSocketAddress) cf.channel().localAddress()).getPort());
+                        int bound = ((InetSocketAddress) cf.channel().localAddress()).getPort();
+                        session.ports.put(index, bound);
+                        session.routeLabels.put(index, "tcp:" + bound);
                         session.listeners.put(index, cf.channel());
                     }
                 }
@@ -442,6 +447,9 @@ final class Registry {
         }
         session.removed = true;
         sessions.remove(session.id, session);
+        if (session.attachedOnce && config.metricsRecorder() != dev.gt.api.MetricsRecorder.NONE) {
+            retired.add(session);
+        }
         hold(session);
         removeRoutes(httpRoutes, session.httpKeys, session);
         removeRoutes(tlsRoutes, session.tlsKeys, session);

@@ -212,7 +212,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         int n = session.tunnels.size();
         log.info("client '{}' tunnel {} from {} accepted ({} tunnel{})", session.id, tunnel.tunnelId,
                 ch.remoteAddress(), n, n == 1 ? "" : "s");
-        server.fire(new GtEvent.ClientConnected(session.id, ch.remoteAddress(), n));
+        SocketAddress from = ch.remoteAddress();
+        server.events.dispatch(l -> l.clientConnected(session.id, from, n));
         if (rest.isReadable()) {
             ctx.fireChannelRead(rest);
             ctx.fireChannelReadComplete();
@@ -257,7 +258,14 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         } else {
             server.refusals.refused(ch.remoteAddress(), id, code, detail);
         }
-        server.fire(new GtEvent.ClientRejected(id, ch.remoteAddress(), code, detail));
+        SocketAddress from = ch.remoteAddress();
+        server.events.dispatch(l -> l.clientRejected(id, from, code, detail));
+        if (code == GtErrorCode.INVALID_ID_OR_SECRET || code == GtErrorCode.AUTH_UNAVAILABLE) {
+            server.events.dispatch(l -> l.authFailed(id, from, code));
+        } else if (code == GtErrorCode.MAX_CONNECTIONS || code == GtErrorCode.HOST_NUMBER_LIMITED
+                || code == GtErrorCode.TCP_NUMBER_LIMITED || code == GtErrorCode.MAX_HANDSHAKE_OPTIONS) {
+            server.events.dispatch(l -> l.limitReached(id, code, detail));
+        }
         ByteBuf magic = ch.alloc().buffer(2).writeByte(Protocol.MAGIC).writeByte(Protocol.VERSION);
         ch.write(magic);
         ch.writeAndFlush(Protocol.error(ch.alloc(), code.code(), service, toPeer))

@@ -1,7 +1,7 @@
 package dev.gt.core.internal.server;
 
 import dev.gt.api.GtErrorCode;
-import dev.gt.api.GtEvent;
+import dev.gt.core.internal.events.EventDispatcher;
 import dev.gt.api.ServerState;
 import dev.gt.api.TunnelInfo;
 import dev.gt.api.spi.IoEngine;
@@ -46,6 +46,7 @@ public final class ServerRuntime {
 
     final GtServerConfig config;
     final Registry registry;
+    final EventDispatcher events;
     private final Set<String> configuredIds;
     private final AtomicInteger tunnelIds = new AtomicInteger();
     private volatile IoEngine io;
@@ -72,6 +73,8 @@ public final class ServerRuntime {
         }
         this.configuredIds = Set.copyOf(ids);
         this.registry = new Registry(config, this::bindTcpService);
+        this.events = new EventDispatcher("gt-server", config.eventListener(), config.eventListenerFactory(),
+                config.metricsRecorder(), this::reportTraffic);
     }
 
     public synchronized CompletableFuture<Void> start() {
@@ -92,6 +95,7 @@ public final class ServerRuntime {
             return started;
         }
         channels = new DefaultChannelGroup("gt-server", GlobalEventExecutor.INSTANCE);
+        events.start();
         try {
             sslContext = tlsContext();
         } catch (RuntimeException | javax.net.ssl.SSLException e) {
@@ -286,11 +290,20 @@ public final class ServerRuntime {
         return io == null ? "none" : io.name();
     }
 
-    void fire(GtEvent event) {
-        try {
-            config.eventListener().onEvent(event);
-        } catch (RuntimeException e) {
-            log.warn("event listener failed on {}: {}", event, e.toString());
+    /** Feeds the metrics recorder: the bytes of every client id since the last tick. */
+    private void reportTraffic() {
+        for (ClientSession s : registry.sessions.values()) {
+            long[] d = s.traffic.takeDelta();
+            if (d[0] != 0 || d[1] != 0) {
+                events.recorder().recordBytes(s.id, d[0], d[1]);
+            }
+        }
+        ClientSession gone;
+        while ((gone = registry.retired.poll()) != null) {
+            long[] d = gone.traffic.takeDelta();
+            if (d[0] != 0 || d[1] != 0) {
+                events.recorder().recordBytes(gone.id, d[0], d[1]);
+            }
         }
     }
 
@@ -343,9 +356,10 @@ public final class ServerRuntime {
                     listeners.put("tcp:" + s.id + ":" + e.getKey(), (InetSocketAddress) e.getValue().localAddress());
                 }
             }
-            clients.add(new ServerState.ClientInfo(s.id, tunnels, hosts, ports));
+            clients.add(new ServerState.ClientInfo(s.id, tunnels, hosts, ports, s.traffic.fromVisitorsTotal(),
+                    s.traffic.toVisitorsTotal()));
         }
-        return new ServerState(running, listeners, clients);
+        return new ServerState(running, listeners, clients, events.droppedEvents());
     }
 
     /**
@@ -410,6 +424,8 @@ public final class ServerRuntime {
                     return closed;
                 }).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
                     log.info("GT server stopped");
+                    // The last events (closes of tunnels and streams) reach the listener first.
+                    events.close();
                     stopped.complete(null);
                     terminated.complete(null);
                 });
@@ -418,6 +434,9 @@ public final class ServerRuntime {
 
     /** Whether the calling thread is one of this server's event loops (where blocking deadlocks). */
     public boolean inEventLoop() {
+        if (events.onDispatcherThread()) {
+            return true;
+        }
         IoEngine t = io;
         if (t == null) {
             return false;

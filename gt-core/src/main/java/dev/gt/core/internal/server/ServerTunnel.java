@@ -91,6 +91,8 @@ final class ServerTunnel implements MuxTunnel.Owner {
         StreamRelay relay = new StreamRelay(mux.loop());
         relay.earlyEndHandler(onEarlyEnd);
         relay.rateLimits(session.toClient, session.toVisitors);
+        relay.describe(session.routeLabel(serviceIndex), visitor.remoteAddress());
+        relay.countInto(session.traffic, true);
         RelayHandler handler = new RelayHandler(relay);
         if (replacing != null) {
             visitor.pipeline().replace(replacing, "gt-relay", handler);
@@ -158,11 +160,39 @@ final class ServerTunnel implements MuxTunnel.Owner {
         int left = server.registry.detach(session, this);
         log.info("client '{}' tunnel {} from {} closed ({} left): {}", session.id, tunnelId,
                 channel.remoteAddress(), left, cause.getMessage());
-        server.fire(new GtEvent.ClientDisconnected(session.id, channel.remoteAddress(), left, cause));
+        java.net.SocketAddress from = channel.remoteAddress();
+        server.events.dispatch(l -> l.clientDisconnected(session.id, from, left, cause));
+        server.events.tunnelEnded(session.id, tunnelId);
+    }
+
+    @Override
+    public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
+        if (server.events.enabled()) {
+            dev.gt.api.StreamInfo info = streamInfo(s);
+            server.events.dispatchStream(session.id, tunnelId, l -> l.streamOpened(info));
+        }
+    }
+
+    @Override
+    public void onStreamClosed(dev.gt.core.internal.mux.MuxStream s, Throwable cause) {
+        if (server.events.enabled()) {
+            dev.gt.api.StreamInfo info = streamInfo(s);
+            server.events.dispatchStream(session.id, tunnelId, l -> l.streamClosed(info, cause));
+        }
+    }
+
+    private dev.gt.api.StreamInfo streamInfo(dev.gt.core.internal.mux.MuxStream s) {
+        StreamRelay r = s.relay();
+        return new dev.gt.api.StreamInfo(session.id, tunnelId, s.id(), r.route(), r.peerAddress(), r.sentBytes(),
+                r.deliveredBytes(), r.age());
     }
 
     TunnelInfo info() {
+        java.util.List<dev.gt.api.StreamInfo> open = new java.util.ArrayList<>();
+        for (dev.gt.core.internal.mux.MuxStream s : mux.liveStreams()) {
+            open.add(streamInfo(s));
+        }
         return new TunnelInfo(session.id, tunnelId, channel.remoteAddress(), mux.streamCount(), mux.rtt(),
-                transport, server.transportName());
+                transport, server.transportName(), mux.age(), mux.bytesSent(), mux.bytesReceived(), open);
     }
 }

@@ -1,0 +1,20 @@
+package dev.gt.api;
+
+/**
+ * Receives live traffic figures while streams are open: once a second, the bytes moved since the
+ * last call, per client id on the server (per server URL on the client). Meant for metrics
+ * libraries (Micrometer counters, Prometheus); called off the event loops, on the same thread as
+ * the {@link GtEventListener}.
+ */
+@FunctionalInterface
+public interface MetricsRecorder {
+    /** Records nothing (the default). */
+    MetricsRecorder NONE = (owner, fromVisitors, toVisitors) -> { };
+
+    /**
+     * @param owner the client id (server) or the server URL (client)
+     * @param fromVisitors bytes that went from visitors toward the services since the last call
+     * @param toVisitors bytes that went from the services toward visitors since the last call
+     */
+    void recordBytes(String owner, long fromVisitors, long toVisitors);
+}
