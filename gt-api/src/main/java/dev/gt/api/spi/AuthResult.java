@@ -9,16 +9,18 @@ import java.util.Set;
  * may register) or reject with a reason. Immutable.
  */
 public final class AuthResult {
-    private static final AuthResult ACCEPT_ALL = new AuthResult(true, null, null);
+    private static final AuthResult ACCEPT_ALL = new AuthResult(true, null, null, null);
 
     private final boolean accepted;
     private final Set<String> allowedHostPrefixes;
     private final String reason;
+    private final UserLimits limits;
 
-    private AuthResult(boolean accepted, Set<String> allowedHostPrefixes, String reason) {
+    private AuthResult(boolean accepted, Set<String> allowedHostPrefixes, String reason, UserLimits limits) {
         this.accepted = accepted;
         this.allowedHostPrefixes = allowedHostPrefixes;
         this.reason = reason;
+        this.limits = limits;
     }
 
     /** Accepts the client with every host prefix it asked for (still subject to the server's rules). */
@@ -32,12 +34,28 @@ public final class AuthResult {
      * an error, as in GT. Prefixes are compared case-insensitively.
      */
     public static AuthResult accept(Collection<String> allowed) {
-        return new AuthResult(true, Set.copyOf(allowed), null);
+        return new AuthResult(true, Set.copyOf(allowed), null, null);
     }
 
-    /** Rejects the client; {@code reason} goes to the server log and the client (no secrets in it). */
+    /**
+     * Rejects the client; {@code reason} goes to the server's log and events (the client is told
+     * only that its id or secret is invalid, like for any failed login).
+     */
     public static AuthResult reject(String reason) {
-        return new AuthResult(false, null, Objects.requireNonNull(reason, "reason"));
+        return new AuthResult(false, null, Objects.requireNonNull(reason, "reason"), null);
+    }
+
+    /** This acceptance with limits of the id's own instead of the server's global ones. */
+    public AuthResult withLimits(UserLimits limits) {
+        if (!accepted) {
+            throw new IllegalStateException("limits belong to an accepted client");
+        }
+        return new AuthResult(true, allowedHostPrefixes, null, Objects.requireNonNull(limits, "limits"));
+    }
+
+    /** The id's own limits, or {@code null} for the server's. */
+    public UserLimits limits() {
+        return limits;
     }
 
     /** Whether the client may open the tunnel. */
@@ -58,6 +76,6 @@ public final class AuthResult {
     @Override
     public String toString() {
         return accepted ? "AuthResult{accepted" + (allowedHostPrefixes == null ? "" : ", allowed=" + allowedHostPrefixes)
-                + "}" : "AuthResult{rejected: " + reason + "}";
+                + (limits == null ? "" : ", " + limits) + "}" : "AuthResult{rejected: " + reason + "}";
     }
 }

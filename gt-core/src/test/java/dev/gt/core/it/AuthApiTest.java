@@ -9,6 +9,7 @@ import dev.gt.api.GtErrorCode;
 import dev.gt.api.ServiceSpec;
 import dev.gt.api.spi.AuthRequest;
 import dev.gt.api.spi.AuthResult;
+import dev.gt.api.spi.UserLimits;
 import dev.gt.core.GtClient;
 import dev.gt.core.GtServer;
 import java.io.IOException;
@@ -171,6 +172,28 @@ class AuthApiTest {
                 // The same words as for an unknown id: the peer learns nothing about the user store.
                 assertTrue(msg.endsWith("invalid id or secret"), msg);
                 assertFalse(msg.contains("not in the user store"), msg);
+            }
+        }
+    }
+
+    @Test
+    void anAuthenticatorCanSetTheLimitsOfTheIdItAccepts() throws Exception {
+        try (Backend backend = new Backend();
+                GtServer server = server(b -> b.connections(10).authenticator(req -> CompletableFuture.completedFuture(
+                        req.id().equals("small") ? AuthResult.accept().withLimits(new UserLimits(1, null, null, null))
+                                : AuthResult.accept())))) {
+            try (Attempt first = Attempt.connect(server, "small", "s", services(backend))) {
+                first.ready();
+                try (Attempt second = Attempt.connect(server, "small", "s", services(backend))) {
+                    String msg = second.refused(GtErrorCode.MAX_CONNECTIONS);
+                    assertTrue(msg.contains("1 tunnel"), msg);
+                }
+            }
+            // Another id keeps the server's limit of 10.
+            try (Attempt a = Attempt.connect(server, "big", "s", services(backend));
+                    Attempt b = Attempt.connect(server, "big", "s", services(backend))) {
+                a.ready();
+                b.ready();
             }
         }
     }

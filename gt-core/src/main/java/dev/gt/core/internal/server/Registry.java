@@ -180,12 +180,14 @@ final class Registry {
             if (!result.accepted()) {
                 throw new GtException(GtErrorCode.INVALID_ID_OR_SECRET, result.reason());
             }
-            // Empty: the authenticator restricts no prefix.
-            return java.util.Optional.ofNullable(result.allowedHostPrefixes())
-                    .map(set -> set.stream().map(p -> p.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()));
-        }).thenCompose(allowed -> {
+            return result;
+        }).thenCompose(result -> {
+            // null: the authenticator restricts no prefix.
+            Set<String> allowed = result.allowedHostPrefixes() == null ? null : result.allowedHostPrefixes().stream()
+                    .map(p -> p.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+            Rules rules = result.limits() == null ? globalRules : globalRules.with(result.limits());
             synchronized (this) {
-                return admitLocked(hello, globalRules, null, allowed.orElse(null));
+                return admitLocked(hello, rules, null, allowed);
             }
         });
     }

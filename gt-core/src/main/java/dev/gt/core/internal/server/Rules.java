@@ -36,6 +36,16 @@ record Rules(int connections, int tcpNumber, int hostNumber, List<Pattern> hostR
                 u.tcpRanges().isEmpty() ? globalPool : new PortPool(u.tcpRanges()));
     }
 
+    /** These rules with the limits an authenticator set for an id ({@code null} fields keep ours). */
+    Rules with(dev.gt.api.spi.UserLimits l) {
+        return new Rules(l.tunnels() != null ? l.tunnels() : connections,
+                l.tcpPorts() != null ? l.tcpPorts() : tcpNumber,
+                l.hostPrefixes() != null ? l.hostPrefixes() : hostNumber,
+                hostRegex, withId,
+                l.bytesPerSecond() != null ? l.bytesPerSecond() : speed,
+                pool);
+    }
+
     private static List<Pattern> compile(List<String> patterns) {
         return patterns.stream().map(Pattern::compile).toList();
     }
