@@ -186,7 +186,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         }, (ch, cause) -> {
             if (cause != null) {
                 String target = spec.localUrl() != null ? spec.localUrl() : "in-process handler";
-                log.warn("cannot connect to {} for a visitor: {}", target, cause.getMessage());
+                log.warn("cannot connect to {} for a visitor: {}", target, ClientRuntime.describe(cause));
                 s.reset(GtErrorCode.DIAL_FAILED, target + ": " + cause.getMessage());
                 return;
             }

@@ -63,7 +63,14 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: {} failed: {}", relay, ctx.channel(), cause.toString());
+        if (!ctx.channel().isActive() && ctx.channel().isOpen() && relay.peer() == null) {
+            // A local connection still being made: epoll may report a read error (ENOTCONN) for a
+            // socket registered an instant before its connect() call. The connect's own outcome
+            // decides; closing here would fail a dial that is about to succeed.
+            log.debug("{}: {} reported {} while connecting; left to the connect", relay, ctx.channel(), cause.toString());
+            return;
+        }
+        log.debug("{}: {} failed: {}", relay, ctx.channel(), cause.toString(), cause);
         ctx.close();
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * speed limit pauses the stream.
  */
 public final class StreamRelay {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamRelay.class);
     /**
      * Takes over a stream that ends abnormally before any byte reached the peer, to give the peer
      * an answer (an HTTP visitor's 502 or 504 page) instead of a reset.
@@ -76,7 +77,8 @@ public final class StreamRelay {
     private final ArrayDeque<ByteBuf> fromPeerPending = new ArrayDeque<>(2);
     private ArrayDeque<ByteBuf> toPeerQueue;
     private int consumedBlocked;
-    private boolean reading;
+    /** Whether the relay wants the peer read; read by the enabling task on the peer's loop. */
+    private volatile boolean reading;
     /** Queued for a batched flush of the peer. */
     private boolean dirty;
     /** Queued for the transport's writability. */
@@ -345,7 +347,37 @@ public final class StreamRelay {
         }
         if (want != reading) {
             reading = want;
-            peer.config().setAutoRead(want);
+            setPeerAutoRead(want);
+        }
+    }
+
+    /**
+     * Turns reading from the peer on or off. On is done on the peer's own loop, and only while its
+     * input is open: epoll drops a socket whose input was shut down from its interest set, and a
+     * read requested after that (from another loop, racing with the peer's EOF) fails and closes
+     * the socket before the answer to the peer's last request could reach it.
+     */
+    private void setPeerAutoRead(boolean on) {
+        Channel p = peer;
+        if (!on) {
+            p.config().setAutoRead(false);
+            return;
+        }
+        if (peerSameLoop) {
+            enableReading(p);
+        } else {
+            try {
+                p.eventLoop().execute(() -> enableReading(p));
+            } catch (RejectedExecutionException e) {
+                // The peer's loop is shutting down, and the peer with it.
+            }
+        }
+    }
+
+    /** On the peer's loop: reads on, unless the relay changed its mind meanwhile or the input is gone. */
+    private void enableReading(Channel p) {
+        if (reading && p.isActive() && !(p instanceof DuplexChannel && ((DuplexChannel) p).isInputShutdown())) {
+            p.config().setAutoRead(true);
         }
     }
 
@@ -628,6 +660,10 @@ public final class StreamRelay {
      */
     private void endPeer(GtErrorCode code, String message) {
         Channel p = peer;
+        if (log.isDebugEnabled()) {
+            log.debug("{} ({}, {}) ends abnormally: {}: {} (sent {}, delivered {}, halves {}/{})", this, route,
+                    peerAddress, code, message, sentBytes, deliveredBytes, sendHalf, receiveHalf);
+        }
         if (p == null) {
             return;
         }

@@ -88,6 +88,8 @@ class MuxPairTest {
         peer.pipeline().addLast(new RelayHandler(relay));
         t.mux.newStream(id, relay);
         relay.attach(peer);
+        // Reading is switched on by a task on the peer's own loop.
+        peer.runPendingTasks();
         if (out != null) {
             out[0] = relay;
         }
@@ -125,6 +127,7 @@ class MuxPairTest {
             pump();
         }
         assertEquals(16 * 64 * 1024 - WINDOW, got, "the rest follows as credit returns");
+        pump();
         assertTrue(visitor.config().isAutoRead(), "reading again");
     }
 
