@@ -267,6 +267,13 @@ public abstract class MuxTunnel extends ChannelInboundHandlerAdapter implements 
     // ---- channel events ----
 
     @Override
+    public void onBytesReceived() {
+        // Per socket read: a long batch of reads (16 of them before channelReadComplete) must not
+        // look like silence to the keepalive, which runs between the reads of a batch.
+        lastReadNanos = ticker.getAsLong();
+    }
+
+    @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastReadNanos = ticker.getAsLong();
         if (!dirty.isEmpty()) {
