@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gt.api.GtErrorCode;
 import dev.gt.core.GtServer;
 import dev.gt.core.internal.proto.Protocol;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
@@ -52,10 +51,9 @@ class HandshakeDeadlineTest {
     void anIncompleteHelloIsClosedAtTheHandshakeTimeout(ServerListener listener) throws Exception {
         start(Duration.ofMillis(500));
         long begin = System.nanoTime();
-        try (Socket s = listener.open(server, "localhost")) {
-            s.getOutputStream().write(PARTIAL_HELLO);
-            s.getOutputStream().flush();
-            String end = RawTunnel.awaitEnd(s);
+        try (ServerListener.Connection c = listener.open(server, "localhost")) {
+            c.write(PARTIAL_HELLO);
+            String end = RawTunnel.awaitEnd(c.socket());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
             // Not before the deadline: the server waited for the rest of the hello, then gave up.
             assertTrue(millis >= 400, "closed after " + millis + " ms (" + end + "), before the handshake timeout");
@@ -66,13 +64,13 @@ class HandshakeDeadlineTest {
     @EnumSource(ServerListener.class)
     void aPeerThatEndsItsSideInTheMiddleOfItsHelloIsClosedAtOnce(ServerListener listener) throws Exception {
         start(Duration.ofSeconds(20));
-        try (Socket s = listener.open(server, "localhost")) {
-            s.getOutputStream().write(PARTIAL_HELLO);
-            s.getOutputStream().flush();
-            endOutput(s);
+        try (ServerListener.Connection c = listener.open(server, "localhost")) {
+            c.write(PARTIAL_HELLO);
+            // A bare FIN, also under TLS (a close_notify is handled by the TLS layer itself).
+            c.fin();
             // Far below the handshake timeout of 20 s: the read times out after 3 s.
-            s.setSoTimeout(3000);
-            RawTunnel.awaitEnd(s);
+            c.socket().setSoTimeout(3000);
+            RawTunnel.awaitEnd(c.socket());
         }
     }
 
@@ -80,10 +78,10 @@ class HandshakeDeadlineTest {
     @EnumSource(ServerListener.class)
     void aHelloOfMoreThan64KiBIsRefusedWithProtocolError(ServerListener listener) throws Exception {
         start(Duration.ofSeconds(20));
-        try (Socket s = listener.open(server, "localhost")) {
+        try (ServerListener.Connection c = listener.open(server, "localhost")) {
+            Socket s = c.socket();
             s.setSoTimeout(3000);
-            s.getOutputStream().write(OVERSIZED_HELLO);
-            s.getOutputStream().flush();
+            c.write(OVERSIZED_HELLO);
             InputStream in = s.getInputStream();
             RawTunnel.readVersion(in);
             RawTunnel.Frame error = RawTunnel.readFrame(in);
@@ -92,13 +90,5 @@ class HandshakeDeadlineTest {
             assertTrue(error.errorMessage().contains("65537"), error.errorMessage());
             RawTunnel.awaitEnd(s);
         }
-    }
-
-    /**
-     * A TCP FIN after the bytes sent. Over TLS, {@link javax.net.ssl.SSLSocket#shutdownOutput()}
-     * sends a close_notify, then shuts down the output of the TCP socket under it.
-     */
-    private static void endOutput(Socket s) throws IOException {
-        s.shutdownOutput();
     }
 }

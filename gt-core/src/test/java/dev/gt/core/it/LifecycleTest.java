@@ -50,6 +50,7 @@ class LifecycleTest {
                         }
                     }));
             self.set(client);
+            // Not closed by try-with-resources: a close() that deadlocks would hang the test run.
             try {
                 client.start();
                 assertTrue(closeReturned.await(10, TimeUnit.SECONDS), "close() in the event listener did not return");
@@ -66,19 +67,23 @@ class LifecycleTest {
     void serverCloseFromItsOwnEventListenerStopsItWithoutDeadlock() throws Exception {
         AtomicReference<GtServer> self = new AtomicReference<>();
         CountDownLatch closeReturned = new CountDownLatch(1);
-        try (Backend backend = new Backend(); GtServer server = server(b -> b.eventListener(e -> {
-            if (e instanceof GtEvent.ClientConnected) {
-                self.get().close();
-                closeReturned.countDown();
-            }
-        }))) {
+        try (Backend backend = new Backend()) {
+            GtServer server = server(b -> b.eventListener(e -> {
+                if (e instanceof GtEvent.ClientConnected) {
+                    self.get().close();
+                    closeReturned.countDown();
+                }
+            }));
             self.set(server);
+            // Not closed by try-with-resources: a close() that deadlocks would hang the test run.
             try (GtClient client = GtPair.newClient(server, b -> b.service(ServiceSpec.local(backend.url()).build()))) {
                 client.start();
                 assertTrue(closeReturned.await(10, TimeUnit.SECONDS), "close() in the event listener did not return");
                 server.whenStopped().get(STOPPED.toSeconds(), TimeUnit.SECONDS);
                 assertFalse(server.state().running());
                 assertTimeoutPreemptively(STOPPED, server::close, "a later close() from the test thread hangs");
+            } finally {
+                server.stop();
             }
         }
     }

@@ -74,15 +74,14 @@ class PartialHeadTest {
         try (GtServer server = GtServer.builder().addr("127.0.0.1:0").tlsAddr("127.0.0.1:0").sniAddr("127.0.0.1:0")
                 .user(GtPair.ID, GtPair.SECRET).timeout(Duration.ofSeconds(60)).build()) {
             server.start().get(10, TimeUnit.SECONDS);
-            try (Socket s = listener.open(server, "id1.example.com")) {
-                s.getOutputStream().write(listener == ServerListener.SNI ? PARTIAL_CLIENT_HELLO
+            try (ServerListener.Connection c = listener.open(server, "id1.example.com")) {
+                c.write(listener == ServerListener.SNI ? PARTIAL_CLIENT_HELLO
                         : "GET / HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
-                // A FIN; over TLS a close_notify, then the FIN (SSLSocket.shutdownOutput).
-                s.shutdownOutput();
+                // A bare FIN, also under TLS (a close_notify is handled by the TLS layer itself).
+                c.fin();
                 // The server's timeout is 60 s: an end within 3 s is the EOF's doing.
-                s.setSoTimeout(3000);
-                RawTunnel.awaitEnd(s);
+                c.socket().setSoTimeout(3000);
+                RawTunnel.awaitEnd(c.socket());
             }
         }
     }
