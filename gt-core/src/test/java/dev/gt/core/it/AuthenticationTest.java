@@ -1,6 +1,7 @@
 package dev.gt.core.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,42 @@ class AuthenticationTest {
         }
     }
 
+    /**
+     * Allow-any mode lets anyone register services: an id that is not a configured user gets at
+     * most allowAnyClientServices (16 by default) per hello, so that one peer cannot take every
+     * port or prefix; a configured user is bounded by its own limits only.
+     */
+    @Test
+    void allowAnyModeLimitsAnUnknownIdTo16ServicesButNotAConfiguredUser() throws Exception {
+        try (Backend backend = new Backend();
+                GtServer server = GtServer.builder().addr("127.0.0.1:0").allowAnyClient(true).user("id1", "secret1")
+                        .build()) {
+            server.start().get(10, TimeUnit.SECONDS);
+            try (Attempt tooMany = Attempt.connect(server, "anyone", "any-secret", prefixed(backend, "a", 17))) {
+                String msg = tooMany.refused(GtErrorCode.MAX_HANDSHAKE_OPTIONS);
+                assertTrue(msg.contains("16"), msg);
+            }
+            assertEquals(404, RawHttp.get(server.addr(), "a0.example.com", "/").status());
+            try (Attempt sixteen = Attempt.connect(server, "anyone", "any-secret", prefixed(backend, "b", 16))) {
+                sixteen.ready();
+                assertEquals(200, RawHttp.get(server.addr(), "b15.example.com", "/").status());
+            }
+            try (Attempt user = Attempt.connect(server, "id1", "secret1", prefixed(backend, "u", 17))) {
+                user.ready();
+                assertEquals(200, RawHttp.get(server.addr(), "u16.example.com", "/").status());
+            }
+        }
+    }
+
+    /** {@code count} HTTP services of {@code backend} with prefixes {@code prefix0}, {@code prefix1}, ... */
+    private static java.util.List<ServiceSpec> prefixed(Backend backend, String prefix, int count) {
+        java.util.List<ServiceSpec> services = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            services.add(ServiceSpec.local(backend.url()).hostPrefix(prefix + i).build());
+        }
+        return services;
+    }
+
     @Test
     void noSecretInAllowAnyModeConnectsWithAGeneratedOne() throws Exception {
         try (Backend backend = new Backend();
@@ -116,6 +153,10 @@ class AuthenticationTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.start().get(10, TimeUnit.SECONDS));
             GtException cause = assertInstanceOf(GtException.class, e.getCause(), e.toString());
             assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, cause.code(), cause.toString());
+            // An unknown id and a wrong secret read the same: the peer learns nothing about the users.
+            assertTrue(cause.getMessage().endsWith("invalid id or secret"), cause.toString());
+            assertFalse(cause.getMessage().contains("'" + id + "'") || cause.getMessage().contains("unknown")
+                    || cause.getMessage().contains("wrong"), cause.toString());
             GtEvent.HandshakeRejected rejected = events.awaitCount(GtEvent.HandshakeRejected.class, 1);
             assertEquals(GtErrorCode.INVALID_ID_OR_SECRET, rejected.code());
             assertEquals(0, events.of(GtEvent.TunnelConnected.class).size());

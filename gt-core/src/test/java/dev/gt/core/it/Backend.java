@@ -29,8 +29,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A local HTTP service for tests: {@code /echo} returns the request body, {@code /bytes?n=N}
- * returns N bytes of a fixed pattern, {@code /ws} is a WebSocket echo, anything else returns
- * "ok METHOD PATH host=HOST".
+ * returns N bytes of a fixed pattern, {@code /delay?ms=N} answers "delayed N" after N ms (a slow
+ * service), {@code /ws} is a WebSocket echo, anything else returns "ok METHOD PATH host=HOST".
  */
 public final class Backend implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -70,6 +70,14 @@ public final class Backend implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (q.path().equals("/delay")) {
+                long ms = Long.parseLong(q.parameters().get("ms").get(0));
+                // The answer is made when it is due: nothing to release if the loop shuts down first.
+                ctx.executor().schedule(() -> send(ctx, Unpooled.copiedBuffer("delayed " + ms, StandardCharsets.UTF_8),
+                        keepAlive), ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            }
             ByteBuf body;
             if (q.path().equals("/echo")) {
                 body = req.content().retain();
@@ -83,9 +91,12 @@ public final class Backend implements AutoCloseable {
                 body = Unpooled.copiedBuffer("ok " + req.method() + " " + req.uri() + " host="
                         + req.headers().get(HttpHeaderNames.HOST), StandardCharsets.UTF_8);
             }
+            send(ctx, body, keepAlive);
+        }
+
+        private static void send(ChannelHandlerContext ctx, ByteBuf body, boolean keepAlive) {
             FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
             res.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
             if (!keepAlive) {
                 res.headers().set(HttpHeaderNames.CONNECTION, "close");
             }

@@ -1,6 +1,7 @@
 package dev.gt.core.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,14 +28,15 @@ import org.junit.jupiter.api.Timeout;
 class ErrorPageTest {
     private static Backend backend;
     private static GtPair gt;
+    private static int closedPort;
 
     @BeforeAll
     static void start() throws Exception {
         backend = new Backend();
-        int closed = FreePorts.closedPort();
+        closedPort = FreePorts.closedPort();
         gt = GtPair.start(s -> s.user("id2", "secret2").timeout(Duration.ofSeconds(60)).maxHeadBytes(1024), c -> c
                 .service(ServiceSpec.local(backend.url()).build())
-                .service(ServiceSpec.local("http://127.0.0.1:" + closed).hostPrefix("down").build()));
+                .service(ServiceSpec.local("http://127.0.0.1:" + closedPort).hostPrefix("down").build()));
     }
 
     @AfterAll
@@ -62,6 +64,10 @@ class ErrorPageTest {
         assertEquals(502, r.status(), r.head());
         assertEquals("close", Http1.header(r.head(), "Connection"), r.head());
         assertLengthMatches(r);
+        // The client's local address and its OS error are for the client's log, not for visitors.
+        String page = r.head() + r.text();
+        assertFalse(page.contains(Integer.toString(closedPort)) || page.contains("127.0.0.1"), page);
+        assertFalse(page.toLowerCase(java.util.Locale.ROOT).contains("refused"), page);
 
         // The tunnel that carried the failed stream carries the next request.
         RawHttp.Response ok = RawHttp.get(gt.addr(), "id1.example.com", "/after-502");

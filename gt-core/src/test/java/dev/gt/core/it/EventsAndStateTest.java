@@ -110,6 +110,25 @@ class EventsAndStateTest {
         }
     }
 
+    /**
+     * The server pings too (a third of its timeout), so its state shows each tunnel's round trip,
+     * not only the client's.
+     */
+    @Test
+    void theServerMeasuresTheRoundTripOfEachTunnel() throws Exception {
+        try (Backend backend = new Backend();
+                GtPair gt = GtPair.start(s -> s.timeout(Duration.ofSeconds(1)),
+                        c -> c.service(ServiceSpec.local(backend.url()).build()))) {
+            await().atMost(Duration.ofSeconds(3)).until(() -> {
+                ServerState.ClientInfo c = gt.serverClient(GtPair.ID);
+                return c != null && !c.tunnels().isEmpty() && c.tunnels().get(0).rtt() != null;
+            });
+            Duration rtt = gt.serverClient(GtPair.ID).tunnels().get(0).rtt();
+            assertFalse(rtt.isNegative(), rtt.toString());
+            assertTrue(rtt.compareTo(Duration.ofSeconds(1)) < 0, rtt.toString());
+        }
+    }
+
     @Test
     void closeBeforeStartAndStartAfterCloseAreHandled() throws Exception {
         GtServer server = GtServer.builder().addr("127.0.0.1:0").build();

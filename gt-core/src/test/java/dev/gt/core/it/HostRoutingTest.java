@@ -42,6 +42,37 @@ class HostRoutingTest {
         }
     }
 
+    /**
+     * A request GT and the service behind it could route differently is refused (RFC 9112 §3.2):
+     * two Host headers, a Host with user info, an absolute-form target naming another host than
+     * Host. The first two cases name services that exist, so routing by either one would answer.
+     */
+    @Test
+    void ambiguousRoutingIs400AndAMatchingAbsoluteFormIsForwarded() throws Exception {
+        try (TextHttpServer web = new TextHttpServer("web");
+                TextHttpServer other = new TextHttpServer("other");
+                GtPair gt = GtPair.start(s -> { }, c -> c
+                        .service(ServiceSpec.local(web.url()).build())
+                        .service(ServiceSpec.local(other.url()).hostPrefix("other").build()))) {
+            for (String head : List.of(
+                    "GET / HTTP/1.1\r\nHost: id1.example.com\r\nHost: other.example.com\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: other.example.com\r\nAccept: */*\r\nhost: id1.example.com\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: id1@other.example.com\r\n\r\n",
+                    "GET http://other.example.com/ HTTP/1.1\r\nHost: id1.example.com\r\n\r\n")) {
+                RawHttp.Response r = RawHttp.request(gt.addr(), head, null, 10_000);
+                assertEquals(400, r.status(), head + " -> " + r.head());
+            }
+            assertEquals(0, web.requests() + other.requests(), "an ambiguous request reached a service");
+
+            RawHttp.Response ok = RawHttp.request(gt.addr(),
+                    "GET http://id1.example.com/abs HTTP/1.1\r\nHost: id1.example.com\r\nConnection: close\r\n\r\n",
+                    null, 10_000);
+            assertEquals(200, ok.status(), ok.head());
+            assertEquals("web GET http://id1.example.com/abs host=id1.example.com", ok.text());
+        }
+    }
+
     @Test
     void prefixHeldByAnotherClientIsAHostConflict() throws Exception {
         try (TextHttpServer a = new TextHttpServer("backend-a");

@@ -30,9 +30,15 @@ public final class RawHttp {
     }
 
     public static Response request(InetSocketAddress server, String head, byte[] body) throws IOException {
+        return request(server, head, body, 30_000);
+    }
+
+    /** Like {@link #request(InetSocketAddress, String, byte[])}, failing after {@code readTimeoutMillis} of silence. */
+    public static Response request(InetSocketAddress server, String head, byte[] body, int readTimeoutMillis)
+            throws IOException {
         try (Socket s = new Socket()) {
             s.connect(server, 5000);
-            s.setSoTimeout(30_000);
+            s.setSoTimeout(readTimeoutMillis);
             OutputStream out = s.getOutputStream();
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             if (body != null) {

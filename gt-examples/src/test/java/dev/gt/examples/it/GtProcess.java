@@ -88,6 +88,21 @@ public final class GtProcess implements AutoCloseable {
      * {@code dir}, with its output in {@code dir/name.out} and {@code dir/name.err}.
      */
     public static GtProcess gt(Path dir, String name, List<String> jvmOptions, String... args) {
+        return new GtProcess(name, gtCommand(jvmOptions, args), dir, true);
+    }
+
+    /**
+     * Like {@link #gt}, with at most {@code fdLimit} open file descriptors ({@code ulimit -n}, set
+     * by bash, which then execs the JVM: {@link #pid()} is the JVM's).
+     */
+    public static GtProcess gtWithFdLimit(Path dir, String name, int fdLimit, List<String> jvmOptions,
+            String... args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + fdLimit + " && exec \"$@\"", "bash"));
+        cmd.addAll(gtCommand(jvmOptions, args));
+        return new GtProcess(name, cmd, dir, true);
+    }
+
+    private static List<String> gtCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable());
         cmd.add("-Dio.netty.leakDetection.level=paranoid");
@@ -99,7 +114,7 @@ public final class GtProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(List.of(args));
-        return new GtProcess(name, cmd, dir, true);
+        return cmd;
     }
 
     /**

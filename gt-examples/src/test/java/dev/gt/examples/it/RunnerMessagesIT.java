@@ -34,6 +34,13 @@ class RunnerMessagesIT extends AcceptanceBase {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void allowAnyClientWithoutLimitsWarnsAboutTcpNumberAndHostNumber() {
+        GtProcess server = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient");
+        server.awaitMatch(Pattern.compile("WARN .*allow-any.*-tcpNumber.*-hostNumber"), START);
+    }
+
+    @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aHostPrefixTheAuthApiRefusedIsLoggedAsNotRouted() throws IOException {
         // The API accepts the client but grants no host prefix besides its id (no appletTokens).

@@ -8,8 +8,26 @@ import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
-/** Linux io_uring: the preferred transport where the kernel allows it. */
+/**
+ * Linux io_uring: the preferred engine where the kernel allows it.
+ *
+ * <p>It turns Netty's multishot accept off ({@code io.netty.iouring.acceptMultiShotEnabled=false})
+ * unless the application set that property itself: a multishot accept stays armed in the kernel
+ * while the listener is told to pause, so when the process runs out of file descriptors the
+ * failures come back in a tight loop (over 100,000 a second) however the listener backs off.
+ * With single-shot accepts the listener's pause works as on epoll and NIO. The property is read
+ * once, when Netty's io_uring support is first loaded in the JVM.
+ */
 public final class IoUringEngineProvider implements IoEngineProvider {
+    static final String ACCEPT_MULTISHOT = "io.netty.iouring.acceptMultiShotEnabled";
+
+    /** Created by ServiceLoader before anything touches Netty's io_uring classes. */
+    public IoUringEngineProvider() {
+        if (System.getProperty(ACCEPT_MULTISHOT) == null) {
+            System.setProperty(ACCEPT_MULTISHOT, "false");
+        }
+    }
+
     @Override
     public String name() {
         return "io_uring";

@@ -361,6 +361,13 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     }
 
     @Override
+    public void onBytesReceived() {
+        // Per socket read: a long batch of reads (16 of them before channelReadComplete) must not
+        // look like silence to the keepalive, which runs between the reads of a batch.
+        lastReadNanos = ticker.getAsLong();
+    }
+
+    @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastReadNanos = ticker.getAsLong();
         if (!dirty.isEmpty()) {

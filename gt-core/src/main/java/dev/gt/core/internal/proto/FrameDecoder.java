@@ -23,6 +23,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        listener.onBytesReceived();
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (expectMagic) {
             if (in.readableBytes() < 2) {

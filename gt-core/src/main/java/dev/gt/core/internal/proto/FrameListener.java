@@ -7,6 +7,14 @@ import io.netty.buffer.ByteBuf;
  * closes the tunnel.
  */
 public interface FrameListener {
+    /**
+     * Bytes arrived from the peer: called once per socket read, before the frames they complete.
+     * A batch of reads can take long (a peer that floods the tunnel), and the peer is being heard
+     * all along, not only when the batch ends.
+     */
+    default void onBytesReceived() {
+    }
+
     /** DATA; the listener owns {@code payload} and must release it. */
     void onData(int stream, boolean fin, ByteBuf payload);
 

@@ -123,6 +123,11 @@ final class Registry {
             if (!config.allowAnyClient()) {
                 return failed(GtErrorCode.INVALID_ID_OR_SECRET, "unknown id '" + hello.id() + "'");
             }
+            if (hello.services().size() > config.allowAnyClientServices()) {
+                // Anyone may register in allow-any mode: one peer must not take every port or prefix.
+                return failed(GtErrorCode.MAX_HANDSHAKE_OPTIONS, hello.services().size() + " services (expected at "
+                        + "most " + config.allowAnyClientServices() + " for an id that is not a configured user)");
+            }
             ClientSession existing = sessions.get(hello.id());
             if (existing != null && existing.boundSecret != null
                     && !secretEquals(existing.boundSecret, hello.secret())) {

@@ -45,6 +45,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
     private ScheduledFuture<?> deadline;
     private boolean done;
     private boolean banChecked;
+    /** Bytes of the hello being read, taken from the server's handshake budget. */
+    private long budgeted;
 
     /** @param deadlineNanos time left for the whole hello to arrive */
     ServerHelloHandler(ServerRuntime server, long deadlineNanos) {
@@ -75,6 +77,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
     }
 
     private void cancelDeadline() {
+        server.handshakeBytes.giveBack(budgeted);
+        budgeted = 0;
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
@@ -95,6 +99,18 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!done && in.readableBytes() > budgeted) {
+            long more = in.readableBytes() - budgeted;
+            if (!server.handshakeBytes.take(more)) {
+                log.debug("tunnel from {}: the server holds too many bytes of unfinished hellos; closing this one",
+                        ctx.channel().remoteAddress());
+                done = true;
+                in.skipBytes(in.readableBytes());
+                ctx.close();
+                return;
+            }
+            budgeted += more;
+        }
         if (done || in.readableBytes() < 2) {
             if (!done) {
                 ctx.read();

@@ -57,6 +57,8 @@ public final class ServerRuntime {
     private final List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AcceptGuard acceptGuard = new AcceptGuard();
     final RefusalLog refusals = new RefusalLog();
+    /** Bytes held for peers not routed or admitted yet, over all connections. */
+    final HandshakeBudget handshakeBytes = HandshakeBudget.forThisJvm();
     private io.netty.util.concurrent.ScheduledFuture<?> summaryTask;
     private SslContext sslContext;
     private volatile String fingerprint;

@@ -27,6 +27,8 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     ByteBuf cumulation;
     private ScheduledFuture<?> deadline;
     private long startNanos;
+    /** Bytes of {@link #cumulation} taken from the server's handshake budget. */
+    private long budgeted;
 
     Sniffer(ServerRuntime server) {
         this.server = server;
@@ -56,6 +58,15 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuf in = (ByteBuf) msg;
+        if (!server.handshakeBytes.take(in.readableBytes())) {
+            log.debug("{}: the server holds too many bytes of unrouted connections; closing this one",
+                    ctx.channel().remoteAddress());
+            in.release();
+            finish();
+            ctx.close();
+            return;
+        }
+        budgeted += in.readableBytes();
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
         if (!cumulation.isReadable()) {
             ctx.read();
@@ -82,6 +93,9 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     /** Hands the gathered bytes over (the caller owns them) and stops the deadline. */
     ByteBuf takeCumulation() {
         cancelDeadline();
+        // Handed to a stream (bounded by its credit) or to the hello handler (which budgets them again).
+        server.handshakeBytes.giveBack(budgeted);
+        budgeted = 0;
         ByteBuf b = cumulation;
         cumulation = null;
         return b;
@@ -90,6 +104,8 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     /** Gives up: drops the gathered bytes and the deadline. */
     void finish() {
         cancelDeadline();
+        server.handshakeBytes.giveBack(budgeted);
+        budgeted = 0;
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;
