@@ -17,13 +17,13 @@ final class Checks {
     }
 
     static String format(Duration d) {
-        return dev.gt.core.options.Durations.format(d);
+        return dev.gt.core.internal.Durations.format(d);
     }
 
     static Duration nonNegative(String option, Duration d) {
         Objects.requireNonNull(d, option);
         if (d.isNegative()) {
-            throw new IllegalArgumentException("-" + option + " " + dev.gt.core.options.Durations.format(d)
+            throw new IllegalArgumentException("-" + option + " " + dev.gt.core.internal.Durations.format(d)
                     + " (expected a duration >= 0)");
         }
         return d;

@@ -260,7 +260,7 @@ public final class GtClient implements AutoCloseable {
         public Builder remoteTimeout(Duration timeout) {
             Checks.nonNegative("remoteTimeout", timeout);
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("-remoteTimeout " + dev.gt.core.options.Durations.format(timeout)
+                throw new IllegalArgumentException("-remoteTimeout " + dev.gt.core.internal.Durations.format(timeout)
                         + " (expected at least 1s)");
             }
             this.remoteTimeout = timeout;

@@ -194,10 +194,10 @@ public final class ClientRuntime {
         Throwable last = lastFailure;
         GtException e = last instanceof GtException ? (GtException) last
                 : new GtException(GtErrorCode.SERVER_UNREACHABLE, "no tunnel was ready within "
-                        + dev.gt.core.options.Durations.format(config.startTimeout())
+                        + dev.gt.core.internal.Durations.format(config.startTimeout())
                         + (last == null ? "" : "; last attempt: " + describe(last)), last);
         log.error("GT client '{}' gave up starting after {}: {}", config.id(),
-                dev.gt.core.options.Durations.format(config.startTimeout()), e.getMessage());
+                dev.gt.core.internal.Durations.format(config.startTimeout()), e.getMessage());
         started.completeExceptionally(e);
         stop();
     }

@@ -9,7 +9,7 @@ import dev.gt.core.internal.relay.RelayHandler;
 import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
-import dev.gt.core.options.Durations;
+import dev.gt.core.internal.Durations;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;

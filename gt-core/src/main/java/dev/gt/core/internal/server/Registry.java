@@ -12,7 +12,7 @@ import dev.gt.api.spi.AuthResult;
 import dev.gt.api.spi.Authenticator;
 import dev.gt.core.User;
 import dev.gt.core.internal.auth.HttpAuthenticator;
-import dev.gt.core.options.Durations;
+import dev.gt.core.internal.Durations;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
