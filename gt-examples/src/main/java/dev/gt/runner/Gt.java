@@ -51,7 +51,7 @@ public final class Gt {
 
     private static final List<String> COMMANDS = List.of("server", "client", "demo", "help", "version");
 
-    static final OptionTable DEMO = new OptionTable("demo",
+    static final OptionTable<Object> DEMO = new OptionTable<>("demo",
             "Runs a GT server, a GT client and a small HTTP service in this process, all on 127.0.0.1, prints how "
                     + "to reach the service through the tunnel, and checks it with one request.",
             null,
@@ -59,8 +59,8 @@ public final class Gt {
                             .help("How long to keep running after the self-check; 0 exits right after it. Without "
                                     + "it the demo runs until Ctrl-C.")
                             .build(),
-                    OptionTable.SERVER.find("logLevel"),
-                    OptionTable.SERVER.find("h")));
+                    OptionTable.LOG_LEVEL,
+                    OptionTable.HELP));
 
     private final PrintStream out;
     private final PrintStream err;
@@ -190,9 +190,9 @@ public final class Gt {
                 break;
         }
         List<String> commands = new java.util.ArrayList<>();
-        Option unsupported = null;
-        for (OptionTable t : List.of(OptionTable.SERVER, OptionTable.CLIENT)) {
-            Option o = t.find(name);
+        Option<?, ?> unsupported = null;
+        for (OptionTable<?> t : List.of(OptionTable.SERVER, OptionTable.CLIENT)) {
+            Option<?, ?> o = t.find(name);
             if (o != null && o.supported()) {
                 commands.add("gt " + t.command() + " " + written + " ...");
             } else if (o != null) {

@@ -42,7 +42,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
     }
 
     /** The table of client options. */
-    public static OptionTable table() {
+    public static OptionTable<GtClient.Builder> table() {
         return OptionTable.CLIENT;
     }
 
@@ -56,7 +56,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         final String local;
         final String urlWhere;
         final String where;
-        final Map<String, Object> flags = new LinkedHashMap<>();
+        final Map<Option<? super ServiceSpec.Builder, ?>, Object> flags = new LinkedHashMap<>();
 
         /**
          * @param urlWhere prefix of a problem with the URL itself (which the message already quotes)
@@ -76,28 +76,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
                 throw new OptionsException(urlWhere + ": " + e.getMessage(), e);
             }
             try {
-                for (Map.Entry<String, Object> f : flags.entrySet()) {
-                    Object v = f.getValue();
-                    switch (f.getKey()) {
-                        case "hostPrefix":
-                            sb.hostPrefix((String) v);
-                            break;
-                        case "remoteTCPPort":
-                            sb.remoteTcpPort((int) (long) (Long) v);
-                            break;
-                        case "remoteTCPRandom":
-                            sb.remoteTcpRandom((Boolean) v);
-                            break;
-                        case "useLocalAsHTTPHost":
-                            sb.useLocalAsHttpHost((Boolean) v);
-                            break;
-                        case "localTimeout":
-                            sb.localTimeout((Duration) v);
-                            break;
-                        default:
-                            throw new IllegalStateException("per-service option without a setter: " + f.getKey());
-                    }
-                }
+                flags.forEach((o, v) -> o.applyTo(sb, v));
                 return sb.build();
             } catch (IllegalArgumentException e) {
                 throw new OptionsException(where + ": " + e.getMessage(), e);
@@ -116,7 +95,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
     public static ClientOptions parse(String[] args, Path workingDir) {
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(workingDir, "workingDir");
-        OptionTable table = OptionTable.CLIENT;
+        OptionTable<GtClient.Builder> table = OptionTable.CLIENT;
         CommandLine cl = CommandLine.parse(table, args);
         OptionValues values = new OptionValues(table);
         if (cl.helpRequested()) {
@@ -141,41 +120,15 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         values.applyCommandLine(cl);
 
         // GT's behaviour: the runner keeps trying for ever, whatever the server says.
-        GtClient.Builder b = GtClient.builder().startTimeout(java.time.Duration.ZERO).keepRetryingAfterRefusal(true);
-        if (values.isSet("id")) {
-            ServerOptions.use(values, "id", () -> b.id(values.string("id")));
-        }
-        if (values.isSet("secret")) {
-            ServerOptions.use(values, "secret", () -> b.secret(values.string("secret")));
-        }
-        for (String remote : values.strings("remote")) {
-            ServerOptions.use(values, "remote", () -> b.remote(remote));
-        }
+        GtClient.Builder b = GtClient.builder().startTimeout(Duration.ZERO).keepRetryingAfterRefusal(true);
         // -remoteAPI stands in for -remote; the builder rejects both together, and neither, when it builds.
-        ServerOptions.use(values, "remoteAPI", () -> b.remoteApi(values.string("remoteAPI")));
+        values.applyTo(table.commandOptions(), b);
         List<ServiceSpec> services = new ArrayList<>();
         for (Draft d : drafts) {
             ServiceSpec spec = d.build();
             services.add(spec);
             b.service(spec);
         }
-        if (values.number("workerThreads") > 0) {
-            ServerOptions.use(values, "workerThreads", () -> b.workerThreads((int) values.number("workerThreads")));
-        }
-        if (values.string("remoteCert") != null && !values.string("remoteCert").isEmpty()) {
-            ServerOptions.use(values, "remoteCert", () -> b.remoteCert(java.nio.file.Path.of(values.string("remoteCert"))));
-        }
-        ServerOptions.use(values, "remoteCertInsecure", () -> b.remoteCertInsecure(values.bool("remoteCertInsecure")));
-        if (values.string("remoteCertFingerprint") != null && !values.string("remoteCertFingerprint").isEmpty()) {
-            ServerOptions.use(values, "remoteCertFingerprint",
-                    () -> b.remoteCertFingerprint(values.string("remoteCertFingerprint")));
-        }
-        ServerOptions.use(values, "reconnectDelay", () -> b.reconnectDelay(values.duration("reconnectDelay")));
-        ServerOptions.use(values, "remoteTimeout", () -> b.remoteTimeout(values.duration("remoteTimeout")));
-        ServerOptions.use(values, "remoteConnections",
-                () -> b.remoteConnections((int) values.number("remoteConnections")));
-        ServerOptions.use(values, "remoteIdleConnections",
-                () -> b.remoteIdleConnections((int) values.number("remoteIdleConnections")));
         long idle = values.number("remoteIdleConnections");
         long max = values.number("remoteConnections");
         if (idle > max) {
@@ -217,11 +170,11 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
                             + "options each per-service option must follow the -local it describes");
                 }
             }
-            if (target.flags.containsKey(name)) {
+            if (target.flags.containsKey(OptionTable.CLIENT.serviceOption(name))) {
                 throw new OptionsException("-" + name + " is given twice for " + target.where
                         + " (expected each per-service option at most once per -local)");
             }
-            target.flags.put(name, o.value());
+            target.flags.put(OptionTable.CLIENT.serviceOption(name), o.value());
         }
         return drafts;
     }
@@ -231,9 +184,9 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         if (YamlConfig.isNull(node)) {
             return drafts;
         }
-        OptionTable table = OptionTable.CLIENT;
+        OptionTable<GtClient.Builder> table = OptionTable.CLIENT;
         List<String> keys = new ArrayList<>();
-        for (Option o : table.options()) {
+        for (Option<?, ?> o : table.options()) {
             if (o.perService()) {
                 keys.add(o.name());
             }
@@ -244,10 +197,10 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
             String path = "services[" + i++ + "]";
             MappingNode m = yaml.mapping(entry, path, "a service ({local: http://127.0.0.1:80, ...})");
             String local = null;
-            Map<String, Object> flags = new LinkedHashMap<>();
+            Map<Option<? super ServiceSpec.Builder, ?>, Object> flags = new LinkedHashMap<>();
             for (YamlConfig.Item field : yaml.items(m, path + ".")) {
-                Option o = table.find(field.key());
-                if (o == null || !o.perService() || !o.name().equals(field.key())) {
+                Option<? super ServiceSpec.Builder, ?> o = table.serviceOption(field.key());
+                if (o == null || !o.name().equals(field.key())) {
                     String s = OptionTable.closest(field.key(), keys);
                     throw yaml.error(field.keyNode(), path + "." + field.key() + ": unknown service key"
                             + (s != null ? "; did you mean " + s + "?" : " (expected " + String.join(", ", keys) + ")"));
@@ -259,7 +212,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
                 if (o.name().equals("local")) {
                     local = (String) v;
                 } else {
-                    flags.put(o.name(), v);
+                    flags.put(o, v);
                 }
             }
             if (local == null) {

@@ -11,7 +11,7 @@ import java.util.List;
  */
 final class CommandLine {
     /** One option as written: its typed value (one element for list types) and its argument index. */
-    record Occurrence(Option option, Object value, int position) {
+    record Occurrence(Option<?, ?> option, Object value, int position) {
     }
 
     private final List<Occurrence> occurrences;
@@ -41,10 +41,10 @@ final class CommandLine {
         return v;
     }
 
-    static CommandLine parse(OptionTable table, String[] args) {
+    static CommandLine parse(OptionTable<?> table, String[] args) {
         List<Occurrence> out = new ArrayList<>();
         OptionsException error = null;
-        Option bareSwitch = null;
+        Option<?, ?> bareSwitch = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (error != null) {
@@ -54,7 +54,7 @@ final class CommandLine {
                 }
                 continue;
             }
-            Option previousSwitch = bareSwitch;
+            Option<?, ?> previousSwitch = bareSwitch;
             bareSwitch = null;
             try {
                 if (a.equals("--")) {
@@ -75,7 +75,7 @@ final class CommandLine {
                 int eq = body.indexOf('=');
                 String name = eq < 0 ? body : body.substring(0, eq);
                 String inline = eq < 0 ? null : body.substring(eq + 1);
-                Option o = table.find(name);
+                Option<?, ?> o = table.find(name);
                 if (o == null) {
                     throw unknown(table, name, "-", "-");
                 }
@@ -119,7 +119,7 @@ final class CommandLine {
         return new CommandLine(out, false);
     }
 
-    private static Object value(Option o, String text) {
+    private static Object value(Option<?, ?> o, String text) {
         try {
             return o.type().parse(o, text, false);
         } catch (OptionType.BadValue e) {
@@ -132,7 +132,7 @@ final class CommandLine {
     }
 
     /** Whether a token that should be a value is really the next option (a forgotten value). */
-    private static boolean looksLikeOption(OptionTable table, String token) {
+    private static boolean looksLikeOption(OptionTable<?> table, String token) {
         if (token.length() < 2 || token.charAt(0) != '-') {
             return false;
         }
@@ -141,7 +141,7 @@ final class CommandLine {
         if (table.find(name) != null) {
             return true;
         }
-        for (OptionTable t : OptionTable.builtins()) {
+        for (OptionTable<?> t : OptionTable.builtins()) {
             if (t.find(name) != null) {
                 return true;
             }
@@ -161,14 +161,14 @@ final class CommandLine {
      * @param prefix how the name was written: "-" on the command line, "options." in YAML
      * @param suggestionPrefix how to write the suggested name in the same place
      */
-    static OptionsException unknown(OptionTable table, String name, String prefix, String suggestionPrefix) {
+    static OptionsException unknown(OptionTable<?> table, String name, String prefix, String suggestionPrefix) {
         if (prefix.equals("-")) {
             OptionsException later = laterGtSpelling(table, name);
             if (later != null) {
                 return later;
             }
         }
-        for (OptionTable other : OptionTable.builtins()) {
+        for (OptionTable<?> other : OptionTable.builtins()) {
             if (other != table && other.find(name) != null && table.find(name) == null) {
                 return new OptionsException(prefix + name + ": not an option of gt " + table.command()
                         + " (it is an option of gt " + other.command() + ")");
@@ -179,7 +179,7 @@ final class CommandLine {
                 + (suggestion == null ? "" : "; did you mean " + suggestionPrefix + suggestion + "?"));
     }
 
-    static OptionsException unsupported(Option o) {
+    static OptionsException unsupported(Option<?, ?> o) {
         return new OptionsException("option -" + o.name() + " is not supported by this version of GT for Java"
                 + (o.instead() == null ? "" : "; " + o.instead()));
     }
@@ -189,7 +189,7 @@ final class CommandLine {
      * {@code --signal}), which this version does not take yet: the message says so and names what
      * works today. {@code null} for any other name.
      */
-    private static OptionsException laterGtSpelling(OptionTable table, String name) {
+    private static OptionsException laterGtSpelling(OptionTable<?> table, String name) {
         String what;
         String instead;
         switch (name) {
@@ -202,7 +202,7 @@ final class CommandLine {
                 instead = "write -version";
                 break;
             case "signal":
-                Option s = table.find("s");
+                Option<?, ?> s = table.find("s");
                 what = "signal the running gt processes";
                 instead = s == null || s.instead() == null ? "stop gt with SIGTERM or Ctrl-C" : s.instead();
                 break;
@@ -218,7 +218,7 @@ final class CommandLine {
      * name without its dash or the would-be value of a switch: anything else may be a secret whose
      * option name was mistyped or lost, and this message goes to the log.
      */
-    private static OptionsException stray(OptionTable table, String arg, Option previousSwitch, int position) {
+    private static OptionsException stray(OptionTable<?> table, String arg, Option<?, ?> previousSwitch, int position) {
         if (previousSwitch != null && OptionType.looksBoolean(arg)) {
             return new OptionsException("-" + previousSwitch.name() + " " + arg
                     + ": a switch takes no separate value; write -" + previousSwitch.name() + "=" + arg);

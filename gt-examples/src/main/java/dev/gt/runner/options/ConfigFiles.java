@@ -40,13 +40,13 @@ final class ConfigFiles {
      * Handles the keys every file may have ({@code type}, {@code version}, {@code options}) and
      * returns false for the others, which the caller handles.
      */
-    static boolean common(YamlConfig yaml, YamlConfig.Item item, OptionTable table, OptionValues values) {
+    static boolean common(YamlConfig yaml, YamlConfig.Item item, OptionTable<?> table, OptionValues values) {
         switch (item.key()) {
             case "version":
                 return true;
             case "type":
                 String type = yaml.scalar(item.value(), "type", "server or client");
-                for (OptionTable other : OptionTable.builtins()) {
+                for (OptionTable<?> other : OptionTable.builtins()) {
                     if (other != table && other.command().equalsIgnoreCase(type.trim())) {
                         throw yaml.error(item.value(), "type: " + type + " — this is a configuration file for gt "
                                 + other.command() + ", but it was given to gt " + table.command());
@@ -65,10 +65,10 @@ final class ConfigFiles {
     }
 
     private static void readOptions(YamlConfig yaml, MappingNode options,
-            OptionTable table, OptionValues values) {
+            OptionTable<?> table, OptionValues values) {
         for (YamlConfig.Item item : yaml.items(options, "options.")) {
             String name = item.key();
-            Option o = table.find(name);
+            Option<?, ?> o = table.find(name);
             if (o == null || !o.name().equals(name)) {
                 // Aliases (-help) are command-line spellings, never YAML keys.
                 throw yaml.error(item.keyNode(), CommandLine.unknown(table, name, "options.", "").getMessage());
@@ -95,10 +95,10 @@ final class ConfigFiles {
     }
 
     /** The error for a top-level key the command does not know. */
-    static OptionsException unknownTopLevel(YamlConfig yaml, YamlConfig.Item item, OptionTable table,
+    static OptionsException unknownTopLevel(YamlConfig yaml, YamlConfig.Item item, OptionTable<?> table,
             List<String> known) {
         String key = item.key();
-        Option o = table.find(key);
+        Option<?, ?> o = table.find(key);
         if (o != null && o.name().equals(key) && o.yaml()) {
             return yaml.error(item.keyNode(), "'" + key + "' must be under options: (options: {" + key + ": ...})");
         }

@@ -111,6 +111,29 @@ public final class Durations {
         return sb.append(fraction(rest, 1_000_000_000)).append('s').toString();
     }
 
+    /**
+     * The shortest exact Go spelling, for defaults in help texts: {@code 90s}, {@code 5m},
+     * {@code 2h}; what has no whole unit is written as {@link #format} writes it.
+     */
+    public static String formatShort(Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        long[] units = {3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L};
+        String[] names = {"h", "m", "s", "ms"};
+        try {
+            long nanos = d.toNanos();
+            for (int i = 0; i < units.length; i++) {
+                if (nanos % units[i] == 0) {
+                    return nanos / units[i] + names[i];
+                }
+            }
+        } catch (ArithmeticException e) {
+            // Longer than Go's range: format() says it in seconds.
+        }
+        return format(d);
+    }
+
     private static String fraction(long value, long unit) {
         BigDecimal v = BigDecimal.valueOf(value).divide(BigDecimal.valueOf(unit)).stripTrailingZeros();
         return v.scale() <= 0 ? v.toBigInteger().toString() : v.toPlainString();

@@ -1,62 +1,88 @@
-package dev.gt.core.options;
+package dev.gt.runner.options;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 
 /**
  * The definition of one option: its name (exactly as GT spells it), type, default, where it may be
  * written (command line only, or also under {@code options:} in YAML), whether it is a per-service
- * flag that belongs to the preceding {@code -local}, its help text, and whether GT for Java
- * supports it yet. Immutable.
+ * flag that belongs to the preceding {@code -local}, its help text, whether GT for Java supports it
+ * yet, and the library setter it feeds. Immutable.
+ *
+ * <pre>{@code
+ * Option<GtServer.Builder, Duration> timeout = Option.define("timeout", OptionType.DURATION).yaml()
+ *         .defaultValue(libraryDefaults.idleTimeout())
+ *         .help("Idle timeout of tunnels and visitor connections; 0 disables it.")
+ *         .to("idleTimeout", GtServer.Builder::idleTimeout);
+ * }</pre>
+ *
+ * @param <B> what the value is put into (a library builder); {@code Object} for an option without
+ *     setter, which its command reads itself
+ * @param <T> the Java type of a value, fixed by the {@link OptionType}
  */
-public final class Option {
+public final class Option<B, T> {
     private final String name;
     private final List<String> aliases;
-    private final OptionType type;
+    private final OptionType<T> type;
     private final String defaultText;
-    private final Object defaultValue;
+    private final T defaultValue;
     private final boolean yaml;
     private final boolean perService;
     private final boolean supported;
     private final boolean sensitive;
+    private final boolean addsToFile;
     private final long min;
     private final long max;
     private final List<String> choices;
     private final String help;
     private final String yamlHint;
     private final String instead;
+    private final String setting;
+    private final BiConsumer<? super B, ? super T> setter;
 
-    private Option(Builder b) {
+    private Option(Builder<T> b, String setting, BiConsumer<? super B, ? super T> setter) {
         this.name = b.name;
         this.aliases = List.copyOf(b.aliases);
         this.type = b.type;
-        this.defaultText = b.defaultText;
         this.yaml = b.yaml;
         this.perService = b.perService;
         this.supported = b.supported;
         this.sensitive = b.sensitive;
+        this.addsToFile = b.addsToFile;
         this.min = b.min;
         this.max = b.max;
         this.choices = List.copyOf(b.choices);
         this.help = Objects.requireNonNull(b.help, "help");
         this.yamlHint = b.yamlHint;
         this.instead = b.instead;
-        if (b.defaultText == null) {
-            this.defaultValue = type.isList() ? List.of() : null;
-        } else {
+        this.setting = setting;
+        this.setter = setter;
+        if (type == OptionType.UINT && (min < 0 || max > Integer.MAX_VALUE)) {
+            throw new IllegalStateException("-" + name + ": a uint option's range must lie within 0 to "
+                    + Integer.MAX_VALUE);
+        }
+        if (b.defaultValue != null) {
+            this.defaultValue = b.defaultValue;
+            this.defaultText = type.format(b.defaultValue);
+        } else if (b.defaultText != null) {
+            this.defaultText = b.defaultText;
             try {
                 Object v = type.parse(this, b.defaultText, false);
-                this.defaultValue = type.isList() ? List.of(v) : v;
+                this.defaultValue = type.cast(type.isList() ? List.of(v) : v);
             } catch (OptionType.BadValue e) {
                 throw new IllegalStateException("default of -" + name + ": " + e.getMessage(), e);
             }
+        } else {
+            this.defaultText = null;
+            this.defaultValue = null;
         }
     }
 
     /** Starts the definition of an option. */
-    public static Builder define(String name, OptionType type) {
-        return new Builder(name, type);
+    public static <T> Builder<T> define(String name, OptionType<T> type) {
+        return new Builder<>(name, type);
     }
 
     /** The name, without dash, exactly as GT spells it ({@code httpMUXHeader}). */
@@ -70,7 +96,7 @@ public final class Option {
     }
 
     /** The value type. */
-    public OptionType type() {
+    public OptionType<T> type() {
         return type;
     }
 
@@ -79,12 +105,8 @@ public final class Option {
         return defaultText;
     }
 
-    /**
-     * The default as a value of the type ({@link String}, {@link Boolean}, {@link Long},
-     * {@link java.time.Duration}, {@link Double}, or a {@link List} for list types), or
-     * {@code null} when there is none.
-     */
-    public Object defaultValue() {
+    /** The default (a list for list types), or {@code null} when there is none. */
+    public T defaultValue() {
         return defaultValue;
     }
 
@@ -110,6 +132,15 @@ public final class Option {
     /** Whether the value is a secret that must never appear in messages or {@code toString}. */
     public boolean sensitive() {
         return sensitive;
+    }
+
+    /**
+     * Whether the command line adds to what the file gave (GT's {@code -tcpRange} and
+     * {@code -hostRegex} add to the file's {@code tcp:} and {@code host.regex}) rather than
+     * replacing it, as other list options do.
+     */
+    public boolean addsToFile() {
+        return addsToFile;
     }
 
     /** The smallest accepted value of a numeric option. */
@@ -145,6 +176,33 @@ public final class Option {
         return instead;
     }
 
+    /**
+     * The name of the library setting this option feeds, as the library's messages name it
+     * ({@code idleTimeout} for {@code -timeout}), or {@code null} for an option without setter.
+     */
+    public String setting() {
+        return setting;
+    }
+
+    /** Whether the option feeds a library setter (else its command reads the value itself). */
+    public boolean hasSetter() {
+        return setter != null;
+    }
+
+    /**
+     * Puts a value of this option into the builder through its setter.
+     *
+     * @param value a value of this option's type, as parsed (a list for list types)
+     * @throws IllegalArgumentException what the setter throws for a value it rejects
+     * @throws IllegalStateException if the option has no setter
+     */
+    void applyTo(B builder, Object value) {
+        if (setter == null) {
+            throw new IllegalStateException("-" + name + " has no setter; its command applies it");
+        }
+        setter.accept(builder, type.cast(value));
+    }
+
     /** Whether {@code n} is the name or an alias. */
     public boolean hasName(String n) {
         return name.equals(n) || aliases.contains(n);
@@ -155,16 +213,23 @@ public final class Option {
         return "-" + name;
     }
 
-    /** Builds an {@link Option}. */
-    public static final class Builder {
+    /**
+     * Builds an {@link Option}: {@link #to} ends a definition with the setter the value goes to,
+     * {@link #build()} one without.
+     *
+     * @param <T> the Java type of a value
+     */
+    public static final class Builder<T> {
         private final String name;
-        private final OptionType type;
+        private final OptionType<T> type;
         private final List<String> aliases = new ArrayList<>();
         private String defaultText;
+        private T defaultValue;
         private boolean yaml;
         private boolean perService;
         private boolean supported = true;
         private boolean sensitive;
+        private boolean addsToFile;
         private long min;
         private long max;
         private final List<String> choices = new ArrayList<>();
@@ -172,83 +237,111 @@ public final class Option {
         private String yamlHint;
         private String instead;
 
-        private Builder(String name, OptionType type) {
+        private Builder(String name, OptionType<T> type) {
             this.name = Objects.requireNonNull(name, "name");
             this.type = Objects.requireNonNull(type, "type");
-            this.min = type == OptionType.INT ? Long.MIN_VALUE : 0;
-            this.max = type == OptionType.INT ? Long.MAX_VALUE : 0xFFFF_FFFFL;
+            this.min = type.defaultMin();
+            this.max = type.defaultMax();
         }
 
         /** Another accepted name. */
-        public Builder alias(String alias) {
+        public Builder<T> alias(String alias) {
             aliases.add(alias);
             return this;
         }
 
-        /** The default, written as on the command line. */
-        public Builder defaultValue(String text) {
+        /**
+         * The default, written as on the command line: for the runner's own options and for GT's
+         * options that have no library setting. An option that feeds a library setter takes the
+         * library's default with {@link #defaultValue(Object)} instead, so the two cannot differ.
+         */
+        public Builder<T> defaultText(String text) {
             this.defaultText = text;
             return this;
         }
 
+        /** The default as a value, read from the library: what a builder has when nothing is set. */
+        public Builder<T> defaultValue(T value) {
+            this.defaultValue = Objects.requireNonNull(value, "defaultValue");
+            return this;
+        }
+
         /** Also accepted under {@code options:} in YAML. */
-        public Builder yaml() {
+        public Builder<T> yaml() {
             this.yaml = true;
             return this;
         }
 
         /** A per-service flag (see {@link Option#perService()}). */
-        public Builder perService() {
+        public Builder<T> perService() {
             this.perService = true;
             return this;
         }
 
         /** Recognised, but rejected as not supported by this version of GT for Java. */
-        public Builder unsupported() {
+        public Builder<T> unsupported() {
             this.supported = false;
             return this;
         }
 
         /** The value is a secret. */
-        public Builder sensitive() {
+        public Builder<T> sensitive() {
             this.sensitive = true;
             return this;
         }
 
+        /** The command line adds to the file's values (see {@link Option#addsToFile()}). */
+        public Builder<T> addsToFile() {
+            this.addsToFile = true;
+            return this;
+        }
+
         /** Bounds of a numeric option, inclusive. */
-        public Builder range(long min, long max) {
+        public Builder<T> range(long min, long max) {
             this.min = min;
             this.max = max;
             return this;
         }
 
         /** The accepted values of a string option. */
-        public Builder choices(String... values) {
+        public Builder<T> choices(String... values) {
             choices.addAll(List.of(values));
             return this;
         }
 
         /** The help text. */
-        public Builder help(String text) {
+        public Builder<T> help(String text) {
             this.help = text;
             return this;
         }
 
         /** Where the YAML equivalent of a command-line-only option goes. */
-        public Builder yamlHint(String hint) {
+        public Builder<T> yamlHint(String hint) {
             this.yamlHint = hint;
             return this;
         }
 
         /** For an unsupported option: what to do instead today, shown when it is rejected. */
-        public Builder instead(String text) {
+        public Builder<T> instead(String text) {
             this.instead = text;
             return this;
         }
 
-        /** The definition. */
-        public Option build() {
-            return new Option(this);
+        /**
+         * The definition of an option whose value goes to a library setter.
+         *
+         * @param setting the setter's name as the library's messages use it ({@code idleTimeout}),
+         *     so that the runner can name the option instead
+         * @param setter puts a value into the builder; what it throws is reported with the option
+         */
+        public <B> Option<B, T> to(String setting, BiConsumer<? super B, ? super T> setter) {
+            return new Option<>(this, Objects.requireNonNull(setting, "setting"), Objects.requireNonNull(setter,
+                    "setter"));
+        }
+
+        /** The definition of an option that its command reads itself (or that is not supported). */
+        public Option<Object, T> build() {
+            return new Option<>(this, null, null);
         }
     }
 }

@@ -8,32 +8,49 @@ import static dev.gt.runner.options.OptionType.PORT_RANGE_LIST;
 import static dev.gt.runner.options.OptionType.STRING;
 import static dev.gt.runner.options.OptionType.STRING_LIST;
 import static dev.gt.runner.options.OptionType.UINT;
+import static dev.gt.runner.options.OptionType.ULONG;
 
+import dev.gt.api.PortRange;
+import dev.gt.api.ServiceSpec;
+import dev.gt.core.GtClient;
+import dev.gt.core.GtClientConfig;
+import dev.gt.core.GtServer;
+import dev.gt.core.GtServerConfig;
+import dev.gt.core.TlsVersion;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 
 /**
  * The options of one {@code gt} command. {@link #SERVER} and {@link #CLIENT} are GT's own sets,
  * every option GT has, including those GT for Java recognises but does not support yet. The same
- * table drives command-line parsing, YAML loading and {@link #usage()}.
+ * table drives command-line parsing, YAML loading, the {@code -h} text and putting the values into
+ * the library's builder: an option that feeds a setter carries it, typed.
+ *
+ * @param <B> the builder the command's options go to ({@code Object} for a command without one)
  */
-public final class OptionTable {
+public final class OptionTable<B> {
     private static final String PROGRAM = "gt";
     private static final int WIDTH = 100;
 
     private final String command;
     private final String summary;
     private final String fileLayout;
-    private final List<Option> options;
-    private final Map<String, Option> byName = new HashMap<>();
+    private final List<Option<?, ?>> options;
+    private final List<Option<? super B, ?>> commandOptions;
+    private final List<Option<? super ServiceSpec.Builder, ?>> serviceOptions;
+    private final Map<String, Option<?, ?>> byName = new HashMap<>();
 
     /**
-     * Creates a table.
+     * Creates a table of a command without per-service options.
      *
      * @param command the sub-command ({@code server}), used in messages and the usage line
      * @param summary what the command does, one paragraph of English
@@ -41,14 +58,38 @@ public final class OptionTable {
      *     no {@code -config} file
      * @param options the definitions; names and aliases must be unique
      */
-    public OptionTable(String command, String summary, String fileLayout, List<Option> options) {
+    public OptionTable(String command, String summary, String fileLayout, List<? extends Option<? super B, ?>> options) {
+        this(command, summary, fileLayout, options, List.of());
+    }
+
+    /**
+     * Creates a table.
+     *
+     * @param serviceOptions the per-service options ({@code -local} and the flags after it), whose
+     *     values go to a {@link ServiceSpec.Builder}
+     */
+    public OptionTable(String command, String summary, String fileLayout, List<? extends Option<? super B, ?>> options,
+            List<? extends Option<? super ServiceSpec.Builder, ?>> serviceOptions) {
         this.command = Objects.requireNonNull(command, "command");
         this.summary = Objects.requireNonNull(summary, "summary");
         this.fileLayout = fileLayout;
-        List<Option> sorted = new ArrayList<>(options);
+        this.commandOptions = List.copyOf(options);
+        this.serviceOptions = List.copyOf(serviceOptions);
+        for (Option<?, ?> o : commandOptions) {
+            if (o.perService()) {
+                throw new IllegalArgumentException("-" + o.name() + " is per service but not among the service options");
+            }
+        }
+        for (Option<?, ?> o : this.serviceOptions) {
+            if (!o.perService()) {
+                throw new IllegalArgumentException("-" + o.name() + " is among the service options but not per service");
+            }
+        }
+        List<Option<?, ?>> sorted = new ArrayList<>(commandOptions);
+        sorted.addAll(this.serviceOptions);
         sorted.sort(Comparator.comparing(Option::name, String.CASE_INSENSITIVE_ORDER));
         this.options = List.copyOf(sorted);
-        for (Option o : sorted) {
+        for (Option<?, ?> o : sorted) {
             register(o.name(), o);
             for (String alias : o.aliases()) {
                 register(alias, o);
@@ -56,7 +97,7 @@ public final class OptionTable {
         }
     }
 
-    private void register(String name, Option o) {
+    private void register(String name, Option<?, ?> o) {
         if (byName.putIfAbsent(name, o) != null) {
             throw new IllegalArgumentException("option name -" + name + " is defined twice in " + command);
         }
@@ -68,18 +109,33 @@ public final class OptionTable {
     }
 
     /** Every definition, sorted by name. */
-    public List<Option> options() {
+    public List<Option<?, ?>> options() {
         return options;
     }
 
+    /** The options of the command itself (not per service), typed by the builder they feed. */
+    List<Option<? super B, ?>> commandOptions() {
+        return commandOptions;
+    }
+
+    /** The per-service option with this name, or {@code null}. */
+    Option<? super ServiceSpec.Builder, ?> serviceOption(String name) {
+        for (Option<? super ServiceSpec.Builder, ?> o : serviceOptions) {
+            if (o.hasName(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
     /** The option with this name or alias (exact, case-sensitive as in GT), or {@code null}. */
-    public Option find(String name) {
+    public Option<?, ?> find(String name) {
         return byName.get(name);
     }
 
     /** The option with this name, which must exist (for code that reads values). */
-    Option require(String name) {
-        Option o = byName.get(name);
+    Option<?, ?> require(String name) {
+        Option<?, ?> o = byName.get(name);
         if (o == null) {
             throw new IllegalArgumentException("no option -" + name + " in " + command);
         }
@@ -165,7 +221,7 @@ public final class OptionTable {
         wrap(sb, summary, "");
         sb.append("\nOptions (-name value or -name=value; a double dash works too; switches are -name or "
                 + "-name=false):\n");
-        for (Option o : options) {
+        for (Option<?, ?> o : options) {
             if (o.supported()) {
                 describe(sb, o);
             }
@@ -175,7 +231,7 @@ public final class OptionTable {
             sb.append("Precedence: defaults < file < command line. An explicit zero value stays zero.\n");
         }
         boolean header = false;
-        for (Option o : options) {
+        for (Option<?, ?> o : options) {
             if (!o.supported()) {
                 if (!header) {
                     sb.append("\nGT options not supported by this version of GT for Java (recognised, and rejected "
@@ -188,7 +244,7 @@ public final class OptionTable {
         return sb.toString();
     }
 
-    private void describe(StringBuilder sb, Option o) {
+    private void describe(StringBuilder sb, Option<?, ?> o) {
         sb.append("  -").append(o.name());
         for (String alias : o.aliases()) {
             sb.append(", -").append(alias);
@@ -261,43 +317,71 @@ public final class OptionTable {
     // ---------------------------------------------------------------------------------------------
     // GT's options. Help texts follow GT's usage strings, corrected where GT's were wrong.
 
+    /**
+     * What the library's builders start with, read from builders given only what they require.
+     * The options that feed a setter show these as their defaults instead of copies of their own,
+     * so that {@code -h} cannot drift from what the library does (OptionDefaultsTest checks it).
+     */
+    static final GtServerConfig SERVER_DEFAULTS = GtServer.builder().addr(new InetSocketAddress(0)).buildConfig();
+    static final GtClientConfig CLIENT_DEFAULTS = GtClient.builder().id("defaults").secret("defaults")
+            .remote("tcp://localhost:1").service(ServiceSpec.local("tcp://localhost:1").build()).buildConfig();
+
     private static final String[] LOG_LEVELS = {
         "trace", "debug", "info", "warn", "error", "fatal", "panic", "disable", "disabled"};
 
-    private static Option config(String example) {
+    private static Option<Object, String> config(String example) {
         return Option.define("config", STRING)
                 .help("The YAML configuration file to load (e.g. " + example + "); relative to the working "
                         + "directory.")
                 .build();
     }
 
-    /** GT for Java's own: GT has no such flag. */
-    private static final Option WORKER_THREADS = Option.define("workerThreads", UINT).yaml().defaultValue("0")
-            .range(0, 1024)
-            .help("Event-loop threads (GT for Java's own option); 0 picks the default (server: one per core, "
-                    + "client: two). One thread per process is the cheapest per request on a small machine.")
-            .build();
+    /**
+     * GT for Java's own: GT has no such flag. 0 leaves the library's default, which depends on the
+     * machine, so this one default is the runner's.
+     */
+    private static <B> Option<B, Integer> workerThreads(BiConsumer<B, Integer> setter) {
+        return Option.define("workerThreads", UINT).yaml().defaultText("0").range(0, 1024)
+                .help("Event-loop threads (GT for Java's own option); 0 picks the default (server: one per core, "
+                        + "client: two). One thread per process is the cheapest per request on a small machine.")
+                .to("workerThreads", (B b, Integer n) -> {
+                    if (n > 0) {
+                        setter.accept(b, n);
+                    }
+                });
+    }
 
-    private static final Option LOG_LEVEL = Option.define("logLevel", STRING).yaml().defaultValue("info")
-            .choices(LOG_LEVELS)
+    /** {@code -logLevel}, which the runner reads itself (the library only logs through SLF4J). */
+    public static final Option<Object, String> LOG_LEVEL = Option.define("logLevel", STRING).yaml()
+            .defaultText("info").choices(LOG_LEVELS)
             .help("Log level: trace, debug, info, warn, error, fatal, panic, disable. fatal and panic log "
                     + "errors only; disable (or disabled) turns logging off.")
             .build();
-    private static final Option VERSION = Option.define("version", BOOL)
+    private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL)
             .help("Print the version of this program and exit.").build();
-    private static final Option HELP = Option.define("h", BOOL).alias("help")
+    /** {@code -h}, {@code -help}. */
+    public static final Option<Object, Boolean> HELP = Option.define("h", BOOL).alias("help")
             .help("Print this help and exit.").build();
+
+    /** A file name option: an empty value leaves the setting alone, as in GT. */
+    private static <B> BiConsumer<B, String> file(BiConsumer<B, Path> setter) {
+        return (b, name) -> {
+            if (!name.isEmpty()) {
+                setter.accept(b, Path.of(name));
+            }
+        };
+    }
 
     /** What to do instead of GT's {@code -s} (and GT 2.x's {@code --signal}) today. */
     public static final String SIGNAL_INSTEAD = "to stop a running gt, send it SIGTERM (kill PID) or press Ctrl-C; "
             + "to reload or restart it, stop it and start it again";
 
-    private static List<Option> commonUnsupported(String signals) {
-        List<Option> l = new ArrayList<>();
+    private static List<Option<Object, ?>> commonUnsupported(String signals) {
+        List<Option<Object, ?>> l = new ArrayList<>();
         l.add(Option.define("sentryDSN", STRING).yaml().unsupported().help("Sentry DSN to report errors to.").build());
         l.add(Option.define("sentryLevel", STRING_LIST).yaml().unsupported()
                 .help("Levels reported to Sentry (default error, fatal, panic).").build());
-        l.add(Option.define("sentrySampleRate", FLOAT).yaml().unsupported().defaultValue("1")
+        l.add(Option.define("sentrySampleRate", FLOAT).yaml().unsupported().defaultText("1")
                 .help("Sentry sample rate for events: 0.0 to 1.0.").build());
         l.add(Option.define("sentryRelease", STRING).yaml().unsupported().help("Release reported to Sentry.").build());
         l.add(Option.define("sentryEnvironment", STRING).yaml().unsupported()
@@ -308,9 +392,9 @@ public final class OptionTable {
         l.add(Option.define("logFile", STRING).yaml().unsupported()
                 .help("Write the log to this file (rotated) instead of standard error.")
                 .instead("the log goes to standard error; redirect it (2>>gt.log)").build());
-        l.add(Option.define("logFileMaxSize", INT).yaml().unsupported().defaultValue("536870912")
+        l.add(Option.define("logFileMaxSize", INT).yaml().unsupported().defaultText("536870912")
                 .help("Size in bytes at which the log file is rotated.").build());
-        l.add(Option.define("logFileMaxCount", UINT).yaml().unsupported().defaultValue("7")
+        l.add(Option.define("logFileMaxCount", ULONG).yaml().unsupported().defaultText("7")
                 .help("Rotated log files kept.").build());
         l.add(Option.define("webAddr", STRING).yaml().unsupported()
                 .help("Listen address of the web management UI.").build());
@@ -331,48 +415,59 @@ public final class OptionTable {
     }
 
     /** {@code gt server}: every option of GT's server. */
-    public static final OptionTable SERVER;
+    public static final OptionTable<GtServer.Builder> SERVER;
 
     /** {@code gt client}: every option of GT's client. */
-    public static final OptionTable CLIENT;
+    public static final OptionTable<GtClient.Builder> CLIENT;
 
     static {
-        List<Option> s = new ArrayList<>();
+        List<Option<? super GtServer.Builder, ?>> s = new ArrayList<>();
         s.add(Option.define("addr", STRING).yaml()
                 .help("Listen address for client tunnels and HTTP visitors: 8080, :8080 or 127.0.0.1:8080 "
                         + "(port 0 picks a free port).")
-                .build());
+                .to("addr", GtServer.Builder::addr));
         s.add(Option.define("id", STRING_LIST)
                 .help("A user id; the i-th -id pairs with the i-th -secret.")
                 .yamlHint("users: {<id>: {secret: <secret>}}").build());
         s.add(Option.define("secret", STRING_LIST).sensitive()
                 .help("The secret of the user given by the -id at the same position.")
                 .yamlHint("users: {<id>: {secret: <secret>}}").build());
-        s.add(Option.define("allowAnyClient", BOOL).yaml().defaultValue("false")
+        s.add(Option.define("allowAnyClient", BOOL).yaml()
                 .help("Also accept clients whose id is not a configured user; an id is bound to the first "
                         + "secret it is seen with. Without any user this is always on.")
-                .build());
-        s.add(Option.define("tcpRange", PORT_RANGE_LIST)
+                .to("allowAnyClient", GtServer.Builder::allowAnyClient));
+        s.add(Option.define("tcpRange", PORT_RANGE_LIST).addsToFile()
                 .help("Server ports that TCP services may open: a-b, p, or 0 for all ports (e.g. 1024-65535).")
-                .yamlHint("tcp: [{range: 1024-65535}]").build());
+                .yamlHint("tcp: [{range: 1024-65535}]")
+                .to("tcpRange", (GtServer.Builder b, List<PortRange> ranges) -> ranges.forEach(b::tcpRange)));
         s.add(Option.define("tcpBindHost", STRING).yaml()
                 .help("The address TCP service ports (-tcpRange) listen on: an IP address or host name of this "
                         + "machine, e.g. 127.0.0.1 to keep them off the network (GT for Java's own option; GT has "
                         + "none). Without it they listen on every interface, as in GT, whatever -addr says.")
-                .build());
-        s.add(Option.define("tcpNumber", UINT).yaml().defaultValue("0").range(0, 65535)
-                .help("TCP ports one client id may hold open; 0 means no limit.").build());
-        s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue("Host")
+                .to("tcpBindHost", (GtServer.Builder b, String host) -> {
+                    if (!host.isBlank()) {
+                        b.tcpBindHost(ServerOptions.tcpBindHost(host));
+                    }
+                }));
+        s.add(Option.define("tcpNumber", UINT).yaml().defaultValue(SERVER_DEFAULTS.tcpNumber()).range(0, 65535)
+                .help("TCP ports one client id may hold open; 0 means no limit.")
+                .to("tcpNumber", GtServer.Builder::tcpNumber));
+        s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue(SERVER_DEFAULTS.httpMuxHeader())
                 .help("The HTTP header whose value picks the client; for Host the first label of the host "
                         + "name is the client's host prefix.")
-                .build());
-        s.add(Option.define("timeout", DURATION).yaml().defaultValue("90s")
-                .help("Idle timeout of tunnels and visitor connections; 0 disables it.").build());
-        s.add(Option.define("connections", UINT).yaml().defaultValue("10").range(1, Integer.MAX_VALUE)
-                .help("Tunnel connections one client id may hold.").build());
-        s.add(Option.define("maxHandShakeOptions", UINT).yaml().defaultValue("600").range(1, 65535)
-                .help("Services one client handshake may carry.").build());
-        s.add(WORKER_THREADS);
+                .to("httpMuxHeader", GtServer.Builder::httpMuxHeader));
+        s.add(Option.define("timeout", DURATION).yaml().defaultValue(SERVER_DEFAULTS.timeout())
+                .help("Idle timeout of tunnels and visitor connections; 0 disables it.")
+                .to("timeout", GtServer.Builder::timeout));
+        s.add(Option.define("connections", UINT).yaml().defaultValue(SERVER_DEFAULTS.connections())
+                .range(1, Integer.MAX_VALUE)
+                .help("Tunnel connections one client id may hold.")
+                .to("connections", GtServer.Builder::connections));
+        s.add(Option.define("maxHandShakeOptions", UINT).yaml().defaultValue(SERVER_DEFAULTS.maxHandshakeOptions())
+                .range(1, 65535)
+                .help("Services one client handshake may carry.")
+                .to("maxHandshakeOptions", GtServer.Builder::maxHandshakeOptions));
+        s.add(workerThreads(GtServer.Builder::workerThreads));
         s.add(LOG_LEVEL);
         s.add(config("server.yaml"));
         s.add(VERSION);
@@ -381,13 +476,17 @@ public final class OptionTable {
         s.add(Option.define("tlsAddr", STRING).yaml()
                 .help("TLS listen address for tunnels over TLS and HTTPS visitors (decrypted here, then routed "
                         + "by Host). Without -certFile/-keyFile a self-signed certificate is generated and its "
-                        + "SHA-256 fingerprint logged, for clients to pin.").build());
-        s.add(Option.define("tlsVersion", STRING).yaml().defaultValue("tls1.2")
-                .help("Minimum TLS version of -tlsAddr: tls1.2 or tls1.3.").build());
+                        + "SHA-256 fingerprint logged, for clients to pin.")
+                .to("tlsAddr", GtServer.Builder::tlsAddr));
+        s.add(Option.define("tlsVersion", STRING).yaml().defaultValue(SERVER_DEFAULTS.tlsVersion().toString())
+                .help("Minimum TLS version of -tlsAddr: tls1.2 or tls1.3.")
+                .to("tlsVersion", (GtServer.Builder b, String v) -> b.tlsVersion(TlsVersion.parse(v))));
         s.add(Option.define("certFile", STRING).yaml()
-                .help("Certificate (chain) of -tlsAddr, PEM.").build());
+                .help("Certificate (chain) of -tlsAddr, PEM.")
+                .to("certFile", file(GtServer.Builder::certFile)));
         s.add(Option.define("keyFile", STRING).yaml()
-                .help("Private key of -tlsAddr, PEM: RSA or EC, PKCS#8 or traditional.").build());
+                .help("Private key of -tlsAddr, PEM: RSA or EC, PKCS#8 or traditional.")
+                .to("keyFile", file(GtServer.Builder::keyFile)));
         s.add(Option.define("users", STRING).yaml()
                 .help("A YAML file of users, id: {secret: ..., tcp: ..., tcpNumber: ..., speed: ..., connections: "
                         + "..., host: ...}. Relative to the directory of the -config file when set there, else to "
@@ -398,44 +497,51 @@ public final class OptionTable {
                 .help("HTTP(S) endpoint that authenticates every tunnel (a JSON POST of id, secret and host "
                         + "prefixes; answered with {\"result\": true}), with -timeout as its timeout; configured "
                         + "users are then not consulted.")
-                .build());
-        s.add(Option.define("speed", UINT).yaml().defaultValue("0")
-                .help("Bytes per second one client id may transfer in each direction; 0 means no limit.").build());
-        s.add(Option.define("reconnectTimes", UINT).yaml().defaultValue("3").range(0, Integer.MAX_VALUE)
+                .to("authApi", GtServer.Builder::authApi));
+        s.add(Option.define("speed", ULONG).yaml().defaultValue(SERVER_DEFAULTS.speed())
+                .help("Bytes per second one client id may transfer in each direction; 0 means no limit.")
+                .to("speed", GtServer.Builder::speed));
+        s.add(Option.define("reconnectTimes", UINT).yaml().defaultValue(SERVER_DEFAULTS.reconnectTimes())
+                .range(0, Integer.MAX_VALUE)
                 .help("Failed logins tolerated from one IP address within -reconnectDuration; one more bans the "
                         + "address. 0 bans on the first failure.")
-                .build());
-        s.add(Option.define("reconnectDuration", DURATION).yaml().defaultValue("5m")
+                .to("reconnectTimes", GtServer.Builder::reconnectTimes));
+        s.add(Option.define("reconnectDuration", DURATION).yaml().defaultValue(SERVER_DEFAULTS.reconnectDuration())
                 .help("How long failed logins are remembered and a banned IP address stays banned; 0 turns "
                         + "banning off.")
-                .build());
-        s.add(Option.define("hostNumber", UINT).defaultValue("0").range(0, 65535)
+                .to("reconnectDuration", GtServer.Builder::reconnectDuration));
+        // hostNumber, hostRegex and hostWithID are also read from the file's host: section, whose
+        // values the command line overrides (number, withID) or adds to (regex).
+        s.add(Option.define("hostNumber", UINT).defaultValue(SERVER_DEFAULTS.hostNumber()).range(0, 65535)
                 .help("Host prefixes one client may register; 0 means no limit.").yamlHint("host: {number: N}")
-                .build());
-        s.add(Option.define("hostRegex", STRING_LIST)
+                .to("hostNumber", GtServer.Builder::hostNumber));
+        s.add(Option.define("hostRegex", STRING_LIST).addsToFile()
                 .help("Explicit host prefixes must match one of these regular expressions (Java syntax, "
                         + "unanchored unless the pattern anchors itself); a prefix equal to the client id is exempt. "
                         + "Added to the file's host.regex.")
-                .yamlHint("host: {regex: [...]}").build());
-        s.add(Option.define("hostWithID", BOOL).defaultValue("false")
-                .help("Register explicit host prefixes as <id>-<prefix>.").yamlHint("host: {withID: true}").build());
+                .yamlHint("host: {regex: [...]}")
+                .to("hostRegex", (GtServer.Builder b, List<String> patterns) ->
+                        new LinkedHashSet<>(patterns).forEach(b::hostRegex)));
+        s.add(Option.define("hostWithID", BOOL)
+                .help("Register explicit host prefixes as <id>-<prefix>.").yamlHint("host: {withID: true}")
+                .to("hostWithId", GtServer.Builder::hostWithId));
         s.add(Option.define("timeoutOnUnidirectionalTraffic", BOOL).yaml().unsupported()
                 .help("Time out connections whose traffic flows in one direction only.").build());
         s.add(Option.define("apiAddr", STRING).yaml().unsupported().help("Listen address of the status API.").build());
         s.add(Option.define("apiCertFile", STRING).yaml().unsupported()
                 .help("Certificate file (PEM) of the status API.").build());
         s.add(Option.define("apiKeyFile", STRING).yaml().unsupported().help("Key file (PEM) of the status API.").build());
-        s.add(Option.define("apiTLSVersion", STRING).yaml().unsupported().defaultValue("tls1.2")
+        s.add(Option.define("apiTLSVersion", STRING).yaml().unsupported().defaultText("tls1.2")
                 .help("Minimum TLS version of the status API.").build());
         s.add(Option.define("stunAddr", STRING).yaml().unsupported().help("Listen address of the STUN server.").build());
-        s.add(Option.define("stunLogLevel", STRING).yaml().unsupported().defaultValue("warn")
+        s.add(Option.define("stunLogLevel", STRING).yaml().unsupported().defaultText("warn")
                 .help("Log level of the STUN server.").build());
         s.add(Option.define("sniAddr", STRING).yaml()
                 .help("Listen address for TLS visitors routed by server name (SNI), passed through undecrypted.")
-                .build());
+                .to("sniAddr", GtServer.Builder::sniAddr));
         s.add(Option.define("quicAddr", STRING).yaml().unsupported().help("QUIC listen address for tunnels.").build());
         s.addAll(commonUnsupported("restart, stop, kill"));
-        SERVER = new OptionTable("server",
+        SERVER = new OptionTable<>("server",
                 "Runs a GT server: accepts tunnels from GT clients and forwards visitors through them, HTTP "
                         + "visitors by the Host header (id1.example.com reaches the client whose host prefix is "
                         + "id1) and raw TCP visitors by port. Example: gt server -addr 8080 -id id1 -secret secret1",
@@ -450,45 +556,57 @@ public final class OptionTable {
                         + "  type, version:   accepted and ignored\n",
                 s);
 
-        List<Option> c = new ArrayList<>();
+        List<Option<? super GtClient.Builder, ?>> c = new ArrayList<>();
+        List<Option<? super ServiceSpec.Builder, ?>> services = new ArrayList<>();
         c.add(Option.define("id", STRING).yaml()
                 .help("The client id, 1 to 200 bytes; also the host prefix of a service without -hostPrefix.")
-                .build());
+                .to("id", GtClient.Builder::id));
         c.add(Option.define("secret", STRING).yaml().sensitive()
-                .help("The secret that proves the id; a random one is generated when none is given.").build());
+                .help("The secret that proves the id; a random one is generated when none is given.")
+                .to("secret", GtClient.Builder::secret));
         c.add(Option.define("remote", STRING_LIST).yaml()
                 .help("The server: tcp://host[:port] (port 80 by default) or host:port; or use -remoteAPI instead.")
-                .build());
-        c.add(Option.define("local", STRING).perService()
+                .to("remote", (GtClient.Builder b, List<String> urls) -> urls.forEach(b::remote)));
+        // -local starts a service (ClientOptions builds it); the per-service flags after it describe it.
+        services.add(Option.define("local", STRING).perService()
                 .help("A local service: http://host[:port], https://host[:port] (passed through by server name) "
                         + "or tcp://host:port. Each -local starts a service; the per-service flags after it "
                         + "describe it.")
                 .build());
-        c.add(Option.define("hostPrefix", STRING).perService()
+        services.add(Option.define("hostPrefix", STRING).perService()
                 .help("The host prefix visitors use for this http/https service (prefix.example.com); default "
                         + "the client id.")
-                .build());
-        c.add(Option.define("remoteTCPPort", UINT).perService().range(0, 65535)
-                .help("The server port to open for this tcp service; 0 lets the server choose.").build());
-        c.add(Option.define("remoteTCPRandom", BOOL).perService()
+                .to("hostPrefix", ServiceSpec.Builder::hostPrefix));
+        services.add(Option.define("remoteTCPPort", UINT).perService().range(0, 65535)
+                .help("The server port to open for this tcp service; 0 lets the server choose.")
+                .to("remoteTcpPort", ServiceSpec.Builder::remoteTcpPort));
+        services.add(Option.define("remoteTCPRandom", BOOL).perService()
                 .help("Let the server choose another port when -remoteTCPPort is taken (default true when no "
                         + "-remoteTCPPort is given).")
-                .build());
-        c.add(Option.define("useLocalAsHTTPHost", BOOL).perService()
-                .help("Rewrite the Host header of the first request to the local host:port.").build());
-        c.add(Option.define("localTimeout", DURATION).perService().defaultValue("120s")
-                .help("Idle timeout of connections to this local service; 0 disables it.").build());
-        c.add(Option.define("reconnectDelay", DURATION).yaml().defaultValue("5s")
-                .help("Pause before a lost tunnel is connected again.").build());
-        c.add(Option.define("remoteTimeout", DURATION).yaml().defaultValue("45s")
+                .to("remoteTcpRandom", ServiceSpec.Builder::remoteTcpRandom));
+        services.add(Option.define("useLocalAsHTTPHost", BOOL).perService()
+                .help("Rewrite the Host header of the first request to the local host:port.")
+                .to("useLocalAsHttpHost", ServiceSpec.Builder::useLocalAsHttpHost));
+        services.add(Option.define("localTimeout", DURATION).perService()
+                .defaultValue(ServiceSpec.DEFAULT_LOCAL_TIMEOUT)
+                .help("Idle timeout of connections to this local service; 0 disables it.")
+                .to("localTimeout", ServiceSpec.Builder::localTimeout));
+        c.add(Option.define("reconnectDelay", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.reconnectDelay())
+                .help("Pause before a lost tunnel is connected again.")
+                .to("reconnectDelay", GtClient.Builder::reconnectDelay));
+        c.add(Option.define("remoteTimeout", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.remoteTimeout())
                 .help("A tunnel that hears nothing from the server for this long is dropped; pings go out at "
                         + "half of it. At least 1s.")
-                .build());
-        c.add(Option.define("remoteConnections", UINT).yaml().defaultValue("3").range(1, 10)
-                .help("Most tunnel connections per server, 1 to 10.").build());
-        c.add(Option.define("remoteIdleConnections", UINT).yaml().defaultValue("1").range(1, 10)
-                .help("Tunnel connections kept open without load, 1 to -remoteConnections.").build());
-        c.add(WORKER_THREADS);
+                .to("remoteTimeout", GtClient.Builder::remoteTimeout));
+        c.add(Option.define("remoteConnections", UINT).yaml().defaultValue(CLIENT_DEFAULTS.remoteConnections())
+                .range(1, 10)
+                .help("Most tunnel connections per server, 1 to 10.")
+                .to("remoteConnections", GtClient.Builder::remoteConnections));
+        c.add(Option.define("remoteIdleConnections", UINT).yaml()
+                .defaultValue(CLIENT_DEFAULTS.remoteIdleConnections()).range(1, 10)
+                .help("Tunnel connections kept open without load, 1 to -remoteConnections.")
+                .to("remoteIdleConnections", GtClient.Builder::remoteIdleConnections));
+        c.add(workerThreads(GtClient.Builder::workerThreads));
         c.add(LOG_LEVEL);
         c.add(config("client.yaml"));
         c.add(VERSION);
@@ -500,20 +618,27 @@ public final class OptionTable {
                 .help("HTTP(S) endpoint that returns the server address (GET <url>?network_client_id=<id>, answered "
                         + "with {\"serverAddress\": \"tcp://host:port\"}); asked again before every connection "
                         + "attempt. Instead of -remote.")
-                .build());
+                .to("remoteApi", GtClient.Builder::remoteApi));
         c.add(Option.define("remoteCert", STRING).yaml()
-                .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).").build());
+                .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).")
+                .to("remoteCert", file(GtClient.Builder::remoteCert)));
         c.add(Option.define("remoteCertInsecure", BOOL).yaml()
                 .help("Accept any server certificate: insecure, warned on every connect; prefer "
-                        + "-remoteCertFingerprint.").build());
+                        + "-remoteCertFingerprint.")
+                .to("remoteCertInsecure", GtClient.Builder::remoteCertInsecure));
         c.add(Option.define("remoteCertFingerprint", STRING).yaml()
                 .help("Trust exactly the tls:// server certificate with this SHA-256 fingerprint (GT for Java's "
-                        + "own option; the server logs it for its generated certificate).").build());
-        c.add(Option.define("webrtcConnectionIdleTimeout", DURATION).yaml().unsupported().defaultValue("5m")
+                        + "own option; the server logs it for its generated certificate).")
+                .to("remoteCertFingerprint", (GtClient.Builder b, String pin) -> {
+                    if (!pin.isEmpty()) {
+                        b.remoteCertFingerprint(pin);
+                    }
+                }));
+        c.add(Option.define("webrtcConnectionIdleTimeout", DURATION).yaml().unsupported().defaultText("5m")
                 .help("Close an idle peer-to-peer connection after this long.").build());
-        c.add(Option.define("webrtcConnections", UINT).yaml().unsupported().defaultValue("30")
+        c.add(Option.define("webrtcConnections", ULONG).yaml().unsupported().defaultText("30")
                 .help("Most concurrent peer-to-peer connections, 1 to 50.").build());
-        c.add(Option.define("webrtcLogLevel", STRING).yaml().unsupported().defaultValue("warning")
+        c.add(Option.define("webrtcLogLevel", STRING).yaml().unsupported().defaultText("warning")
                 .help("WebRTC log level: verbose, info, warning, error.").build());
         c.add(Option.define("webrtcMinPort", UINT).yaml().unsupported().range(0, 65535)
                 .help("Lowest UDP port for peer-to-peer connections.").build());
@@ -525,10 +650,10 @@ public final class OptionTable {
                 .help("Local listen address of the peer-to-peer TCP forwarder.").build());
         c.add(Option.define("tcpForwardHostPrefix", STRING).yaml().unsupported()
                 .help("Host prefix of the peer client the TCP forwarder reaches.").build());
-        c.add(Option.define("tcpForwardConnections", UINT).yaml().unsupported().defaultValue("3")
+        c.add(Option.define("tcpForwardConnections", ULONG).yaml().unsupported().defaultText("3")
                 .help("Peer connections the TCP forwarder prepares, 1 to 10.").build());
         c.addAll(commonUnsupported("reload, restart, stop, kill"));
-        CLIENT = new OptionTable("client",
+        CLIENT = new OptionTable<>("client",
                 "Runs a GT client: keeps tunnels open to a GT server and connects every visitor the server "
                         + "forwards to a local service. Example: gt client -id id1 -secret secret1 "
                         + "-remote tcp://id1.example.com:8080 -local http://127.0.0.1:80",
@@ -537,11 +662,11 @@ public final class OptionTable {
                         + "                     hostPrefix: blog        (any per-service option)\n"
                         + "                   services from the command line come first, then these\n"
                         + "  type, version:   accepted and ignored\n",
-                c);
+                c, services);
     }
 
     /** GT's own tables, to tell a user who gave a client option to the server (and vice versa). */
-    static List<OptionTable> builtins() {
+    static List<OptionTable<?>> builtins() {
         return List.of(SERVER, CLIENT);
     }
 }

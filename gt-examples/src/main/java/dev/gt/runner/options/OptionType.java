@@ -1,32 +1,47 @@
-package dev.gt.core.options;
+package dev.gt.runner.options;
 
 import dev.gt.api.PortRange;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
-/** The value types of GT's options, with their parsing rules. */
-public enum OptionType {
+/**
+ * The value types of GT's options, with their parsing rules. {@code T} is what a value of the type
+ * is in Java, so an {@link Option} of this type hands its setter a {@code T} without casts.
+ *
+ * @param <T> the Java type of a value
+ */
+public final class OptionType<T> {
+    private enum Kind { STRING, BOOL, INT, UINT, ULONG, DURATION, FLOAT, STRING_LIST, PORT_RANGE_LIST }
+
     /** Text, taken as is. */
-    STRING("string"),
+    public static final OptionType<String> STRING = new OptionType<>(Kind.STRING, "string", String.class);
     /** A switch: {@code -flag} or {@code -flag=true|false}; in YAML {@code true}/{@code false}. */
-    BOOL(""),
+    public static final OptionType<Boolean> BOOL = new OptionType<>(Kind.BOOL, "", Boolean.class);
     /** A signed whole number. */
-    INT("int"),
-    /** A non-negative whole number. */
-    UINT("uint"),
+    public static final OptionType<Long> INT = new OptionType<>(Kind.INT, "int", Long.class);
+    /** A non-negative whole number that fits an {@code int}: a count or a port. */
+    public static final OptionType<Integer> UINT = new OptionType<>(Kind.UINT, "uint", Integer.class);
+    /** A non-negative whole number up to 2<sup>32</sup>-1 by default: bytes per second, sizes. */
+    public static final OptionType<Long> ULONG = new OptionType<>(Kind.ULONG, "uint", Long.class);
     /** A Go duration such as {@code 90s}, {@code 5m} or {@code 1h30m}; see {@link Durations}. */
-    DURATION("duration"),
+    public static final OptionType<Duration> DURATION = new OptionType<>(Kind.DURATION, "duration", Duration.class);
     /** A decimal number. */
-    FLOAT("float"),
+    public static final OptionType<Double> FLOAT = new OptionType<>(Kind.FLOAT, "float", Double.class);
     /** Text, repeatable: every {@code -flag} adds one; in YAML a single value or a list. */
-    STRING_LIST("value"),
+    public static final OptionType<List<String>> STRING_LIST = new OptionType<>(Kind.STRING_LIST, "value", List.class);
     /** Port ranges ({@code a-b}, {@code p} or {@code 0} for all ports), repeatable. */
-    PORT_RANGE_LIST("range");
+    public static final OptionType<List<PortRange>> PORT_RANGE_LIST =
+            new OptionType<>(Kind.PORT_RANGE_LIST, "range", List.class);
 
+    private final Kind kind;
     private final String helpName;
+    private final Class<?> javaType;
 
-    OptionType(String helpName) {
+    private OptionType(Kind kind, String helpName, Class<?> javaType) {
+        this.kind = kind;
         this.helpName = helpName;
+        this.javaType = javaType;
     }
 
     /** The word shown after the option's name in {@code -h}, as Go's flag package does. */
@@ -36,16 +51,49 @@ public enum OptionType {
 
     /** Whether the option may be given several times, each occurrence adding to a list. */
     public boolean isList() {
-        return this == STRING_LIST || this == PORT_RANGE_LIST;
+        return kind == Kind.STRING_LIST || kind == Kind.PORT_RANGE_LIST;
+    }
+
+    /** Whether values are whole numbers, which take a range. */
+    boolean isWholeNumber() {
+        return kind == Kind.INT || kind == Kind.UINT || kind == Kind.ULONG;
+    }
+
+    /** The smallest value a whole-number option takes unless it says otherwise. */
+    long defaultMin() {
+        return kind == Kind.INT ? Long.MIN_VALUE : 0;
+    }
+
+    /** The largest value a whole-number option takes unless it says otherwise. */
+    long defaultMax() {
+        switch (kind) {
+            case INT:
+                return Long.MAX_VALUE;
+            case UINT:
+                return Integer.MAX_VALUE;
+            default:
+                return 0xFFFF_FFFFL;
+        }
+    }
+
+    /**
+     * A value as this type's {@code T}: what {@link #parse} returned (for list types, an
+     * unmodifiable list of what it returned for each element).
+     */
+    @SuppressWarnings("unchecked")
+    T cast(Object value) {
+        // The one unchecked cast of the options model: every value was made by parse() of this type.
+        return (T) javaType.cast(value);
     }
 
     /** Describes a valid value, for messages: "a duration (e.g. 90s)". */
-    String expectation(Option o) {
-        switch (this) {
+    String expectation(Option<?, ?> o) {
+        switch (kind) {
             case BOOL:
                 return "true or false";
             case INT:
             case UINT:
+            case ULONG:
                 return "a whole number from " + o.min() + " to " + o.max();
             case DURATION:
                 return "a duration, e.g. 90s, 5m, 1h30m";
@@ -64,9 +112,9 @@ public enum OptionType {
      * @param yaml whether the text comes from YAML, where booleans may also be yes/no/on/off
      * @throws BadValue whose message starts with the quoted value (or a placeholder for secrets)
      */
-    Object parse(Option o, String text, boolean yaml) throws BadValue {
+    Object parse(Option<?, ?> o, String text, boolean yaml) throws BadValue {
         String shown = o.sensitive() ? "(the value)" : "'" + text + "'";
-        switch (this) {
+        switch (kind) {
             case BOOL:
                 Boolean b = parseBool(text, yaml);
                 if (b == null) {
@@ -75,6 +123,7 @@ public enum OptionType {
                 return b;
             case INT:
             case UINT:
+            case ULONG:
                 long n;
                 try {
                     n = Long.parseLong(text.trim());
@@ -84,7 +133,11 @@ public enum OptionType {
                 if (n < o.min() || n > o.max()) {
                     throw new BadValue(shown + " is out of range (expected " + o.min() + " to " + o.max() + ")");
                 }
-                return n;
+                if (kind == Kind.UINT) {
+                    // The range of a UINT option lies within int (Option checks it), so this is exact.
+                    return Integer.valueOf((int) n);
+                }
+                return Long.valueOf(n);
             case DURATION:
                 Duration d;
                 try {
@@ -127,6 +180,21 @@ public enum OptionType {
         }
     }
 
+    /**
+     * How {@code -h} shows a default: as it would be written on the command line, durations in
+     * their shortest Go form ({@code 90s}, {@code 5m}).
+     */
+    String format(T value) {
+        if (value instanceof Duration) {
+            return Durations.formatShort((Duration) value);
+        }
+        if (value instanceof List) {
+            List<?> list = (List<?>) value;
+            return list.isEmpty() ? "" : list.size() == 1 ? String.valueOf(list.get(0)) : list.toString();
+        }
+        return String.valueOf(value);
+    }
+
     /** Go's strconv.ParseBool on the command line; YAML 1.1 spellings too in files, as yaml.v3 does. */
     private static Boolean parseBool(String text, boolean yaml) {
         switch (text) {
@@ -153,6 +221,11 @@ public enum OptionType {
     /** Whether a stray argument after a switch looks like the value the user meant for it. */
     static boolean looksBoolean(String text) {
         return parseBool(text, true) != null;
+    }
+
+    @Override
+    public String toString() {
+        return kind.name();
     }
 
     /** A value that does not fit its option; the message lacks the option's name, callers add it. */

@@ -17,7 +17,7 @@ public final class OptionValues {
     public enum Source {
         /** The table's default. */
         DEFAULT,
-        /** The {@code options:} section of the {@code -config} file. */
+        /** The {@code -config} file: its {@code options:} section, or a section such as {@code host:}. */
         CONFIG_FILE,
         /** The command line. */
         COMMAND_LINE
@@ -35,36 +35,52 @@ public final class OptionValues {
         }
     }
 
-    private final OptionTable table;
-    private final Map<Option, Entry> entries = new LinkedHashMap<>();
+    private final OptionTable<?> table;
+    private final Map<Option<?, ?>, Entry> entries = new LinkedHashMap<>();
 
-    OptionValues(OptionTable table) {
+    OptionValues(OptionTable<?> table) {
         this.table = table;
-        for (Option o : table.options()) {
+        for (Option<?, ?> o : table.options()) {
             if (o.supported() && !o.perService() && o.defaultValue() != null) {
                 entries.put(o, new Entry(o.defaultValue(), Source.DEFAULT, "default"));
             }
         }
     }
 
-    void set(Option o, Object value, Source source, String location) {
+    void set(Option<?, ?> o, Object value, Source source, String location) {
         entries.put(o, new Entry(value, source, location));
     }
 
     /**
+     * Adds the elements of a file section to a list option that the command line adds to
+     * ({@code tcp:} to {@code -tcpRange}, {@code host.regex} to {@code -hostRegex}).
+     */
+    void addFromFile(Option<?, ?> o, List<?> elements, String location) {
+        Entry current = entries.get(o);
+        List<Object> list = new ArrayList<>();
+        if (current != null && current.source != Source.DEFAULT) {
+            list.addAll((List<?>) current.value);
+        }
+        list.addAll(elements);
+        set(o, Collections.unmodifiableList(list), Source.CONFIG_FILE, location);
+    }
+
+    /**
      * Applies the command line over what is there: a single-valued option's last occurrence wins;
-     * a list option given on the command line replaces the file's list (as in GT) and accumulates.
+     * a list option given on the command line replaces the file's list (as in GT), or adds to it
+     * for an option that {@linkplain Option#addsToFile() adds to the file}, and accumulates.
      */
     void applyCommandLine(CommandLine cl) {
         for (CommandLine.Occurrence occurrence : cl.occurrences()) {
-            Option o = occurrence.option();
+            Option<?, ?> o = occurrence.option();
             if (o.perService()) {
                 continue;
             }
             if (o.type().isList()) {
                 Entry current = entries.get(o);
                 List<Object> list = new ArrayList<>();
-                if (current != null && current.source == Source.COMMAND_LINE) {
+                if (current != null && (current.source == Source.COMMAND_LINE
+                        || current.source == Source.CONFIG_FILE && o.addsToFile())) {
                     list.addAll((List<?>) current.value);
                 }
                 list.add(occurrence.value());
@@ -76,14 +92,26 @@ public final class OptionValues {
     }
 
     /** The table the values belong to. */
-    public OptionTable table() {
+    public OptionTable<?> table() {
         return table;
     }
 
     /**
-     * The value of an option: {@link String}, {@link Boolean}, {@link Long}, {@link Duration},
-     * {@link Double}, or an unmodifiable {@link List} for list types; {@code null} when the option
-     * has no default and was not given.
+     * The value of an option, or {@code null} when it has no default and was not given (an empty
+     * list for a list option).
+     */
+    public <T> T get(Option<?, T> o) {
+        Entry e = entries.get(o);
+        if (e == null) {
+            return o.type().isList() ? o.type().cast(List.of()) : null;
+        }
+        return o.type().cast(e.value);
+    }
+
+    /**
+     * The value of an option by name: {@link String}, {@link Boolean}, {@link Integer} or
+     * {@link Long}, {@link Duration}, {@link Double}, or an unmodifiable {@link List} for list
+     * types; {@code null} when the option has no default and was not given.
      *
      * @throws IllegalArgumentException if the table has no such option
      */
@@ -105,7 +133,7 @@ public final class OptionValues {
     /** A numeric option's value; 0 when not given and without default. */
     public long number(String name) {
         Object v = get(name);
-        return v == null ? 0 : (Long) v;
+        return v == null ? 0 : ((Number) v).longValue();
     }
 
     /** A duration option's value, or {@code null}. */
@@ -120,17 +148,22 @@ public final class OptionValues {
     }
 
     /** A string list option's values (empty when not given). */
-    @SuppressWarnings("unchecked")
     public List<String> strings(String name) {
-        Object v = get(name);
-        return v == null ? List.of() : (List<String>) v;
+        return get(OptionType.STRING_LIST, name);
     }
 
     /** A port range list option's values (empty when not given). */
-    @SuppressWarnings("unchecked")
     public List<PortRange> portRanges(String name) {
+        return get(OptionType.PORT_RANGE_LIST, name);
+    }
+
+    private <T> T get(OptionType<T> type, String name) {
+        Option<?, ?> o = table.require(name);
+        if (o.type() != type) {
+            throw new IllegalArgumentException("-" + name + " is of type " + o.type() + ", not " + type);
+        }
         Object v = get(name);
-        return v == null ? List.of() : (List<PortRange>) v;
+        return type.cast(v == null ? List.of() : v);
     }
 
     /** Whether the option was given in the file or on the command line (not just defaulted). */
@@ -140,7 +173,11 @@ public final class OptionValues {
 
     /** Where the value came from ({@link Source#DEFAULT} also when there is no value at all). */
     public Source source(String name) {
-        Entry e = entries.get(table.require(name));
+        return source(table.require(name));
+    }
+
+    Source source(Option<?, ?> o) {
+        Entry e = entries.get(o);
         return e == null ? Source.DEFAULT : e.source;
     }
 
@@ -152,19 +189,40 @@ public final class OptionValues {
 
     /** Whether {@code -h} or {@code -help} was given. */
     public boolean helpRequested() {
-        Option h = table.find("h");
+        Option<?, ?> h = table.find("h");
         return h != null && bool("h");
+    }
+
+    /**
+     * Puts every option that was given (in the file or on the command line) and has a setter into
+     * the builder. Defaults are not applied: the builder has them already, and the table took them
+     * from the library (see {@link Option.Builder#defaultValue(Object)}).
+     *
+     * @throws OptionsException what a setter rejects, naming the option and, for a value from the
+     *     file, its line
+     */
+    <B> void applyTo(List<? extends Option<? super B, ?>> options, B builder) {
+        for (Option<? super B, ?> o : options) {
+            Entry e = entries.get(o);
+            if (o.hasSetter() && e != null && e.source != Source.DEFAULT) {
+                try {
+                    o.applyTo(builder, e.value);
+                } catch (IllegalArgumentException ex) {
+                    throw problem(o, ex);
+                }
+            }
+        }
     }
 
     /**
      * Wraps a problem found while using an option's value (a builder rejecting it), prefixing the
      * file and line when the value came from the YAML file.
      */
-    OptionsException problem(String name, IllegalArgumentException e) {
+    OptionsException problem(Option<?, ?> o, IllegalArgumentException e) {
         if (e instanceof OptionsException) {
             return (OptionsException) e;
         }
-        Entry entry = entries.get(table.require(name));
+        Entry entry = entries.get(o);
         String prefix = entry != null && entry.source == Source.CONFIG_FILE ? entry.location + ": " : "";
         return new OptionsException(prefix + e.getMessage(), e);
     }
@@ -172,11 +230,11 @@ public final class OptionValues {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<Option, Entry> e : entries.entrySet()) {
+        for (Map.Entry<Option<?, ?>, Entry> e : entries.entrySet()) {
             if (sb.length() > 1) {
                 sb.append(", ");
             }
-            Option o = e.getKey();
+            Option<?, ?> o = e.getKey();
             sb.append(o.name()).append('=').append(o.sensitive() ? "***" : show(e.getValue().value));
             if (e.getValue().source != Source.DEFAULT) {
                 sb.append(" (").append(e.getValue().location).append(')');

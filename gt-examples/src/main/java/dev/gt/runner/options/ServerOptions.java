@@ -12,10 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -41,33 +40,43 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServer> {
     private static final List<String> TOP_LEVEL = List.of("options", "users", "tcp", "host", "type", "version");
-    private static final List<String> USER_FIELDS = List.of("secret", "tcp", "tcpNumber", "speed", "connections",
-            "host");
-    private static final List<String> HOST_FIELDS = List.of("number", "regex", "withID");
     private static final String USERS_EXPECTED = "a mapping of user ids to {secret: ...}";
 
-    // The value types of the users' fields and of host:, parsed with the options' own rules and
-    // messages. Per user, 0 speed/connections means "the global value" (GT), so 0 is allowed here
-    // even where the global option (-connections) needs at least 1.
-    private static final Option USER_TCP_NUMBER = Option.define("tcpNumber", OptionType.UINT).range(0, 65535)
-            .help("TCP ports the user may hold; 0 means no limit.").build();
-    private static final Option USER_SPEED = Option.define("speed", OptionType.UINT)
-            .help("Bytes per second; 0 means the global -speed.").build();
-    private static final Option USER_CONNECTIONS = Option.define("connections", OptionType.UINT)
-            .range(0, Integer.MAX_VALUE).help("Tunnels; 0 means the global -connections.").build();
-    private static final Option HOST_NUMBER = Option.define("number", OptionType.UINT).range(0, 65535)
-            .help("Host prefixes; 0 means no limit.").build();
-    private static final Option HOST_REGEX = Option.define("regex", OptionType.STRING_LIST)
-            .help("Patterns a host prefix must match one of.").build();
-    private static final Option HOST_WITH_ID = Option.define("withID", OptionType.BOOL)
-            .help("Register prefixes as <id>-<prefix>.").build();
-
-    /** A {@code host:} section (global or a user's); {@code null} fields were not given. */
-    private static final class HostRules {
-        Integer number;
-        List<String> regex;
-        Boolean withId;
-    }
+    // A users: entry, field by field, each with the User.Builder setter it feeds; parsed with the
+    // options' own rules and messages. Per user, 0 speed/connections means "the global value" (GT),
+    // so 0 is allowed here even where the global option (-connections) needs at least 1. The
+    // secret is not among them (User.builder takes it), nor tcp: and host:, which have structure.
+    private static final List<Option<User.Builder, ?>> USER_FIELDS = List.of(
+            Option.define("tcpNumber", OptionType.UINT).range(0, 65535)
+                    .help("TCP ports the user may hold; 0 means no limit.")
+                    .to("tcpNumber", User.Builder::tcpNumber),
+            Option.define("speed", OptionType.ULONG)
+                    .help("Bytes per second; 0 means the global -speed.")
+                    .to("speed", User.Builder::speed),
+            Option.define("connections", OptionType.UINT).range(0, Integer.MAX_VALUE)
+                    .help("Tunnels; 0 means the global -connections.")
+                    .to("connections", User.Builder::connections));
+    /** A user's {@code host:} section. The global one feeds -hostNumber, -hostRegex and -hostWithID. */
+    private static final List<Option<User.Builder, ?>> HOST_FIELDS = List.of(
+            Option.define("number", OptionType.UINT).range(0, 65535)
+                    .help("Host prefixes; 0 means no limit.")
+                    .to("hostNumber", User.Builder::hostNumber),
+            Option.define("regex", OptionType.STRING_LIST)
+                    .help("Patterns a host prefix must match one of.")
+                    .to("hostRegex", (User.Builder u, List<String> patterns) -> {
+                        // An explicit empty list lifts the global patterns for this user (GT: regex: []).
+                        u.noHostRegex();
+                        patterns.forEach(u::hostRegex);
+                    }),
+            Option.define("withID", OptionType.BOOL)
+                    .help("Register prefixes as <id>-<prefix>.")
+                    .to("hostWithId", User.Builder::hostWithId));
+    /** The {@code range} of a {@code tcp:} entry. */
+    private static final Option<Object, List<PortRange>> TCP_RANGE = Option.define("range", OptionType.PORT_RANGE_LIST)
+            .help("Ports a-b, a port p, or 0 for all ports.").build();
+    private static final List<String> USER_KEYS = List.of("secret", "tcp", "tcpNumber", "speed", "connections",
+            "host");
+    private static final List<String> HOST_KEYS = List.of("number", "regex", "withID");
 
     private final List<String> userIds;
 
@@ -78,7 +87,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
     }
 
     /** The table of server options. */
-    public static OptionTable table() {
+    public static OptionTable<GtServer.Builder> table() {
         return OptionTable.SERVER;
     }
 
@@ -98,7 +107,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
     public static ServerOptions parse(String[] args, Path workingDir) {
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(workingDir, "workingDir");
-        OptionTable table = OptionTable.SERVER;
+        OptionTable<GtServer.Builder> table = OptionTable.SERVER;
         CommandLine cl = CommandLine.parse(table, args);
         OptionValues values = new OptionValues(table);
         if (cl.helpRequested()) {
@@ -107,8 +116,6 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         }
         GtServer.Builder b = GtServer.builder();
         List<String> ids = new ArrayList<>();
-        List<PortRange> fileRanges = new ArrayList<>();
-        HostRules fileHost = new HostRules();
         ConfigFiles.Located located = ConfigFiles.locate(cl, args, workingDir, "server.yaml");
         if (located != null) {
             YamlConfig yaml = YamlConfig.load(located.path(), located.label());
@@ -126,11 +133,13 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                         }
                         break;
                     case "tcp":
-                        readTcp(yaml, item.value(), fileRanges, "tcp");
+                        // Added to -tcpRange: the command line adds to these ranges.
+                        List<PortRange> ranges = readTcp(yaml, item.value(), "tcp");
+                        values.addFromFile(table.require("tcpRange"), ranges, yaml.at(item.value()));
                         break;
                     case "host":
                         if (!YamlConfig.isNull(item.value())) {
-                            fileHost = readHost(yaml, item.value(), "host");
+                            readGlobalHost(yaml, item.value(), values);
                         }
                         break;
                     default:
@@ -159,71 +168,21 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         for (int i = 0; i < cliIds.size(); i++) {
             String id = cliIds.get(i);
             String secret = cliSecrets.get(i);
-            use(values, "id", () -> b.user(id, secret));
+            try {
+                b.user(id, secret);
+            } catch (IllegalArgumentException e) {
+                throw values.problem(table.require("id"), e);
+            }
             ids.remove(id);
             ids.add(id);
         }
-        use(values, "addr", () -> b.addr(values.string("addr")));
-        use(values, "tlsAddr", () -> b.tlsAddr(values.string("tlsAddr")));
-        use(values, "sniAddr", () -> b.sniAddr(values.string("sniAddr")));
-        use(values, "tlsVersion", () -> b.tlsVersion(dev.gt.core.TlsVersion.parse(values.string("tlsVersion"))));
-        if (values.string("certFile") != null && !values.string("certFile").isEmpty()) {
-            use(values, "certFile", () -> b.certFile(java.nio.file.Path.of(values.string("certFile"))));
-        }
-        if (values.string("keyFile") != null && !values.string("keyFile").isEmpty()) {
-            use(values, "keyFile", () -> b.keyFile(java.nio.file.Path.of(values.string("keyFile"))));
-        }
-        use(values, "allowAnyClient", () -> b.allowAnyClient(values.bool("allowAnyClient")));
-        use(values, "authAPI", () -> b.authApi(values.string("authAPI")));
-        use(values, "speed", () -> b.speed(values.number("speed")));
-        // Explicit zeros stay zero: GT's MergeConfig turns -reconnectTimes 0 back into 3 and
-        // -reconnectDuration 0 into 5m, so banning can be neither immediate nor turned off there.
-        use(values, "reconnectTimes", () -> b.reconnectTimes((int) values.number("reconnectTimes")));
-        use(values, "reconnectDuration", () -> b.reconnectDuration(values.duration("reconnectDuration")));
-        // Global host rules. GT documents "command line > config file", but its parseHost keeps the
-        // YAML host.number/host.withID whenever they are set (GT's weak point 14); here the command
-        // line wins, as documented. Patterns are the union of both, without repeats.
-        if (values.source("hostNumber") == OptionValues.Source.COMMAND_LINE || fileHost.number == null) {
-            use(values, "hostNumber", () -> b.hostNumber((int) values.number("hostNumber")));
-        } else {
-            b.hostNumber(fileHost.number);
-        }
-        if (values.source("hostWithID") == OptionValues.Source.COMMAND_LINE || fileHost.withId == null) {
-            use(values, "hostWithID", () -> b.hostWithId(values.bool("hostWithID")));
-        } else {
-            b.hostWithId(fileHost.withId);
-        }
-        Set<String> patterns = new LinkedHashSet<>();
-        if (fileHost.regex != null) {
-            for (String r : fileHost.regex) {
-                if (patterns.add(r)) {
-                    b.hostRegex(r); // checked with its line by readHost
-                }
-            }
-        }
-        for (String r : values.strings("hostRegex")) {
-            if (patterns.add(r)) {
-                use(values, "hostRegex", () -> b.hostRegex(r));
-            }
-        }
-        for (PortRange r : fileRanges) {
-            b.tcpRange(r);
-        }
-        for (PortRange r : values.portRanges("tcpRange")) {
-            b.tcpRange(r);
-        }
-        use(values, "tcpNumber", () -> b.tcpNumber((int) values.number("tcpNumber")));
-        String bindHost = values.string("tcpBindHost");
-        if (bindHost != null && !bindHost.isBlank()) {
-            use(values, "tcpBindHost", () -> b.tcpBindHost(tcpBindHost(bindHost)));
-        }
-        use(values, "httpMUXHeader", () -> b.httpMuxHeader(values.string("httpMUXHeader")));
-        use(values, "timeout", () -> b.timeout(values.duration("timeout")));
-        use(values, "connections", () -> b.connections((int) values.number("connections")));
-        use(values, "maxHandShakeOptions", () -> b.maxHandshakeOptions((int) values.number("maxHandShakeOptions")));
-        if (values.number("workerThreads") > 0) {
-            use(values, "workerThreads", () -> b.workerThreads((int) values.number("workerThreads")));
-        }
+        // Everything else goes to its setter. Explicit zeros stay zero: GT's MergeConfig turns
+        // -reconnectTimes 0 back into 3 and -reconnectDuration 0 into 5m, so banning can be neither
+        // immediate nor turned off there. GT documents "command line > config file" for the host
+        // rules but keeps the YAML host.number/host.withID whenever they are set (GT's weak point
+        // 14); here the command line wins, as documented, because the host: section went into the
+        // same values the command line overrides.
+        values.applyTo(table.commandOptions(), b);
         LogLevel level = LogLevel.of(values.string("logLevel"));
         return new ServerOptions(false, values, b, level, located == null ? null : located.path(), ids);
     }
@@ -272,11 +231,8 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         }
         String secret = null;
         Node secretNode = null;
-        List<PortRange> tcp = new ArrayList<>();
-        Object tcpNumber = null;
-        Object speed = null;
-        Object connections = null;
-        HostRules host = null;
+        // The fields in file order, applied once User.builder has the secret, wherever it stood.
+        List<Consumer<User.Builder>> fields = new ArrayList<>();
         for (YamlConfig.Item field : yaml.items((MappingNode) user.value(), path + ".")) {
             String at = path + "." + field.key();
             switch (field.key()) {
@@ -288,27 +244,19 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                     secretNode = field.value();
                     break;
                 case "tcp":
-                    readTcp(yaml, field.value(), tcp, at);
-                    break;
-                case "tcpNumber":
-                    tcpNumber = yaml.value(USER_TCP_NUMBER, field.value(), at);
-                    break;
-                case "speed":
-                    speed = yaml.value(USER_SPEED, field.value(), at);
-                    break;
-                case "connections":
-                    connections = yaml.value(USER_CONNECTIONS, field.value(), at);
+                    List<PortRange> ranges = readTcp(yaml, field.value(), at);
+                    fields.add(u -> ranges.forEach(u::tcpRange));
                     break;
                 case "host":
                     if (!YamlConfig.isNull(field.value())) {
-                        host = readHost(yaml, field.value(), at);
+                        MappingNode host = yaml.mapping(field.value(), at, HOST_EXPECTED);
+                        for (YamlConfig.Item h : yaml.items(host, at + ".")) {
+                            fields.add(field(yaml, h, at + "." + h.key(), HOST_FIELDS, HOST_KEYS, "host"));
+                        }
                     }
                     break;
                 default:
-                    String s = OptionTable.closest(field.key(), USER_FIELDS);
-                    throw yaml.error(field.keyNode(), at + ": unknown user field"
-                            + (s == null ? " (expected " + String.join(", ", USER_FIELDS) + ")"
-                                    : "; did you mean " + s + "?"));
+                    fields.add(field(yaml, field, at, USER_FIELDS, USER_KEYS, "user"));
             }
         }
         if (secret == null) {
@@ -320,29 +268,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         }
         try {
             User.Builder ub = User.builder(secret);
-            tcp.forEach(ub::tcpRange);
-            if (tcpNumber != null) {
-                ub.tcpNumber((int) (long) (Long) tcpNumber);
-            }
-            if (speed != null) {
-                ub.speed((Long) speed);
-            }
-            if (connections != null) {
-                ub.connections((int) (long) (Long) connections);
-            }
-            if (host != null) {
-                if (host.number != null) {
-                    ub.hostNumber(host.number);
-                }
-                if (host.regex != null) {
-                    // An explicit empty list lifts the global patterns for this user (GT: regex: []).
-                    ub.noHostRegex();
-                    host.regex.forEach(ub::hostRegex);
-                }
-                if (host.withId != null) {
-                    ub.hostWithId(host.withId);
-                }
-            }
+            fields.forEach(f -> f.accept(ub));
             b.user(user.key(), ub.build());
         } catch (IllegalArgumentException e) {
             // The values were checked above; what is left is the id (and no message contains the secret).
@@ -352,58 +278,92 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         ids.add(user.key());
     }
 
-    /** Reads a {@code host:} section: {@code number}, {@code regex} (one or a list) and {@code withID}. */
-    private static HostRules readHost(YamlConfig yaml, Node node, String path) {
-        MappingNode m = yaml.mapping(node, path, "{number: N, regex: [...], withID: true|false}");
-        HostRules rules = new HostRules();
-        for (YamlConfig.Item field : yaml.items(m, path + ".")) {
-            String at = path + "." + field.key();
-            switch (field.key()) {
-                case "number":
-                    Object n = yaml.value(HOST_NUMBER, field.value(), at);
-                    if (n != null) {
-                        rules.number = (int) (long) (Long) n;
-                    }
-                    break;
-                case "regex":
-                    Object v = yaml.value(HOST_REGEX, field.value(), at);
-                    if (v != null) {
-                        List<String> list = new ArrayList<>();
-                        for (Object o : (List<?>) v) {
-                            String r = (String) o;
-                            try {
-                                Pattern.compile(r);
-                            } catch (PatternSyntaxException e) {
-                                throw yaml.error(field.value(), at + " '" + r + "' is not a valid regular expression: "
-                                        + e.getDescription() + " (expected a Java regular expression)");
-                            }
-                            list.add(r);
-                        }
-                        rules.regex = list;
-                    }
-                    break;
-                case "withID":
-                    Object w = yaml.value(HOST_WITH_ID, field.value(), at);
-                    if (w != null) {
-                        rules.withId = (Boolean) w;
-                    }
-                    break;
-                default:
-                    String s = OptionTable.closest(field.key(), HOST_FIELDS);
-                    throw yaml.error(field.keyNode(), at + ": unknown host field"
-                            + (s == null ? " (expected " + String.join(", ", HOST_FIELDS) + ")"
-                                    : "; did you mean " + s + "?"));
+    private static final String HOST_EXPECTED = "{number: N, regex: [...], withID: true|false}";
+
+    /**
+     * Parses one field of a user ({@code tcpNumber: 4}) or of its {@code host:} section with the
+     * field's option, and returns what puts it into the user's builder.
+     *
+     * @param kind "user" or "host", for the message about an unknown field
+     */
+    private static Consumer<User.Builder> field(YamlConfig yaml, YamlConfig.Item field, String at,
+            List<Option<User.Builder, ?>> table, List<String> keys, String kind) {
+        for (Option<User.Builder, ?> o : table) {
+            if (o.name().equals(field.key())) {
+                Object v = yaml.value(o, field.value(), at);
+                if (v == null) {
+                    return u -> { };
+                }
+                if (o.name().equals("regex")) {
+                    checkPatterns(yaml, field.value(), at, o.type().isList() ? (List<?>) v : List.of(v));
+                }
+                return u -> o.applyTo(u, v);
             }
         }
-        return rules;
+        String s = OptionTable.closest(field.key(), keys);
+        throw yaml.error(field.keyNode(), at + ": unknown " + kind + " field"
+                + (s == null ? " (expected " + String.join(", ", keys) + ")" : "; did you mean " + s + "?"));
+    }
+
+    /**
+     * Reads the global {@code host:} section into the values of -hostNumber, -hostRegex and
+     * -hostWithID, parsed by those options, so the command line overrides (or adds to) them.
+     */
+    private static void readGlobalHost(YamlConfig yaml, Node node, OptionValues values) {
+        MappingNode m = yaml.mapping(node, "host", HOST_EXPECTED);
+        OptionTable<?> table = values.table();
+        for (YamlConfig.Item field : yaml.items(m, "host.")) {
+            String at = "host." + field.key();
+            Option<?, ?> o;
+            switch (field.key()) {
+                case "number":
+                    o = table.require("hostNumber");
+                    break;
+                case "regex":
+                    o = table.require("hostRegex");
+                    break;
+                case "withID":
+                    o = table.require("hostWithID");
+                    break;
+                default:
+                    String s = OptionTable.closest(field.key(), HOST_KEYS);
+                    throw yaml.error(field.keyNode(), at + ": unknown host field"
+                            + (s == null ? " (expected " + String.join(", ", HOST_KEYS) + ")"
+                                    : "; did you mean " + s + "?"));
+            }
+            Object v = yaml.value(o, field.value(), at);
+            if (v == null) {
+                continue;
+            }
+            if (o.type().isList()) {
+                checkPatterns(yaml, field.value(), at, (List<?>) v);
+                values.addFromFile(o, (List<?>) v, yaml.at(field.value()));
+            } else {
+                values.set(o, v, OptionValues.Source.CONFIG_FILE, yaml.at(field.value()));
+            }
+        }
+    }
+
+    /** Compiles host patterns from the file now, so that a bad one is reported with its line. */
+    private static void checkPatterns(YamlConfig yaml, Node node, String at, List<?> patterns) {
+        for (Object p : patterns) {
+            String r = (String) p;
+            try {
+                Pattern.compile(r);
+            } catch (PatternSyntaxException e) {
+                throw yaml.error(node, at + " '" + r + "' is not a valid regular expression: "
+                        + e.getDescription() + " (expected a Java regular expression)");
+            }
+        }
     }
 
     /** Reads a {@code tcp:} list ({@code - range: a-b}), the global one or a user's. */
-    private static void readTcp(YamlConfig yaml, Node node, List<PortRange> out, String listPath) {
+    private static List<PortRange> readTcp(YamlConfig yaml, Node node, String listPath) {
+        List<PortRange> out = new ArrayList<>();
         if (YamlConfig.isNull(node)) {
-            return;
+            return out;
         }
-        Option rangeType = OptionTable.SERVER.require("tcpRange");
+        Option<?, List<PortRange>> rangeType = TCP_RANGE;
         SequenceNode list = yaml.sequence(node, listPath, "a list of {range: a-b}");
         int i = 0;
         for (Node entry : list.getValue()) {
@@ -416,9 +376,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 }
                 Object v = yaml.value(rangeType, field.value(), path + ".range");
                 if (v != null) {
-                    for (Object r : (List<?>) v) {
-                        out.add((PortRange) r);
-                    }
+                    out.addAll(rangeType.type().cast(v));
                     found = true;
                 }
             }
@@ -426,6 +384,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                 throw yaml.error(entry, path + ": missing range (expected {range: a-b})");
             }
         }
+        return out;
     }
 
     /**
@@ -493,15 +452,6 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
 
     private static String times(int n) {
         return n == 1 ? "once" : n + " times";
-    }
-
-    /** Runs a builder setter, turning its IllegalArgumentException into an OptionsException with the value's origin. */
-    static void use(OptionValues values, String name, Runnable setter) {
-        try {
-            setter.run();
-        } catch (IllegalArgumentException e) {
-            throw values.problem(name, e);
-        }
     }
 
     @Override

@@ -283,11 +283,11 @@ final class YamlConfig {
      * Converts an option's value node with the option's own parser; {@code null} for an empty value
      * ({@code key:} or {@code key: ~}), which leaves the option as it was, as in GT.
      */
-    Object value(Option o, Node n, String path) {
+    Object value(Option<?, ?> o, Node n, String path) {
         if (isNull(n)) {
             return null;
         }
-        OptionType type = o.type();
+        OptionType<?> type = o.type();
         if (type.isList()) {
             if (n instanceof ScalarNode) {
                 return List.of(element(o, (ScalarNode) n, path));
@@ -311,7 +311,7 @@ final class YamlConfig {
         return element(o, (ScalarNode) n, path);
     }
 
-    private Object element(Option o, ScalarNode n, String path) {
+    private Object element(Option<?, ?> o, ScalarNode n, String path) {
         try {
             return o.type().parse(o, n.getValue(), true);
         } catch (OptionType.BadValue e) {

@@ -3,9 +3,11 @@
  * {@link dev.gt.core.GtServer.Builder} and {@link dev.gt.core.GtClient.Builder} instances.
  *
  * <p>One table of definitions ({@link dev.gt.runner.options.OptionTable#SERVER},
- * {@link dev.gt.runner.options.OptionTable#CLIENT}) drives command-line parsing, YAML loading and
- * the {@code -h} text, so the three cannot drift apart. Precedence is defaults &lt; YAML file
- * ({@code -config}) &lt; command line, and an explicit zero stays zero.
+ * {@link dev.gt.runner.options.OptionTable#CLIENT}) drives command-line parsing, YAML loading,
+ * the {@code -h} text and the builders: an {@link dev.gt.runner.options.Option} of type {@code T}
+ * carries the builder setter its value goes to, typed, and shows the library's default rather than
+ * a copy of its own. Precedence is defaults &lt; YAML file ({@code -config}) &lt; command line, and
+ * an explicit zero stays zero; only options that were given reach the builder.
  *
  * <p>Starting points:
  * <ul>

@@ -57,11 +57,11 @@ class OptionTableTest {
             "webrtcThreadMode", "webAddr", "webCertFile", "webKeyFile", "pprof", "signingKey", "admin", "password",
             "bbr", "h", "workerThreads", "remoteCertFingerprint");
 
-    private static Set<String> names(OptionTable t) {
+    private static Set<String> names(OptionTable<?> t) {
         return t.options().stream().map(Option::name).collect(Collectors.toSet());
     }
 
-    private static Set<String> supported(OptionTable t) {
+    private static Set<String> supported(OptionTable<?> t) {
         return t.options().stream().filter(Option::supported).map(Option::name).collect(Collectors.toSet());
     }
 
@@ -96,19 +96,19 @@ class OptionTableTest {
     @Test
     void defaultsAreGts() {
         assertEquals(java.time.Duration.ofSeconds(90), OptionTable.SERVER.find("timeout").defaultValue());
-        assertEquals(10L, OptionTable.SERVER.find("connections").defaultValue());
-        assertEquals(600L, OptionTable.SERVER.find("maxHandShakeOptions").defaultValue());
+        assertEquals(10, OptionTable.SERVER.find("connections").defaultValue());
+        assertEquals(600, OptionTable.SERVER.find("maxHandShakeOptions").defaultValue());
         assertEquals("Host", OptionTable.SERVER.find("httpMUXHeader").defaultValue());
         assertEquals(java.time.Duration.ofSeconds(5), OptionTable.CLIENT.find("reconnectDelay").defaultValue());
         assertEquals(java.time.Duration.ofSeconds(45), OptionTable.CLIENT.find("remoteTimeout").defaultValue());
         assertEquals(java.time.Duration.ofSeconds(120), OptionTable.CLIENT.find("localTimeout").defaultValue());
-        assertEquals(3L, OptionTable.CLIENT.find("remoteConnections").defaultValue());
-        assertEquals(1L, OptionTable.CLIENT.find("remoteIdleConnections").defaultValue());
+        assertEquals(3, OptionTable.CLIENT.find("remoteConnections").defaultValue());
+        assertEquals(1, OptionTable.CLIENT.find("remoteIdleConnections").defaultValue());
         assertEquals("info", OptionTable.CLIENT.find("logLevel").defaultValue());
-        assertEquals(3L, OptionTable.SERVER.find("reconnectTimes").defaultValue());
+        assertEquals(3, OptionTable.SERVER.find("reconnectTimes").defaultValue());
         assertEquals(java.time.Duration.ofMinutes(5), OptionTable.SERVER.find("reconnectDuration").defaultValue());
         assertEquals(0L, OptionTable.SERVER.find("speed").defaultValue());
-        assertEquals(0L, OptionTable.SERVER.find("hostNumber").defaultValue());
+        assertEquals(0, OptionTable.SERVER.find("hostNumber").defaultValue());
     }
 
     @Test
@@ -125,18 +125,18 @@ class OptionTableTest {
         assertTrue(ClientOptions.usage().contains("[also YAML: options.remoteAPI]"), ClientOptions.usage());
     }
 
-    static Stream<OptionTable> tables() {
+    static Stream<OptionTable<?>> tables() {
         return Stream.of(OptionTable.SERVER, OptionTable.CLIENT);
     }
 
     @ParameterizedTest
     @MethodSource("tables")
-    void helpListsEveryOptionOfTheTable(OptionTable table) {
+    void helpListsEveryOptionOfTheTable(OptionTable<?> table) {
         String usage = table.usage();
         assertTrue(usage.startsWith("Usage: gt " + table.command() + " [options]"), usage);
         int unsupportedHeader = usage.indexOf("GT options not supported by this version");
         assertTrue(unsupportedHeader > 0);
-        for (Option o : table.options()) {
+        for (Option<?, ?> o : table.options()) {
             String line = header(o);
             int at = usage.indexOf("\n" + line + "\n");
             assertTrue(at > 0, "usage lacks " + line);
@@ -148,7 +148,7 @@ class OptionTableTest {
         }
     }
 
-    private static String header(Option o) {
+    private static String header(Option<?, ?> o) {
         StringBuilder sb = new StringBuilder("  -").append(o.name());
         o.aliases().forEach(a -> sb.append(", -").append(a));
         if (!o.type().helpName().isEmpty()) {
@@ -178,7 +178,7 @@ class OptionTableTest {
 
     @ParameterizedTest
     @MethodSource("unsupportedOptions")
-    void unsupportedOptionsAreRejectedByNameOnTheCommandLine(OptionTable table, Option o) {
+    void unsupportedOptionsAreRejectedByNameOnTheCommandLine(OptionTable<?> table, Option<?, ?> o) {
         String[] args = o.type() == OptionType.BOOL ? new String[] {"-" + o.name()}
                 : new String[] {"-" + o.name(), sample(o)};
         OptionsException e = assertThrows(OptionsException.class, () -> parse(table, args));
@@ -191,7 +191,7 @@ class OptionTableTest {
 
     @ParameterizedTest
     @MethodSource("unsupportedOptions")
-    void unsupportedOptionsAreRejectedByNameInYaml(OptionTable table, Option o) throws IOException {
+    void unsupportedOptionsAreRejectedByNameInYaml(OptionTable<?> table, Option<?, ?> o) throws IOException {
         Path f = dir.resolve("x.yaml");
         Files.writeString(f, "options:\n  " + o.name() + ": " + sample(o) + "\n");
         OptionsException e = assertThrows(OptionsException.class,
@@ -205,23 +205,20 @@ class OptionTableTest {
         }
     }
 
-    private static String sample(Option o) {
-        switch (o.type()) {
-            case BOOL:
-                return "true";
-            case DURATION:
-                return "5s";
-            case INT:
-            case UINT:
-                return "1";
-            case FLOAT:
-                return "0.5";
-            default:
-                return "x";
+    private static String sample(Option<?, ?> o) {
+        if (o.type() == OptionType.BOOL) {
+            return "true";
+        } else if (o.type() == OptionType.DURATION) {
+            return "5s";
+        } else if (o.type() == OptionType.INT || o.type() == OptionType.UINT || o.type() == OptionType.ULONG) {
+            return "1";
+        } else if (o.type() == OptionType.FLOAT) {
+            return "0.5";
         }
+        return "x";
     }
 
-    private Object parse(OptionTable table, String[] args) {
+    private Object parse(OptionTable<?> table, String[] args) {
         return table == OptionTable.SERVER ? ServerOptions.parse(args, dir) : ClientOptions.parse(args, dir);
     }
 
@@ -237,7 +234,7 @@ class OptionTableTest {
 
     @Test
     void runnerTablesParseTheSameWay() {
-        OptionTable demo = new OptionTable("demo", "A demo.", null, List.of(
+        OptionTable<Object> demo = new OptionTable<>("demo", "A demo.", null, List.of(
                 Option.define("duration", OptionType.DURATION).help("How long.").build(),
                 Option.define("h", OptionType.BOOL).alias("help").help("Help.").build()));
         OptionValues v = demo.parse(new String[] {"-duration=0"});
@@ -253,7 +250,7 @@ class OptionTableTest {
 
     @Test
     void duplicateNamesAreRejected() {
-        Option a = Option.define("a", OptionType.BOOL).help("A.").build();
-        assertThrows(IllegalArgumentException.class, () -> new OptionTable("x", "X.", null, List.of(a, a)));
+        Option<Object, Boolean> a = Option.define("a", OptionType.BOOL).help("A.").build();
+        assertThrows(IllegalArgumentException.class, () -> new OptionTable<>("x", "X.", null, List.of(a, a)));
     }
 }
