@@ -46,12 +46,12 @@ final class DemoRun implements AutoCloseable {
     void start() throws Exception {
         service = DemoHttpService.start("127.0.0.1");
         String secret = randomSecret();
-        server = GtServer.builder().addr("127.0.0.1:0").user(CLIENT_ID, secret).tcpBindHost("127.0.0.1").build();
+        server = GtServer.builder().listenAddress("127.0.0.1:0").user(CLIENT_ID, secret).tcpBindAddress("127.0.0.1").build();
         await(server.start(), "the GT server");
         client = GtClient.builder()
                 .id(CLIENT_ID)
                 .secret(secret)
-                .remote("tcp://" + Addresses.text(server.addr()))
+                .server("tcp://" + Addresses.text(server.listenAddress()))
                 .service(ServiceSpec.local("http://" + Addresses.text(service.address())).build())
                 .build();
         await(client.start(), "the GT client");
@@ -72,12 +72,12 @@ final class DemoRun implements AutoCloseable {
     }
 
     InetSocketAddress serverAddress() {
-        return server.addr();
+        return server.listenAddress();
     }
 
     /** The visitor's view: {@code GET path} with {@code Host: demo.example.com}, sent to the server. */
     Answer request(String path) throws IOException {
-        return get(server.addr(), HOST, path, REQUEST_TIMEOUT);
+        return get(server.listenAddress(), HOST, path, REQUEST_TIMEOUT);
     }
 
     /**

@@ -282,12 +282,12 @@ public final class Gt {
             return FAILURE;
         }
         GtServerConfig c = server.config();
-        boolean tcp = !c.tcpRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpRanges().isEmpty());
+        boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
         log.info("GT server listening on {} (users: {}, timeout {}, connections {}{})", listeners(server),
-                c.authApi() != null ? "decided by the -authAPI at " + c.authApi().getHost()
+                c.authUrl() != null ? "decided by the -authAPI at " + c.authUrl().getHost()
                         : o.userIds() + (c.allowAnyClient() || o.userIds().isEmpty() ? ", any client allowed" : ""),
-                Durations.format(c.timeout()), c.connections(), !tcp ? "" : c.tcpBindHost() == null
-                        ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindHost()
+                Durations.format(c.idleTimeout()), c.maxTunnelsPerClient(), !tcp ? "" : c.tcpBindAddress() == null
+                        ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindAddress()
                                 + " (-tcpBindHost)");
         stop.await();
         log.info("GT server stopped");
@@ -297,17 +297,17 @@ public final class Gt {
     /** The bound listeners, each with its option: "0.0.0.0:8080 (-addr), 0.0.0.0:443 (-tlsAddr)". */
     static String listeners(GtServer server) {
         List<String> l = new java.util.ArrayList<>();
-        if (server.addr() != null) {
-            l.add(Addresses.text(server.addr()) + " (-addr)");
+        if (server.listenAddress() != null) {
+            l.add(Addresses.text(server.listenAddress()) + " (-addr)");
         }
-        if (server.tlsAddr() != null) {
-            l.add(Addresses.text(server.tlsAddr()) + " (-tlsAddr)");
+        if (server.tlsListenAddress() != null) {
+            l.add(Addresses.text(server.tlsListenAddress()) + " (-tlsAddr)");
         }
-        if (server.sniAddr() != null) {
-            l.add(Addresses.text(server.sniAddr()) + " (-sniAddr)");
+        if (server.sniListenAddress() != null) {
+            l.add(Addresses.text(server.sniListenAddress()) + " (-sniAddr)");
         }
         // "-addr """ turns the plain listener off (GT's HTTPS-only setup): say so rather than leave it out.
-        return String.join(", ", l) + (server.addr() == null ? "; -addr is off" : "");
+        return String.join(", ", l) + (server.listenAddress() == null ? "; -addr is off" : "");
     }
 
     // ---- client
@@ -352,9 +352,9 @@ public final class Gt {
         if (o.configFile() != null) {
             log.info("configuration file {}", o.configFile());
         }
-        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.remoteApi() != null
-                ? "the server named by the -remoteAPI at " + c.remoteApi().getHost() : String.join(", ",
-                        c.remotes().stream().map(Object::toString).toList()), c.services());
+        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.serverLookupUrl() != null
+                ? "the server named by the -remoteAPI at " + c.serverLookupUrl().getHost() : String.join(", ",
+                        c.servers().stream().map(Object::toString).toList()), c.services());
         StopSignal stop = new StopSignal(client::close);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         client.start().whenComplete((ok, failure) -> {

@@ -23,7 +23,7 @@ class PartialHeadTest {
     @Test
     void silentVisitorWithAPartialHeadIsClosedAndTheTunnelIsUntouched() throws Exception {
         try (Backend backend = new Backend();
-                GtPair gt = GtPair.start(s -> s.timeout(Duration.ofSeconds(1)),
+                GtPair gt = GtPair.start(s -> s.idleTimeout(Duration.ofSeconds(1)),
                         c -> c.service(ServiceSpec.local(backend.url()).build()))) {
             List<String> before = ErrorPageTest.identities(gt.serverClient(GtPair.ID).tunnels());
 

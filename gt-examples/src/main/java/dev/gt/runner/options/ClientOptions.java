@@ -79,7 +79,7 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
                 flags.forEach((o, v) -> o.applyTo(sb, v));
                 return sb.build();
             } catch (IllegalArgumentException e) {
-                throw new OptionsException(where + ": " + e.getMessage(), e);
+                throw new OptionsException(where + ": " + OptionTable.CLIENT.translate(e.getMessage(), false), e);
             }
         }
     }
@@ -227,8 +227,28 @@ public final class ClientOptions extends CommandOptions<GtClient.Builder, GtClie
         return drafts;
     }
 
+    /**
+     * Builds the client. What a command line lacks is said here in the runner's words (the
+     * library's messages name its setters, and "expected id" is no help to someone who writes -id).
+     */
     @Override
     GtClient create(GtClient.Builder builder) {
+        OptionValues v = values();
+        if (!v.isSet("id")) {
+            throw new OptionsException("no client id is configured (expected -id)");
+        }
+        boolean remote = !v.strings("remote").isEmpty();
+        boolean api = v.string("remoteAPI") != null && !v.string("remoteAPI").isBlank();
+        if (!remote && !api) {
+            throw new OptionsException("no server is configured (expected -remote or -remoteAPI)");
+        }
+        if (remote && api) {
+            throw new OptionsException("both -remote and -remoteAPI are set (expected one: -remoteAPI tells the "
+                    + "server's address)");
+        }
+        if (services.isEmpty()) {
+            throw new OptionsException("no service is configured (expected -local)");
+        }
         return builder.build();
     }
 

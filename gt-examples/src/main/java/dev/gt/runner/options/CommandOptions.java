@@ -52,7 +52,8 @@ public abstract class CommandOptions<B, T> {
 
     /**
      * Builds from {@link #builder()}, reporting what the builder's final checks reject as an
-     * {@link OptionsException} like every other problem.
+     * {@link OptionsException} like every other problem, with the options' names where the library
+     * names its settings.
      */
     public T build() {
         try {
@@ -60,7 +61,7 @@ public abstract class CommandOptions<B, T> {
         } catch (OptionsException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw new OptionsException(e.getMessage(), e);
+            throw new OptionsException(values.table().translate(e.getMessage(), true), e);
         }
     }
 

@@ -178,7 +178,7 @@ public final class Option<B, T> {
 
     /**
      * The name of the library setting this option feeds, as the library's messages name it
-     * ({@code idleTimeout} for {@code -timeout}), or {@code null} for an option without setter.
+     * ({@code idleTimeout} for {@code -timeout}), or {@code null} for an option without one.
      */
     public String setting() {
         return setting;
@@ -236,6 +236,7 @@ public final class Option<B, T> {
         private String help;
         private String yamlHint;
         private String instead;
+        private String setting;
 
         private Builder(String name, OptionType<T> type) {
             this.name = Objects.requireNonNull(name, "name");
@@ -328,6 +329,16 @@ public final class Option<B, T> {
         }
 
         /**
+         * For an option its command applies itself: the library setting whose messages name it
+         * ({@code id} for the server's {@code -id}, which {@code user(id, secret)} takes), so that
+         * the runner can name the option instead.
+         */
+        public Builder<T> setting(String name) {
+            this.setting = Objects.requireNonNull(name, "setting");
+            return this;
+        }
+
+        /**
          * The definition of an option whose value goes to a library setter.
          *
          * @param setting the setter's name as the library's messages use it ({@code idleTimeout}),
@@ -341,7 +352,7 @@ public final class Option<B, T> {
 
         /** The definition of an option that its command reads itself (or that is not supported). */
         public Option<Object, T> build() {
-            return new Option<>(this, null, null);
+            return new Option<>(this, setting, null);
         }
     }
 }

@@ -48,6 +48,8 @@ public final class OptionTable<B> {
     private final List<Option<? super B, ?>> commandOptions;
     private final List<Option<? super ServiceSpec.Builder, ?>> serviceOptions;
     private final Map<String, Option<?, ?>> byName = new HashMap<>();
+    /** Library setting names and how the runner says them: "-addr" for listenAddress, "remoteTCPPort" for serverPort. */
+    private final Map<String, Option<?, ?>> bySetting = new HashMap<>();
 
     /**
      * Creates a table of a command without per-service options.
@@ -93,6 +95,9 @@ public final class OptionTable<B> {
             register(o.name(), o);
             for (String alias : o.aliases()) {
                 register(alias, o);
+            }
+            if (o.setting() != null && bySetting.putIfAbsent(o.setting(), o) != null) {
+                throw new IllegalArgumentException("setting " + o.setting() + " is fed by two options of " + command);
             }
         }
     }
@@ -140,6 +145,36 @@ public final class OptionTable<B> {
             throw new IllegalArgumentException("no option -" + name + " in " + command);
         }
         return o;
+    }
+
+    /**
+     * A library message in the runner's words: the names of the settings this table feeds become
+     * the options that feed them ({@code listenAddress 'x' ...} becomes {@code -addr 'x' ...}).
+     * Camel-cased names ({@code tlsListenAddress}) are replaced wherever they stand; names that are
+     * plain words ({@code id}, {@code secret}, {@code server}) only at the start, where the
+     * library names the setting a setter rejected, so that "no client id" stays English.
+     *
+     * @param dashServiceOptions whether per-service options are written as flags ({@code
+     *     -hostPrefix}) or, in a message about one service, as bare names ({@code hostPrefix}),
+     *     which read right for a {@code -local} and a {@code services:} entry alike
+     */
+    String translate(String message, boolean dashServiceOptions) {
+        if (message == null) {
+            return null;
+        }
+        String m = message;
+        for (Map.Entry<String, Option<?, ?>> e : bySetting.entrySet()) {
+            String setting = e.getKey();
+            Option<?, ?> o = e.getValue();
+            String said = o.perService() && !dashServiceOptions ? o.name() : "-" + o.name();
+            if (!setting.equals(setting.toLowerCase(Locale.ROOT))) {
+                m = m.replaceAll("(?<![A-Za-z0-9_.-])" + setting + "(?![A-Za-z0-9_])",
+                        java.util.regex.Matcher.quoteReplacement(said));
+            } else if (m.startsWith(setting + " ") || m.startsWith(setting + ":")) {
+                m = said + m.substring(setting.length());
+            }
+        }
+        return m;
     }
 
     /**
@@ -322,9 +357,9 @@ public final class OptionTable<B> {
      * The options that feed a setter show these as their defaults instead of copies of their own,
      * so that {@code -h} cannot drift from what the library does (OptionDefaultsTest checks it).
      */
-    static final GtServerConfig SERVER_DEFAULTS = GtServer.builder().addr(new InetSocketAddress(0)).buildConfig();
+    static final GtServerConfig SERVER_DEFAULTS = GtServer.builder().listenAddress(new InetSocketAddress(0)).buildConfig();
     static final GtClientConfig CLIENT_DEFAULTS = GtClient.builder().id("defaults").secret("defaults")
-            .remote("tcp://localhost:1").service(ServiceSpec.local("tcp://localhost:1").build()).buildConfig();
+            .server("tcp://localhost:1").service(ServiceSpec.local("tcp://localhost:1").build()).buildConfig();
 
     private static final String[] LOG_LEVELS = {
         "trace", "debug", "info", "warn", "error", "fatal", "panic", "disable", "disabled"};
@@ -425,13 +460,13 @@ public final class OptionTable<B> {
         s.add(Option.define("addr", STRING).yaml()
                 .help("Listen address for client tunnels and HTTP visitors: 8080, :8080 or 127.0.0.1:8080 "
                         + "(port 0 picks a free port).")
-                .to("addr", GtServer.Builder::addr));
+                .to("listenAddress", GtServer.Builder::listenAddress));
         s.add(Option.define("id", STRING_LIST)
                 .help("A user id; the i-th -id pairs with the i-th -secret.")
-                .yamlHint("users: {<id>: {secret: <secret>}}").build());
+                .yamlHint("users: {<id>: {secret: <secret>}}").setting("id").build());
         s.add(Option.define("secret", STRING_LIST).sensitive()
                 .help("The secret of the user given by the -id at the same position.")
-                .yamlHint("users: {<id>: {secret: <secret>}}").build());
+                .yamlHint("users: {<id>: {secret: <secret>}}").setting("secret").build());
         s.add(Option.define("allowAnyClient", BOOL).yaml()
                 .help("Also accept clients whose id is not a configured user; an id is bound to the first "
                         + "secret it is seen with. Without any user this is always on.")
@@ -439,34 +474,34 @@ public final class OptionTable<B> {
         s.add(Option.define("tcpRange", PORT_RANGE_LIST).addsToFile()
                 .help("Server ports that TCP services may open: a-b, p, or 0 for all ports (e.g. 1024-65535).")
                 .yamlHint("tcp: [{range: 1024-65535}]")
-                .to("tcpRange", (GtServer.Builder b, List<PortRange> ranges) -> ranges.forEach(b::tcpRange)));
+                .to("tcpPortRange", (GtServer.Builder b, List<PortRange> ranges) -> ranges.forEach(b::tcpPortRange)));
         s.add(Option.define("tcpBindHost", STRING).yaml()
                 .help("The address TCP service ports (-tcpRange) listen on: an IP address or host name of this "
                         + "machine, e.g. 127.0.0.1 to keep them off the network (GT for Java's own option; GT has "
                         + "none). Without it they listen on every interface, as in GT, whatever -addr says.")
-                .to("tcpBindHost", (GtServer.Builder b, String host) -> {
+                .to("tcpBindAddress", (GtServer.Builder b, String host) -> {
                     if (!host.isBlank()) {
-                        b.tcpBindHost(ServerOptions.tcpBindHost(host));
+                        b.tcpBindAddress(ServerOptions.tcpBindHost(host));
                     }
                 }));
-        s.add(Option.define("tcpNumber", UINT).yaml().defaultValue(SERVER_DEFAULTS.tcpNumber()).range(0, 65535)
+        s.add(Option.define("tcpNumber", UINT).yaml().defaultValue(SERVER_DEFAULTS.maxTcpPortsPerClient()).range(0, 65535)
                 .help("TCP ports one client id may hold open; 0 means no limit.")
-                .to("tcpNumber", GtServer.Builder::tcpNumber));
-        s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue(SERVER_DEFAULTS.httpMuxHeader())
+                .to("maxTcpPortsPerClient", GtServer.Builder::maxTcpPortsPerClient));
+        s.add(Option.define("httpMUXHeader", STRING).yaml().defaultValue(SERVER_DEFAULTS.httpRoutingHeader())
                 .help("The HTTP header whose value picks the client; for Host the first label of the host "
                         + "name is the client's host prefix.")
-                .to("httpMuxHeader", GtServer.Builder::httpMuxHeader));
-        s.add(Option.define("timeout", DURATION).yaml().defaultValue(SERVER_DEFAULTS.timeout())
+                .to("httpRoutingHeader", GtServer.Builder::httpRoutingHeader));
+        s.add(Option.define("timeout", DURATION).yaml().defaultValue(SERVER_DEFAULTS.idleTimeout())
                 .help("Idle timeout of tunnels and visitor connections; 0 disables it.")
-                .to("timeout", GtServer.Builder::timeout));
-        s.add(Option.define("connections", UINT).yaml().defaultValue(SERVER_DEFAULTS.connections())
+                .to("idleTimeout", GtServer.Builder::idleTimeout));
+        s.add(Option.define("connections", UINT).yaml().defaultValue(SERVER_DEFAULTS.maxTunnelsPerClient())
                 .range(1, Integer.MAX_VALUE)
                 .help("Tunnel connections one client id may hold.")
-                .to("connections", GtServer.Builder::connections));
-        s.add(Option.define("maxHandShakeOptions", UINT).yaml().defaultValue(SERVER_DEFAULTS.maxHandshakeOptions())
+                .to("maxTunnelsPerClient", GtServer.Builder::maxTunnelsPerClient));
+        s.add(Option.define("maxHandShakeOptions", UINT).yaml().defaultValue(SERVER_DEFAULTS.maxServicesPerHandshake())
                 .range(1, 65535)
                 .help("Services one client handshake may carry.")
-                .to("maxHandshakeOptions", GtServer.Builder::maxHandshakeOptions));
+                .to("maxServicesPerHandshake", GtServer.Builder::maxServicesPerHandshake));
         s.add(workerThreads(GtServer.Builder::workerThreads));
         s.add(LOG_LEVEL);
         s.add(config("server.yaml"));
@@ -477,16 +512,16 @@ public final class OptionTable<B> {
                 .help("TLS listen address for tunnels over TLS and HTTPS visitors (decrypted here, then routed "
                         + "by Host). Without -certFile/-keyFile a self-signed certificate is generated and its "
                         + "SHA-256 fingerprint logged, for clients to pin.")
-                .to("tlsAddr", GtServer.Builder::tlsAddr));
-        s.add(Option.define("tlsVersion", STRING).yaml().defaultValue(SERVER_DEFAULTS.tlsVersion().toString())
+                .to("tlsListenAddress", GtServer.Builder::tlsListenAddress));
+        s.add(Option.define("tlsVersion", STRING).yaml().defaultValue(SERVER_DEFAULTS.minTlsVersion().toString())
                 .help("Minimum TLS version of -tlsAddr: tls1.2 or tls1.3.")
-                .to("tlsVersion", (GtServer.Builder b, String v) -> b.tlsVersion(TlsVersion.parse(v))));
+                .to("minTlsVersion", (GtServer.Builder b, String v) -> b.minTlsVersion(TlsVersion.parse(v))));
         s.add(Option.define("certFile", STRING).yaml()
                 .help("Certificate (chain) of -tlsAddr, PEM.")
-                .to("certFile", file(GtServer.Builder::certFile)));
+                .to("certificateFile", file(GtServer.Builder::certificateFile)));
         s.add(Option.define("keyFile", STRING).yaml()
                 .help("Private key of -tlsAddr, PEM: RSA or EC, PKCS#8 or traditional.")
-                .to("keyFile", file(GtServer.Builder::keyFile)));
+                .to("privateKeyFile", file(GtServer.Builder::privateKeyFile)));
         s.add(Option.define("users", STRING).yaml()
                 .help("A YAML file of users, id: {secret: ..., tcp: ..., tcpNumber: ..., speed: ..., connections: "
                         + "..., host: ...}. Relative to the directory of the -config file when set there, else to "
@@ -497,34 +532,34 @@ public final class OptionTable<B> {
                 .help("HTTP(S) endpoint that authenticates every tunnel (a JSON POST of id, secret and host "
                         + "prefixes; answered with {\"result\": true}), with -timeout as its timeout; configured "
                         + "users are then not consulted.")
-                .to("authApi", GtServer.Builder::authApi));
-        s.add(Option.define("speed", ULONG).yaml().defaultValue(SERVER_DEFAULTS.speed())
+                .to("authUrl", GtServer.Builder::authUrl));
+        s.add(Option.define("speed", ULONG).yaml().defaultValue(SERVER_DEFAULTS.speedLimitPerClient())
                 .help("Bytes per second one client id may transfer in each direction; 0 means no limit.")
-                .to("speed", GtServer.Builder::speed));
-        s.add(Option.define("reconnectTimes", UINT).yaml().defaultValue(SERVER_DEFAULTS.reconnectTimes())
+                .to("speedLimitPerClient", GtServer.Builder::speedLimitPerClient));
+        s.add(Option.define("reconnectTimes", UINT).yaml().defaultValue(SERVER_DEFAULTS.failedLoginsBeforeBan())
                 .range(0, Integer.MAX_VALUE)
                 .help("Failed logins tolerated from one IP address within -reconnectDuration; one more bans the "
                         + "address. 0 bans on the first failure.")
-                .to("reconnectTimes", GtServer.Builder::reconnectTimes));
-        s.add(Option.define("reconnectDuration", DURATION).yaml().defaultValue(SERVER_DEFAULTS.reconnectDuration())
+                .to("failedLoginsBeforeBan", GtServer.Builder::failedLoginsBeforeBan));
+        s.add(Option.define("reconnectDuration", DURATION).yaml().defaultValue(SERVER_DEFAULTS.banDuration())
                 .help("How long failed logins are remembered and a banned IP address stays banned; 0 turns "
                         + "banning off.")
-                .to("reconnectDuration", GtServer.Builder::reconnectDuration));
+                .to("banDuration", GtServer.Builder::banDuration));
         // hostNumber, hostRegex and hostWithID are also read from the file's host: section, whose
         // values the command line overrides (number, withID) or adds to (regex).
-        s.add(Option.define("hostNumber", UINT).defaultValue(SERVER_DEFAULTS.hostNumber()).range(0, 65535)
+        s.add(Option.define("hostNumber", UINT).defaultValue(SERVER_DEFAULTS.maxHostPrefixesPerClient()).range(0, 65535)
                 .help("Host prefixes one client may register; 0 means no limit.").yamlHint("host: {number: N}")
-                .to("hostNumber", GtServer.Builder::hostNumber));
+                .to("maxHostPrefixesPerClient", GtServer.Builder::maxHostPrefixesPerClient));
         s.add(Option.define("hostRegex", STRING_LIST).addsToFile()
                 .help("Explicit host prefixes must match one of these regular expressions (Java syntax, "
                         + "unanchored unless the pattern anchors itself); a prefix equal to the client id is exempt. "
                         + "Added to the file's host.regex.")
                 .yamlHint("host: {regex: [...]}")
-                .to("hostRegex", (GtServer.Builder b, List<String> patterns) ->
-                        new LinkedHashSet<>(patterns).forEach(b::hostRegex)));
+                .to("hostPrefixPattern", (GtServer.Builder b, List<String> patterns) ->
+                        new LinkedHashSet<>(patterns).forEach(b::hostPrefixPattern)));
         s.add(Option.define("hostWithID", BOOL)
                 .help("Register explicit host prefixes as <id>-<prefix>.").yamlHint("host: {withID: true}")
-                .to("hostWithId", GtServer.Builder::hostWithId));
+                .to("prependIdToHostPrefixes", GtServer.Builder::prependIdToHostPrefixes));
         s.add(Option.define("timeoutOnUnidirectionalTraffic", BOOL).yaml().unsupported()
                 .help("Time out connections whose traffic flows in one direction only.").build());
         s.add(Option.define("apiAddr", STRING).yaml().unsupported().help("Listen address of the status API.").build());
@@ -538,7 +573,7 @@ public final class OptionTable<B> {
                 .help("Log level of the STUN server.").build());
         s.add(Option.define("sniAddr", STRING).yaml()
                 .help("Listen address for TLS visitors routed by server name (SNI), passed through undecrypted.")
-                .to("sniAddr", GtServer.Builder::sniAddr));
+                .to("sniListenAddress", GtServer.Builder::sniListenAddress));
         s.add(Option.define("quicAddr", STRING).yaml().unsupported().help("QUIC listen address for tunnels.").build());
         s.addAll(commonUnsupported("restart, stop, kill"));
         SERVER = new OptionTable<>("server",
@@ -566,7 +601,7 @@ public final class OptionTable<B> {
                 .to("secret", GtClient.Builder::secret));
         c.add(Option.define("remote", STRING_LIST).yaml()
                 .help("The server: tcp://host[:port] (port 80 by default) or host:port; or use -remoteAPI instead.")
-                .to("remote", (GtClient.Builder b, List<String> urls) -> urls.forEach(b::remote)));
+                .to("server", (GtClient.Builder b, List<String> urls) -> urls.forEach(b::server)));
         // -local starts a service (ClientOptions builds it); the per-service flags after it describe it.
         services.add(Option.define("local", STRING).perService()
                 .help("A local service: http://host[:port], https://host[:port] (passed through by server name) "
@@ -579,33 +614,33 @@ public final class OptionTable<B> {
                 .to("hostPrefix", ServiceSpec.Builder::hostPrefix));
         services.add(Option.define("remoteTCPPort", UINT).perService().range(0, 65535)
                 .help("The server port to open for this tcp service; 0 lets the server choose.")
-                .to("remoteTcpPort", ServiceSpec.Builder::remoteTcpPort));
+                .to("serverPort", ServiceSpec.Builder::serverPort));
         services.add(Option.define("remoteTCPRandom", BOOL).perService()
                 .help("Let the server choose another port when -remoteTCPPort is taken (default true when no "
                         + "-remoteTCPPort is given).")
-                .to("remoteTcpRandom", ServiceSpec.Builder::remoteTcpRandom));
+                .to("allowRandomServerPort", ServiceSpec.Builder::allowRandomServerPort));
         services.add(Option.define("useLocalAsHTTPHost", BOOL).perService()
                 .help("Rewrite the Host header of the first request to the local host:port.")
-                .to("useLocalAsHttpHost", ServiceSpec.Builder::useLocalAsHttpHost));
+                .to("rewriteHostHeader", ServiceSpec.Builder::rewriteHostHeader));
         services.add(Option.define("localTimeout", DURATION).perService()
-                .defaultValue(ServiceSpec.DEFAULT_LOCAL_TIMEOUT)
+                .defaultValue(ServiceSpec.DEFAULT_IDLE_TIMEOUT)
                 .help("Idle timeout of connections to this local service; 0 disables it.")
-                .to("localTimeout", ServiceSpec.Builder::localTimeout));
+                .to("idleTimeout", ServiceSpec.Builder::idleTimeout));
         c.add(Option.define("reconnectDelay", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.reconnectDelay())
                 .help("Pause before a lost tunnel is connected again.")
                 .to("reconnectDelay", GtClient.Builder::reconnectDelay));
-        c.add(Option.define("remoteTimeout", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.remoteTimeout())
+        c.add(Option.define("remoteTimeout", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.serverTimeout())
                 .help("A tunnel that hears nothing from the server for this long is dropped; pings go out at "
                         + "half of it. At least 1s.")
-                .to("remoteTimeout", GtClient.Builder::remoteTimeout));
-        c.add(Option.define("remoteConnections", UINT).yaml().defaultValue(CLIENT_DEFAULTS.remoteConnections())
+                .to("serverTimeout", GtClient.Builder::serverTimeout));
+        c.add(Option.define("remoteConnections", UINT).yaml().defaultValue(CLIENT_DEFAULTS.maxTunnels())
                 .range(1, 10)
                 .help("Most tunnel connections per server, 1 to 10.")
-                .to("remoteConnections", GtClient.Builder::remoteConnections));
+                .to("maxTunnels", GtClient.Builder::maxTunnels));
         c.add(Option.define("remoteIdleConnections", UINT).yaml()
-                .defaultValue(CLIENT_DEFAULTS.remoteIdleConnections()).range(1, 10)
+                .defaultValue(CLIENT_DEFAULTS.idleTunnels()).range(1, 10)
                 .help("Tunnel connections kept open without load, 1 to -remoteConnections.")
-                .to("remoteIdleConnections", GtClient.Builder::remoteIdleConnections));
+                .to("idleTunnels", GtClient.Builder::idleTunnels));
         c.add(workerThreads(GtClient.Builder::workerThreads));
         c.add(LOG_LEVEL);
         c.add(config("client.yaml"));
@@ -618,20 +653,20 @@ public final class OptionTable<B> {
                 .help("HTTP(S) endpoint that returns the server address (GET <url>?network_client_id=<id>, answered "
                         + "with {\"serverAddress\": \"tcp://host:port\"}); asked again before every connection "
                         + "attempt. Instead of -remote.")
-                .to("remoteApi", GtClient.Builder::remoteApi));
+                .to("serverLookupUrl", GtClient.Builder::serverLookupUrl));
         c.add(Option.define("remoteCert", STRING).yaml()
                 .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).")
-                .to("remoteCert", file(GtClient.Builder::remoteCert)));
+                .to("trustedCertificates", file(GtClient.Builder::trustedCertificates)));
         c.add(Option.define("remoteCertInsecure", BOOL).yaml()
                 .help("Accept any server certificate: insecure, warned on every connect; prefer "
                         + "-remoteCertFingerprint.")
-                .to("remoteCertInsecure", GtClient.Builder::remoteCertInsecure));
+                .to("trustAnyCertificate", GtClient.Builder::trustAnyCertificate));
         c.add(Option.define("remoteCertFingerprint", STRING).yaml()
                 .help("Trust exactly the tls:// server certificate with this SHA-256 fingerprint (GT for Java's "
                         + "own option; the server logs it for its generated certificate).")
-                .to("remoteCertFingerprint", (GtClient.Builder b, String pin) -> {
+                .to("pinnedCertificateSha256", (GtClient.Builder b, String pin) -> {
                     if (!pin.isEmpty()) {
-                        b.remoteCertFingerprint(pin);
+                        b.pinnedCertificateSha256(pin);
                     }
                 }));
         c.add(Option.define("webrtcConnectionIdleTimeout", DURATION).yaml().unsupported().defaultText("5m")

@@ -215,16 +215,22 @@ public final class OptionValues {
     }
 
     /**
-     * Wraps a problem found while using an option's value (a builder rejecting it), prefixing the
-     * file and line when the value came from the YAML file.
+     * Wraps a problem found while using an option's value (a builder rejecting it) in the runner's
+     * words: the library's setting names become option names ({@link OptionTable#translate}), a
+     * message about the value alone ({@code 'tls1.1' is not supported ...}) gets the option's name,
+     * and a value from the YAML file gets the file and line.
      */
     OptionsException problem(Option<?, ?> o, IllegalArgumentException e) {
         if (e instanceof OptionsException) {
             return (OptionsException) e;
         }
+        String message = table.translate(String.valueOf(e.getMessage()), true);
+        if (message.startsWith("'")) {
+            message = "-" + o.name() + " " + message;
+        }
         Entry entry = entries.get(o);
         String prefix = entry != null && entry.source == Source.CONFIG_FILE ? entry.location + ": " : "";
-        return new OptionsException(prefix + e.getMessage(), e);
+        return new OptionsException(prefix + message, e);
     }
 
     @Override

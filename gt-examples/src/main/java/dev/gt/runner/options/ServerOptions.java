@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,28 +48,28 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
     private static final List<Option<User.Builder, ?>> USER_FIELDS = List.of(
             Option.define("tcpNumber", OptionType.UINT).range(0, 65535)
                     .help("TCP ports the user may hold; 0 means no limit.")
-                    .to("tcpNumber", User.Builder::tcpNumber),
+                    .to("maxTcpPorts", User.Builder::maxTcpPorts),
             Option.define("speed", OptionType.ULONG)
                     .help("Bytes per second; 0 means the global -speed.")
-                    .to("speed", User.Builder::speed),
+                    .to("speedLimit", User.Builder::speedLimit),
             Option.define("connections", OptionType.UINT).range(0, Integer.MAX_VALUE)
                     .help("Tunnels; 0 means the global -connections.")
-                    .to("connections", User.Builder::connections));
+                    .to("maxTunnels", User.Builder::maxTunnels));
     /** A user's {@code host:} section. The global one feeds -hostNumber, -hostRegex and -hostWithID. */
     private static final List<Option<User.Builder, ?>> HOST_FIELDS = List.of(
             Option.define("number", OptionType.UINT).range(0, 65535)
                     .help("Host prefixes; 0 means no limit.")
-                    .to("hostNumber", User.Builder::hostNumber),
+                    .to("maxHostPrefixes", User.Builder::maxHostPrefixes),
             Option.define("regex", OptionType.STRING_LIST)
                     .help("Patterns a host prefix must match one of.")
-                    .to("hostRegex", (User.Builder u, List<String> patterns) -> {
+                    .to("hostPrefixPattern", (User.Builder u, List<String> patterns) -> {
                         // An explicit empty list lifts the global patterns for this user (GT: regex: []).
-                        u.noHostRegex();
-                        patterns.forEach(u::hostRegex);
+                        u.noHostPrefixPatterns();
+                        patterns.forEach(u::hostPrefixPattern);
                     }),
             Option.define("withID", OptionType.BOOL)
                     .help("Register prefixes as <id>-<prefix>.")
-                    .to("hostWithId", User.Builder::hostWithId));
+                    .to("prependIdToHostPrefixes", User.Builder::prependIdToHostPrefixes));
     /** The {@code range} of a {@code tcp:} entry. */
     private static final Option<Object, List<PortRange>> TCP_RANGE = Option.define("range", OptionType.PORT_RANGE_LIST)
             .help("Ports a-b, a port p, or 0 for all ports.").build();
@@ -245,7 +244,7 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
                     break;
                 case "tcp":
                     List<PortRange> ranges = readTcp(yaml, field.value(), at);
-                    fields.add(u -> ranges.forEach(u::tcpRange));
+                    fields.add(u -> ranges.forEach(u::tcpPortRange));
                     break;
                 case "host":
                     if (!YamlConfig.isNull(field.value())) {
@@ -262,17 +261,19 @@ public final class ServerOptions extends CommandOptions<GtServer.Builder, GtServ
         if (secret == null) {
             throw yaml.error(user.keyNode(), path + ": missing secret (expected " + user.key() + ": {secret: ...})");
         }
-        int n = secret.getBytes(StandardCharsets.UTF_8).length;
-        if (n < 1 || n > 200) {
-            throw yaml.error(secretNode, path + ".secret has " + n + " bytes (expected 1 to 200)");
+        User.Builder ub;
+        try {
+            ub = User.builder(secret);
+        } catch (IllegalArgumentException e) {
+            // "secret has 0 bytes (expected 1 to 200)": never the secret itself.
+            throw yaml.error(secretNode, path + "." + e.getMessage());
         }
         try {
-            User.Builder ub = User.builder(secret);
             fields.forEach(f -> f.accept(ub));
             b.user(user.key(), ub.build());
         } catch (IllegalArgumentException e) {
-            // The values were checked above; what is left is the id (and no message contains the secret).
-            throw yaml.error(user.keyNode(), path + ": " + e.getMessage());
+            // The values were checked above; what is left is the id.
+            throw yaml.error(user.keyNode(), path + ": " + OptionTable.SERVER.translate(e.getMessage(), true));
         }
         ids.remove(user.key());
         ids.add(user.key());

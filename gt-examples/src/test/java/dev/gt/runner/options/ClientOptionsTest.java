@@ -55,9 +55,9 @@ class ClientOptionsTest {
 
     /** Field-by-field view of a service, since ServiceSpec has no equals. */
     private static String describe(ServiceSpec s) {
-        return s.kind() + " " + s.localUrl() + " prefix=" + s.hostPrefix() + " port=" + s.remoteTcpPort()
-                + " random=" + s.remoteTcpRandom() + " useLocal=" + s.useLocalAsHttpHost() + " timeout="
-                + s.localTimeout();
+        return s.kind() + " " + s.localUrl() + " prefix=" + s.hostPrefix() + " port=" + s.serverPort()
+                + " random=" + s.allowRandomServerPort() + " useLocal=" + s.rewriteHostHeader() + " timeout="
+                + s.idleTimeout();
     }
 
     private static List<String> describe(List<ServiceSpec> services) {
@@ -75,18 +75,18 @@ class ClientOptionsTest {
         GtClientConfig c = o.builder().buildConfig();
         assertEquals("id1", c.id());
         assertEquals("secret1", c.secret());
-        assertEquals(List.of(new RemoteUrl("tcp", "id1.example.com", 8080)), c.remotes());
+        assertEquals(List.of(new RemoteUrl("tcp", "id1.example.com", 8080)), c.servers());
         assertEquals(1, c.services().size());
         ServiceSpec s = c.services().get(0);
         assertEquals(ServiceKind.HTTP, s.kind());
         assertEquals("http://127.0.0.1:80", s.localUrl());
         assertNull(s.hostPrefix());
-        assertFalse(s.useLocalAsHttpHost());
-        assertEquals(Duration.ofSeconds(120), s.localTimeout());
+        assertFalse(s.rewriteHostHeader());
+        assertEquals(Duration.ofSeconds(120), s.idleTimeout());
         assertEquals(Duration.ofSeconds(5), c.reconnectDelay());
-        assertEquals(Duration.ofSeconds(45), c.remoteTimeout());
-        assertEquals(3, c.remoteConnections());
-        assertEquals(1, c.remoteIdleConnections());
+        assertEquals(Duration.ofSeconds(45), c.serverTimeout());
+        assertEquals(3, c.maxTunnels());
+        assertEquals(1, c.idleTunnels());
         assertEquals(LogLevel.INFO, o.logLevel());
     }
 
@@ -98,8 +98,8 @@ class ClientOptionsTest {
         ServiceSpec s = c.services().get(0);
         assertEquals(ServiceKind.TCP, s.kind());
         assertEquals("tcp://127.0.0.1:22", s.localUrl());
-        assertEquals(2222, s.remoteTcpPort());
-        assertTrue(s.remoteTcpRandom());
+        assertEquals(2222, s.serverPort());
+        assertTrue(s.allowRandomServerPort());
     }
 
     @Test
@@ -107,7 +107,7 @@ class ClientOptionsTest {
         ServiceSpec s = withBase("-hostPrefix", "blog", "-useLocalAsHTTPHost", "-local", "http://127.0.0.1:8080")
                 .services().get(0);
         assertEquals("blog", s.hostPrefix());
-        assertTrue(s.useLocalAsHttpHost());
+        assertTrue(s.rewriteHostHeader());
     }
 
     private static final String SEED_YAML = String.join("\n",
@@ -150,7 +150,7 @@ class ClientOptionsTest {
         assertEquals(describe(a.services()), describe(b.services()));
         assertEquals(a.id(), b.id());
         assertEquals(a.secret(), b.secret());
-        assertEquals(a.remotes(), b.remotes());
+        assertEquals(a.servers(), b.servers());
     }
 
     @Test
@@ -176,15 +176,15 @@ class ClientOptionsTest {
         GtClientConfig c = o.builder().buildConfig();
         assertEquals("c1", c.id());
         assertEquals("s1", c.secret());
-        assertEquals(List.of(new RemoteUrl("tcp", "a.example", 1), new RemoteUrl("tcp", "b.example", 2)), c.remotes());
+        assertEquals(List.of(new RemoteUrl("tcp", "a.example", 1), new RemoteUrl("tcp", "b.example", 2)), c.servers());
         assertEquals(List.of(
                 "TCP tcp://127.0.0.1:22 prefix=null port=0 random=true useLocal=false timeout=PT1M",
                 "HTTP http://127.0.0.1:81 prefix=web port=0 random=false useLocal=true timeout=PT2M"),
                 describe(c.services()));
         assertEquals(Duration.ofMillis(250), c.reconnectDelay());
-        assertEquals(Duration.ofSeconds(10), c.remoteTimeout());
-        assertEquals(5, c.remoteConnections());
-        assertEquals(2, c.remoteIdleConnections());
+        assertEquals(Duration.ofSeconds(10), c.serverTimeout());
+        assertEquals(5, c.maxTunnels());
+        assertEquals(2, c.idleTunnels());
         assertEquals(LogLevel.TRACE, o.logLevel());
         assertFalse(o.versionRequested());
         assertTrue(parse("-version").versionRequested());
@@ -221,15 +221,15 @@ class ClientOptionsTest {
         GtClientConfig c = o.builder().buildConfig();
         assertEquals("c1", c.id());
         assertEquals("s1", c.secret());
-        assertEquals(List.of(new RemoteUrl("tcp", "a.example", 1), new RemoteUrl("tcp", "b.example", 2)), c.remotes());
+        assertEquals(List.of(new RemoteUrl("tcp", "a.example", 1), new RemoteUrl("tcp", "b.example", 2)), c.servers());
         assertEquals(List.of(
                 "TCP tcp://127.0.0.1:22 prefix=null port=2222 random=true useLocal=false timeout=PT30S",
                 "HTTP http://127.0.0.1:80 prefix=blog port=0 random=false useLocal=true timeout=PT2M"),
                 describe(c.services()));
         assertEquals(Duration.ofMinutes(1), c.reconnectDelay());
-        assertEquals(Duration.ofMinutes(2), c.remoteTimeout());
-        assertEquals(4, c.remoteConnections());
-        assertEquals(3, c.remoteIdleConnections());
+        assertEquals(Duration.ofMinutes(2), c.serverTimeout());
+        assertEquals(4, c.maxTunnels());
+        assertEquals(3, c.idleTunnels());
         assertEquals(LogLevel.OFF, o.logLevel());
         assertEquals(dir.resolve("client.yaml"), o.configFile());
     }
@@ -242,10 +242,10 @@ class ClientOptionsTest {
         assertEquals("other", c.id());
         assertEquals("secret1", c.secret());
         // A list given on the command line replaces the file's list, as in GT.
-        assertEquals(List.of(new RemoteUrl("tcp", "x.example", 9), new RemoteUrl("tcp", "y.example", 9)), c.remotes());
+        assertEquals(List.of(new RemoteUrl("tcp", "x.example", 9), new RemoteUrl("tcp", "y.example", 9)), c.servers());
         assertEquals(Duration.ofSeconds(2), c.reconnectDelay());
-        assertEquals(4, c.remoteConnections());
-        assertEquals(Duration.ofSeconds(45), c.remoteTimeout());
+        assertEquals(4, c.maxTunnels());
+        assertEquals(Duration.ofSeconds(45), c.serverTimeout());
     }
 
     @Test
@@ -254,14 +254,14 @@ class ClientOptionsTest {
                 "-reconnectDelay", "0");
         GtClientConfig c = o.builder().buildConfig();
         assertEquals(Duration.ZERO, c.reconnectDelay());
-        assertEquals(Duration.ZERO, c.services().get(0).localTimeout());
-        assertEquals(0, c.services().get(0).remoteTcpPort());
-        assertTrue(c.services().get(0).remoteTcpRandom());
+        assertEquals(Duration.ZERO, c.services().get(0).idleTimeout());
+        assertEquals(0, c.services().get(0).serverPort());
+        assertTrue(c.services().get(0).allowRandomServerPort());
         file("client.yaml", "services:\n  - local: http://127.0.0.1\n    localTimeout: 0\n"
                 + "options:\n  reconnectDelay: 0s\n");
         GtClientConfig y = parse("-config", "client.yaml", "-id", "a", "-remote", "x:1").builder().buildConfig();
         assertEquals(Duration.ZERO, y.reconnectDelay());
-        assertEquals(Duration.ZERO, y.services().get(0).localTimeout());
+        assertEquals(Duration.ZERO, y.services().get(0).idleTimeout());
         // Zero where it makes no sense is an error rather than GT's silent default.
         assertEquals("-remoteConnections '0' is out of range (expected 1 to 10)", error("-remoteConnections", "0"));
         assertEquals("-remoteTimeout 0s (expected at least 1s)", error("-remoteTimeout", "0"));
@@ -280,8 +280,8 @@ class ClientOptionsTest {
         assertEquals("a", s.get(0).hostPrefix());
         assertNull(s.get(1).hostPrefix());
         assertEquals("c", s.get(2).hostPrefix());
-        assertEquals(Duration.ofSeconds(3), s.get(2).localTimeout());
-        assertEquals(Duration.ofSeconds(120), s.get(0).localTimeout());
+        assertEquals(Duration.ofSeconds(3), s.get(2).idleTimeout());
+        assertEquals(Duration.ofSeconds(120), s.get(0).idleTimeout());
     }
 
     @Test
@@ -325,11 +325,17 @@ class ClientOptionsTest {
 
     @Test
     void buildChecksWholeConfigurations() {
+        // The library names its setters; the runner says which option to write.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> withBase("-local", "http://127.0.0.1:1", "-local", "http://127.0.0.1:2").builder().build());
+        assertTrue(e.getMessage().contains("more than one http service has no hostPrefix"), e.getMessage());
+        e = assertThrows(OptionsException.class,
+                () -> withBase("-local", "http://127.0.0.1:1", "-local", "http://127.0.0.1:2").build());
         assertTrue(e.getMessage().contains("more than one http service has no -hostPrefix"), e.getMessage());
-        assertEquals("no client id is configured (expected -id)", assertThrows(IllegalArgumentException.class,
+        assertEquals("no client id is configured (expected id)", assertThrows(IllegalArgumentException.class,
                 () -> parse("-remote", "x:1", "-local", "http://a").builder().build()).getMessage());
+        assertEquals("no client id is configured (expected -id)", assertThrows(OptionsException.class,
+                () -> parse("-remote", "x:1", "-local", "http://a").build()).getMessage());
         // build() reports the same as OptionsException, the one type the runner catches.
         assertEquals("no service is configured (expected -local)", assertThrows(OptionsException.class,
                 () -> parse("-id", "a", "-remote", "x:1").build()).getMessage());
@@ -416,12 +422,12 @@ class ClientOptionsTest {
     void remoteApiReplacesRemote() throws IOException {
         GtClientConfig c = parse("-id", "id1", "-secret", "secret1", "-remoteAPI", "http://127.0.0.1:1/remote",
                 "-local", "http://127.0.0.1:80").builder().buildConfig();
-        assertEquals(java.net.URI.create("http://127.0.0.1:1/remote"), c.remoteApi());
-        assertEquals(List.of(), c.remotes());
+        assertEquals(java.net.URI.create("http://127.0.0.1:1/remote"), c.serverLookupUrl());
+        assertEquals(List.of(), c.servers());
         file("client.yaml", "options:\n  id: id1\n  remoteAPI: https://api.example/server\n"
                 + "services:\n  - local: http://127.0.0.1:80\n");
         assertEquals(java.net.URI.create("https://api.example/server"),
-                parse("-config", "client.yaml").builder().buildConfig().remoteApi());
+                parse("-config", "client.yaml").builder().buildConfig().serverLookupUrl());
         assertEquals("-remoteAPI 'ftp://x' (expected an http:// or https:// URL)", error("-remoteAPI", "ftp://x"));
         assertEquals("client.yaml:2: -remoteAPI 'x' (expected an http:// or https:// URL)",
                 fileError("options:\n  remoteAPI: x\n"));

@@ -37,11 +37,11 @@ class OptionDefaultsTest {
     Path dir;
 
     private static GtServer.Builder server() {
-        return GtServer.builder().addr(new InetSocketAddress("127.0.0.1", 0));
+        return GtServer.builder().listenAddress(new InetSocketAddress("127.0.0.1", 0));
     }
 
     private static GtClient.Builder client() {
-        return GtClient.builder().id("id1").secret("secret1").remote("tcp://localhost:1").service(SERVICE);
+        return GtClient.builder().id("id1").secret("secret1").server("tcp://localhost:1").service(SERVICE);
     }
 
     @Test

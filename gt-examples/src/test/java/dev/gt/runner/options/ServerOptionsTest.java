@@ -53,24 +53,24 @@ class ServerOptionsTest {
     @Test
     void internalHttpPenetration() {
         GtServerConfig c = config("-addr", "8080", "-id", "id1", "-secret", "secret1");
-        assertEquals(8080, c.addr().getPort());
-        assertTrue(c.addr().getAddress().isAnyLocalAddress());
+        assertEquals(8080, c.listenAddress().getPort());
+        assertTrue(c.listenAddress().getAddress().isAnyLocalAddress());
         assertEquals(Map.of("id1", User.of("secret1")), c.users());
         assertFalse(c.allowAnyClient());
-        assertEquals(Duration.ofSeconds(90), c.timeout());
-        assertEquals(10, c.connections());
-        assertEquals("Host", c.httpMuxHeader());
-        assertEquals(600, c.maxHandshakeOptions());
-        assertEquals(0, c.tcpNumber());
-        assertEquals(List.of(), c.tcpRanges());
+        assertEquals(Duration.ofSeconds(90), c.idleTimeout());
+        assertEquals(10, c.maxTunnelsPerClient());
+        assertEquals("Host", c.httpRoutingHeader());
+        assertEquals(600, c.maxServicesPerHandshake());
+        assertEquals(0, c.maxTcpPortsPerClient());
+        assertEquals(List.of(), c.tcpPortRanges());
     }
 
     @Test
     void internalTcpPenetration() {
         GtServerConfig c = config("-addr", "8080", "-id", "id1", "-secret", "secret1", "-tcpNumber", "1",
                 "-tcpRange", "1024-65535");
-        assertEquals(1, c.tcpNumber());
-        assertEquals(List.of(new PortRange(1024, 65535)), c.tcpRanges());
+        assertEquals(1, c.maxTcpPortsPerClient());
+        assertEquals(List.of(new PortRange(1024, 65535)), c.tcpPortRanges());
     }
 
     @Test
@@ -96,7 +96,7 @@ class ServerOptionsTest {
     @CsvSource({"8080, 0.0.0.0, 8080", ":8080, 0.0.0.0, 8080", "127.0.0.1:8080, 127.0.0.1, 8080",
         "127.0.0.1:0, 127.0.0.1, 0", "[::1]:9000, 0:0:0:0:0:0:0:1, 9000"})
     void addrForms(String addr, String host, int port) {
-        InetSocketAddress a = config("-addr", addr).addr();
+        InetSocketAddress a = config("-addr", addr).listenAddress();
         assertEquals(port, a.getPort());
         assertEquals(host, a.getAddress().getHostAddress());
     }
@@ -107,15 +107,15 @@ class ServerOptionsTest {
                 "-tcpRange", "10000-10010", "-tcpRange", "20000", "-tcpNumber", "2", "-httpMUXHeader", "X-Client",
                 "-timeout", "1h2m3s", "-connections", "4", "-maxHandShakeOptions", "5", "-logLevel", "debug");
         GtServerConfig c = o.builder().buildConfig();
-        assertEquals(new InetSocketAddress("127.0.0.1", 0), c.addr());
+        assertEquals(new InetSocketAddress("127.0.0.1", 0), c.listenAddress());
         assertEquals(Map.of("id1", User.of("secret1")), c.users());
         assertTrue(c.allowAnyClient());
-        assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpRanges());
-        assertEquals(2, c.tcpNumber());
-        assertEquals("X-Client", c.httpMuxHeader());
-        assertEquals(Duration.ofSeconds(3723), c.timeout());
-        assertEquals(4, c.connections());
-        assertEquals(5, c.maxHandshakeOptions());
+        assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpPortRanges());
+        assertEquals(2, c.maxTcpPortsPerClient());
+        assertEquals("X-Client", c.httpRoutingHeader());
+        assertEquals(Duration.ofSeconds(3723), c.idleTimeout());
+        assertEquals(4, c.maxTunnelsPerClient());
+        assertEquals(5, c.maxServicesPerHandshake());
         assertEquals(LogLevel.DEBUG, o.logLevel());
         assertFalse(o.helpRequested());
         assertFalse(o.versionRequested());
@@ -128,10 +128,10 @@ class ServerOptionsTest {
     void equalsFormAndDoubleDash() {
         GtServerConfig c = config("-addr=:8081", "--timeout=5m", "--connections", "7", "-tcpRange=0",
                 "--id=a=b", "-secret=s=t");
-        assertEquals(8081, c.addr().getPort());
-        assertEquals(Duration.ofMinutes(5), c.timeout());
-        assertEquals(7, c.connections());
-        assertEquals(List.of(new PortRange(1, 65535)), c.tcpRanges());
+        assertEquals(8081, c.listenAddress().getPort());
+        assertEquals(Duration.ofMinutes(5), c.idleTimeout());
+        assertEquals(7, c.maxTunnelsPerClient());
+        assertEquals(List.of(new PortRange(1, 65535)), c.tcpPortRanges());
         assertEquals(Map.of("a=b", User.of("s=t")), c.users());
     }
 
@@ -205,15 +205,15 @@ class ServerOptionsTest {
                 ""));
         ServerOptions o = parse("-config", "server.yaml");
         GtServerConfig c = o.builder().buildConfig();
-        assertEquals(8080, c.addr().getPort());
+        assertEquals(8080, c.listenAddress().getPort());
         assertEquals(Map.of("id1", User.of("secret1"), "id2", User.of("12345")), c.users());
         assertTrue(c.allowAnyClient());
-        assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpRanges());
-        assertEquals(3, c.tcpNumber());
-        assertEquals("X-Client", c.httpMuxHeader());
-        assertEquals(Duration.ofSeconds(30), c.timeout());
-        assertEquals(4, c.connections());
-        assertEquals(5, c.maxHandshakeOptions());
+        assertEquals(List.of(new PortRange(10000, 10010), new PortRange(20000, 20000)), c.tcpPortRanges());
+        assertEquals(3, c.maxTcpPortsPerClient());
+        assertEquals("X-Client", c.httpRoutingHeader());
+        assertEquals(Duration.ofSeconds(30), c.idleTimeout());
+        assertEquals(4, c.maxTunnelsPerClient());
+        assertEquals(5, c.maxServicesPerHandshake());
         assertEquals(LogLevel.WARN, o.logLevel());
         assertEquals(dir.resolve("server.yaml"), o.configFile());
         assertEquals(OptionValues.Source.CONFIG_FILE, o.values().source("timeout"));
@@ -224,9 +224,9 @@ class ServerOptionsTest {
     @Test
     void emptyFileAndEmptySectionsAreFine() throws IOException {
         file("server.yaml", "");
-        assertEquals(Duration.ofSeconds(90), config("-config", "server.yaml", "-addr", "1").timeout());
+        assertEquals(Duration.ofSeconds(90), config("-config", "server.yaml", "-addr", "1").idleTimeout());
         file("server.yaml", "options:\nusers:\ntcp:\n# only comments\n");
-        assertEquals(Duration.ofSeconds(90), config("-config", "server.yaml", "-addr", "1").timeout());
+        assertEquals(Duration.ofSeconds(90), config("-config", "server.yaml", "-addr", "1").idleTimeout());
     }
 
     @Test
@@ -245,21 +245,21 @@ class ServerOptionsTest {
                 ""));
         GtServerConfig c = config("-config", "server.yaml", "-timeout", "10s", "-id", "id1", "-secret", "fromCli",
                 "-tcpRange", "3000-4000", "-allowAnyClient=false");
-        assertEquals(8080, c.addr().getPort());
-        assertEquals(Duration.ofSeconds(10), c.timeout());
-        assertEquals(4, c.connections());
-        assertEquals(600, c.maxHandshakeOptions());
+        assertEquals(8080, c.listenAddress().getPort());
+        assertEquals(Duration.ofSeconds(10), c.idleTimeout());
+        assertEquals(4, c.maxTunnelsPerClient());
+        assertEquals(600, c.maxServicesPerHandshake());
         assertEquals(Map.of("id1", User.of("fromCli"), "id2", User.of("keep")), c.users());
         assertFalse(c.allowAnyClient());
-        assertEquals(List.of(new PortRange(1000, 2000), new PortRange(3000, 4000)), c.tcpRanges());
+        assertEquals(List.of(new PortRange(1000, 2000), new PortRange(3000, 4000)), c.tcpPortRanges());
     }
 
     @Test
     void configIsResolvedAgainstTheWorkingDirectory() throws IOException {
         Files.createDirectories(dir.resolve("conf"));
         file("conf/s.yaml", "options:\n  addr: 9000\n");
-        assertEquals(9000, config("-config", "conf/s.yaml").addr().getPort());
-        assertEquals(9000, config("-config=" + dir.resolve("conf/s.yaml")).addr().getPort());
+        assertEquals(9000, config("-config", "conf/s.yaml").listenAddress().getPort());
+        assertEquals(9000, config("-config=" + dir.resolve("conf/s.yaml")).listenAddress().getPort());
     }
 
     @Test
@@ -268,7 +268,7 @@ class ServerOptionsTest {
         file("server.yaml", "options:\n  addr: 9001\n");
         ServerOptions o = parse();
         assertEquals(dir.resolve("server.yaml"), o.configFile());
-        assertEquals(9001, o.builder().buildConfig().addr().getPort());
+        assertEquals(9001, o.builder().buildConfig().listenAddress().getPort());
         // With any argument GT's zero-argument mode is off.
         assertNull(parse("-logLevel", "info").configFile());
     }
@@ -277,22 +277,23 @@ class ServerOptionsTest {
 
     @Test
     void zeroValuesMeanZero() throws IOException {
-        assertEquals(Duration.ZERO, config("-addr", "1", "-timeout", "0").timeout());
-        assertEquals(Duration.ZERO, config("-addr", "1", "-timeout=0s").timeout());
-        assertEquals(0, config("-addr", "1", "-tcpNumber", "0").tcpNumber());
+        assertEquals(Duration.ZERO, config("-addr", "1", "-timeout", "0").idleTimeout());
+        assertEquals(Duration.ZERO, config("-addr", "1", "-timeout=0s").idleTimeout());
+        assertEquals(0, config("-addr", "1", "-tcpNumber", "0").maxTcpPortsPerClient());
         file("server.yaml", "options:\n  timeout: 0\n  tcpNumber: 0\n  addr: 1\n");
         GtServerConfig c = config("-config", "server.yaml");
-        assertEquals(Duration.ZERO, c.timeout());
-        assertEquals(0, c.tcpNumber());
-        assertEquals(Duration.ZERO, config("-config", "server.yaml", "-timeout", "0").timeout());
+        assertEquals(Duration.ZERO, c.idleTimeout());
+        assertEquals(0, c.maxTcpPortsPerClient());
+        assertEquals(Duration.ZERO, config("-config", "server.yaml", "-timeout", "0").idleTimeout());
         // Zero where zero makes no sense is an error, not a silent default.
         assertEquals("-connections '0' is out of range (expected 1 to 2147483647)", error("-connections", "0"));
         assertEquals("-maxHandShakeOptions '0' is out of range (expected 1 to 65535)",
                 error("-maxHandShakeOptions", "0"));
-        String empty = assertThrows(IllegalArgumentException.class,
-                () -> parse("-addr", "").builder().build()).getMessage();
-        assertEquals("no listener is configured (expected -addr, -tlsAddr or -sniAddr)", empty);
-        assertEquals(empty, assertThrows(OptionsException.class, () -> parse("-addr=").build()).getMessage());
+        // The library names its setters; the runner says which option to write.
+        assertEquals("no listener is configured (expected listenAddress, tlsListenAddress or sniListenAddress)",
+                assertThrows(IllegalArgumentException.class, () -> parse("-addr", "").builder().build()).getMessage());
+        assertEquals("no listener is configured (expected -addr, -tlsAddr or -sniAddr)",
+                assertThrows(OptionsException.class, () -> parse("-addr=").build()).getMessage());
         assertTrue(error("-addr", "1", "-httpMUXHeader=").startsWith("-httpMUXHeader ''"));
     }
 
@@ -360,7 +361,7 @@ class ServerOptionsTest {
                 + "-name value or -name=value)", error("-addr", "1", "--", "x"));
         // "-secrt s3cr3t": the misspelt name is named, the value after it is not echoed.
         assertFalse(error("-addr", "1", "-id", "a", "s3cr3t").contains("s3cr3t"));
-        assertEquals(8080, config("-addr", "8080", "--").addr().getPort());
+        assertEquals(8080, config("-addr", "8080", "--").listenAddress().getPort());
     }
 
     @Test
@@ -512,15 +513,15 @@ class ServerOptionsTest {
 
     @Test
     void tcpBindHostKeepsTcpServicePortsOnOneAddress() throws IOException {
-        assertNull(config("-addr", "1").tcpBindHost(), "default: every interface, as in GT");
-        assertEquals("127.0.0.1", config("-addr", "127.0.0.1:1", "-tcpBindHost", "127.0.0.1").tcpBindHost());
-        assertEquals("0:0:0:0:0:0:0:1", config("-addr", "1", "-tcpBindHost", "[::1]").tcpBindHost());
-        assertEquals("0.0.0.0", config("-addr", "1", "-tcpBindHost=0.0.0.0").tcpBindHost());
-        assertTrue(InetAddress.getByName(config("-addr", "1", "-tcpBindHost", "localhost").tcpBindHost())
+        assertNull(config("-addr", "1").tcpBindAddress(), "default: every interface, as in GT");
+        assertEquals("127.0.0.1", config("-addr", "127.0.0.1:1", "-tcpBindHost", "127.0.0.1").tcpBindAddress());
+        assertEquals("0:0:0:0:0:0:0:1", config("-addr", "1", "-tcpBindHost", "[::1]").tcpBindAddress());
+        assertEquals("0.0.0.0", config("-addr", "1", "-tcpBindHost=0.0.0.0").tcpBindAddress());
+        assertTrue(InetAddress.getByName(config("-addr", "1", "-tcpBindHost", "localhost").tcpBindAddress())
                 .isLoopbackAddress());
-        assertNull(config("-addr", "1", "-tcpBindHost", "").tcpBindHost(), "empty: every interface");
+        assertNull(config("-addr", "1", "-tcpBindHost", "").tcpBindAddress(), "empty: every interface");
         file("server.yaml", "options:\n  addr: 1\n  tcpBindHost: 127.0.0.1\n");
-        assertEquals("127.0.0.1", config("-config", "server.yaml").tcpBindHost());
+        assertEquals("127.0.0.1", config("-config", "server.yaml").tcpBindAddress());
         assertTrue(ServerOptions.usage().contains("\n  -tcpBindHost string\n"), ServerOptions.usage());
     }
 

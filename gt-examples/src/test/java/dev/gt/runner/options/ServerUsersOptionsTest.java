@@ -97,12 +97,12 @@ class ServerUsersOptionsTest {
         ServerOptions o = parse("-config", "server.yaml");
         GtServerConfig c = o.builder().buildConfig();
         // id1 may open any number of ports between 10000 and 20000; id2 one port of the global pool.
-        assertEquals(Map.of("id1", User.builder("secret1").tcpRange("10000-20000").tcpNumber(0).build(),
+        assertEquals(Map.of("id1", User.builder("secret1").tcpPortRange("10000-20000").maxTcpPorts(0).build(),
                 "id2", User.of("secret2")), c.users());
-        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpRanges());
-        assertEquals(1, c.tcpNumber());
-        assertEquals(1234, c.addr().getPort());
-        assertEquals(Duration.ofMinutes(1234).plusMillis(1234), c.timeout());
+        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpPortRanges());
+        assertEquals(1, c.maxTcpPortsPerClient());
+        assertEquals(1234, c.listenAddress().getPort());
+        assertEquals(Duration.ofMinutes(1234).plusMillis(1234), c.idleTimeout());
         assertEquals(LogLevel.DEBUG, o.logLevel());
         assertEquals(List.of("id1", "id2"), o.userIds());
     }
@@ -117,8 +117,8 @@ class ServerUsersOptionsTest {
         // tcpNumber are gone, so it follows the global rules now.
         assertEquals(Map.of("id1", User.of("secret1-overwrite"), "id2", User.of("secret2"),
                 "id3", User.of("secret3")), c.users());
-        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpRanges());
-        assertEquals(1, c.tcpNumber());
+        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpPortRanges());
+        assertEquals(1, c.maxTcpPortsPerClient());
         assertEquals(List.of("id2", "id3", "id1"), o.userIds());
         assertEquals(OptionValues.Source.CONFIG_FILE, o.values().source("users"));
     }
@@ -147,9 +147,9 @@ class ServerUsersOptionsTest {
         // README "Configure TCP via Users Configuration File": id1 may open any port, id2 none (no global pool).
         file("users.yaml", "id1:\n  secret: secret1\n  tcp:\n    - range: 1-65535\nid2:\n  secret: secret2  \n");
         GtServerConfig c = config("-addr", "8080", "-users", "users.yaml");
-        assertEquals(Map.of("id1", User.builder("secret1").tcpRange("1-65535").build(), "id2", User.of("secret2")),
+        assertEquals(Map.of("id1", User.builder("secret1").tcpPortRange("1-65535").build(), "id2", User.of("secret2")),
                 c.users());
-        assertEquals(List.of(), c.tcpRanges());
+        assertEquals(List.of(), c.tcpPortRanges());
     }
 
     // ---- per-user rules and global host rules
@@ -179,14 +179,14 @@ class ServerUsersOptionsTest {
             "");
 
     private static void assertFullUsers(Map<String, User> users) {
-        assertEquals(User.builder("secret1").tcpRange("10000-20000").tcpRange("30000").tcpNumber(0).speed(1024)
-                .connections(2).hostNumber(2).hostRegex("^[a-z]+$").hostWithId(true).build(), users.get("id1"));
+        assertEquals(User.builder("secret1").tcpPortRange("10000-20000").tcpPortRange("30000").maxTcpPorts(0).speedLimit(1024)
+                .maxTunnels(2).maxHostPrefixes(2).hostPrefixPattern("^[a-z]+$").prependIdToHostPrefixes(true).build(), users.get("id1"));
         // regex: [] means no pattern restriction for id2, whatever the global list says.
         User id2 = users.get("id2");
-        assertEquals(User.builder("secret2").noHostRegex().build(), id2);
-        assertEquals(List.of(), id2.hostRegex());
-        assertEquals(null, id2.hostNumber());
-        assertEquals(User.builder("secret3").hostRegex("^x$").hostNumber(0).build(), users.get("id3"));
+        assertEquals(User.builder("secret2").noHostPrefixPatterns().build(), id2);
+        assertEquals(List.of(), id2.hostPrefixPatterns());
+        assertEquals(null, id2.maxHostPrefixes());
+        assertEquals(User.builder("secret3").hostPrefixPattern("^x$").maxHostPrefixes(0).build(), users.get("id3"));
         assertEquals(3, users.size());
     }
 
@@ -206,10 +206,10 @@ class ServerUsersOptionsTest {
                 ""));
         GtServerConfig c = config("-config", "server.yaml");
         assertFullUsers(c.users());
-        assertEquals(1, c.hostNumber());
-        assertEquals(List.of("^a$", "^b$"), c.hostRegex());
-        assertTrue(c.hostWithId());
-        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpRanges());
+        assertEquals(1, c.maxHostPrefixesPerClient());
+        assertEquals(List.of("^a$", "^b$"), c.hostPrefixPatterns());
+        assertTrue(c.prependIdToHostPrefixes());
+        assertEquals(List.of(new PortRange(50000, 65535)), c.tcpPortRanges());
     }
 
     @Test
@@ -222,19 +222,19 @@ class ServerUsersOptionsTest {
     void commandLineHostRulesWinOverTheFileAndPatternsAreUnited() throws IOException {
         file("server.yaml", "host:\n  number: 1\n  regex: ['^a$', '^b$']\n  withID: true\noptions:\n  addr: 1\n");
         GtServerConfig fileOnly = config("-config", "server.yaml");
-        assertEquals(1, fileOnly.hostNumber());
-        assertTrue(fileOnly.hostWithId());
+        assertEquals(1, fileOnly.maxHostPrefixesPerClient());
+        assertTrue(fileOnly.prependIdToHostPrefixes());
         // GT keeps the YAML values here (its weak point 14); its documentation, and this version, let
         // the command line win, explicit zero and false included.
         GtServerConfig c = config("-config", "server.yaml", "-hostNumber", "0", "-hostWithID=false",
                 "-hostRegex", "^b$", "-hostRegex", "^c$");
-        assertEquals(0, c.hostNumber());
-        assertFalse(c.hostWithId());
-        assertEquals(List.of("^a$", "^b$", "^c$"), c.hostRegex());
+        assertEquals(0, c.maxHostPrefixesPerClient());
+        assertFalse(c.prependIdToHostPrefixes());
+        assertEquals(List.of("^a$", "^b$", "^c$"), c.hostPrefixPatterns());
         GtServerConfig d = config("-config", "server.yaml", "-hostNumber", "5", "-hostWithID");
-        assertEquals(5, d.hostNumber());
-        assertTrue(d.hostWithId());
-        assertEquals(List.of("^a$", "^b$"), d.hostRegex());
+        assertEquals(5, d.maxHostPrefixesPerClient());
+        assertTrue(d.prependIdToHostPrefixes());
+        assertEquals(List.of("^a$", "^b$"), d.hostPrefixPatterns());
     }
 
     @Test
@@ -244,23 +244,23 @@ class ServerUsersOptionsTest {
                 "-tcpRange", "1024-65535", "-hostNumber", "2", "-hostWithID", "-hostRegex", "^[0-9]+$",
                 "-hostRegex", "^[a-zA-Z]+$");
         assertEquals(Map.of("id1", User.of("secret1")), c.users());
-        assertEquals(2, c.tcpNumber());
-        assertEquals(List.of(new PortRange(1024, 65535)), c.tcpRanges());
-        assertEquals(2, c.hostNumber());
-        assertTrue(c.hostWithId());
-        assertEquals(List.of("^[0-9]+$", "^[a-zA-Z]+$"), c.hostRegex());
+        assertEquals(2, c.maxTcpPortsPerClient());
+        assertEquals(List.of(new PortRange(1024, 65535)), c.tcpPortRanges());
+        assertEquals(2, c.maxHostPrefixesPerClient());
+        assertTrue(c.prependIdToHostPrefixes());
+        assertEquals(List.of("^[0-9]+$", "^[a-zA-Z]+$"), c.hostPrefixPatterns());
     }
 
     @Test
     void defaultsOfTheGlobalRules() {
         GtServerConfig c = config("-addr", "1");
-        assertEquals(0, c.hostNumber());
-        assertFalse(c.hostWithId());
-        assertEquals(List.of(), c.hostRegex());
-        assertEquals(0, c.speed());
-        assertEquals(3, c.reconnectTimes());
-        assertEquals(Duration.ofMinutes(5), c.reconnectDuration());
-        assertEquals(null, c.authApi());
+        assertEquals(0, c.maxHostPrefixesPerClient());
+        assertFalse(c.prependIdToHostPrefixes());
+        assertEquals(List.of(), c.hostPrefixPatterns());
+        assertEquals(0, c.speedLimitPerClient());
+        assertEquals(3, c.failedLoginsBeforeBan());
+        assertEquals(Duration.ofMinutes(5), c.banDuration());
+        assertEquals(null, c.authUrl());
     }
 
     // ---- users file location
@@ -412,15 +412,15 @@ class ServerUsersOptionsTest {
     void zeroBanSettingsStayZero() throws IOException {
         // GT turns both back into 3 and 5m; here 0 means "ban on the first failure" and "no banning".
         GtServerConfig c = config("-addr", "1", "-reconnectTimes", "0", "-reconnectDuration", "0s");
-        assertEquals(0, c.reconnectTimes());
-        assertEquals(Duration.ZERO, c.reconnectDuration());
+        assertEquals(0, c.failedLoginsBeforeBan());
+        assertEquals(Duration.ZERO, c.banDuration());
         file("server.yaml", "options:\n  addr: 1\n  reconnectTimes: 0\n  reconnectDuration: 0s\n");
         GtServerConfig y = config("-config", "server.yaml");
-        assertEquals(0, y.reconnectTimes());
-        assertEquals(Duration.ZERO, y.reconnectDuration());
+        assertEquals(0, y.failedLoginsBeforeBan());
+        assertEquals(Duration.ZERO, y.banDuration());
         GtServerConfig both = config("-config", "server.yaml", "-reconnectTimes", "7", "-reconnectDuration", "1h");
-        assertEquals(7, both.reconnectTimes());
-        assertEquals(Duration.ofHours(1), both.reconnectDuration());
+        assertEquals(7, both.failedLoginsBeforeBan());
+        assertEquals(Duration.ofHours(1), both.banDuration());
         assertEquals("-reconnectDuration '-1s' is negative (expected a duration >= 0, e.g. 90s, 5m, 1h30m)",
                 error("-reconnectDuration", "-1s"));
         assertEquals("-reconnectTimes '-1' is out of range (expected 0 to 2147483647)",
@@ -429,10 +429,10 @@ class ServerUsersOptionsTest {
 
     @Test
     void speed() throws IOException {
-        assertEquals(1024, config("-addr", "1", "-speed", "1024").speed());
+        assertEquals(1024, config("-addr", "1", "-speed", "1024").speedLimitPerClient());
         file("server.yaml", "options:\n  addr: 1\n  speed: 2048\n");
-        assertEquals(2048, config("-config", "server.yaml").speed());
-        assertEquals(1024, config("-config", "server.yaml", "-speed", "1024").speed());
+        assertEquals(2048, config("-config", "server.yaml").speedLimitPerClient());
+        assertEquals(1024, config("-config", "server.yaml", "-speed", "1024").speedLimitPerClient());
         assertEquals("-speed 'fast' is not a whole number (expected a whole number from 0 to 4294967295)",
                 error("-speed", "fast"));
     }
@@ -440,13 +440,13 @@ class ServerUsersOptionsTest {
     @Test
     void authApi() throws IOException {
         assertEquals(URI.create("http://127.0.0.1:1/auth"), config("-addr", "1", "-authAPI", "http://127.0.0.1:1/auth")
-                .authApi());
+                .authUrl());
         assertEquals("-authAPI 'ftp://x' (expected an http:// or https:// URL)",
                 error("-addr", "1", "-authAPI", "ftp://x"));
         assertEquals("server.yaml:3: -authAPI 'x' (expected an http:// or https:// URL)",
                 fileError("options:\n  addr: 1\n  authAPI: x\n"));
         file("server.yaml", "options:\n  addr: 1\n  authAPI: https://auth.example/check\n");
-        assertEquals(URI.create("https://auth.example/check"), config("-config", "server.yaml").authApi());
+        assertEquals(URI.create("https://auth.example/check"), config("-config", "server.yaml").authUrl());
     }
 
     @Test

@@ -81,11 +81,11 @@ final class ClientTunnel implements MuxTunnel.Owner {
     @Override
     public void onActive(MuxTunnel m) {
         channel.writeAndFlush(pool.runtime.hello().encode(channel.alloc()));
-        long deadline = pool.runtime.config.remoteTimeout().toMillis();
+        long deadline = pool.runtime.config.serverTimeout().toMillis();
         handshakeDeadline = channel.eventLoop().schedule(() -> {
             if (!ready) {
                 // Logged here: the pool logs the close of ready tunnels only.
-                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.remoteTimeout())
+                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.serverTimeout())
                         + " (-remoteTimeout)";
                 log.warn("tunnel {} to {}: {}; reconnecting", slot, pool.name(), why);
                 close(GtErrorCode.TIMEOUT, why, null);
@@ -120,7 +120,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (handshakeDeadline != null) {
             handshakeDeadline.cancel(false);
         }
-        Duration remoteTimeout = pool.runtime.config.remoteTimeout();
+        Duration remoteTimeout = pool.runtime.config.serverTimeout();
         Duration ping = remoteTimeout.dividedBy(2);
         if (timeoutMillis > 0) {
             Duration third = Duration.ofMillis(timeoutMillis / 3);
@@ -131,7 +131,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         mux.startKeepalive(ping, remoteTimeout);
         Duration shortest = Duration.ZERO;
         for (ServiceSpec spec : pool.runtime.config.services()) {
-            Duration t = spec.localTimeout();
+            Duration t = spec.idleTimeout();
             if (!t.isZero() && (shortest.isZero() || t.compareTo(shortest) < 0)) {
                 shortest = t;
             }
@@ -173,10 +173,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
             return;
         }
         ServiceSpec spec = services.get(serviceIndex);
-        s.idleLimitTicks(mux.ticks(spec.localTimeout()));
+        s.idleLimitTicks(mux.ticks(spec.idleTimeout()));
         pool.maybeGrow(this);
         pool.runtime.dialer.dial(serviceIndex, mux.loop(), ch -> {
-            if (spec.useLocalAsHttpHost()) {
+            if (spec.rewriteHostHeader()) {
                 InetSocketAddress a = spec.localAddress();
                 String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"
                         : a.getHostString()) + ":" + a.getPort();

@@ -21,7 +21,7 @@ final class SniffHandler extends Sniffer {
     @Override
     void sniff(ChannelHandlerContext ctx) {
         if (scanner == null) {
-            scanner = new HttpHeadScanner(server.config.httpMuxHeader(), server.config.maxHeadBytes());
+            scanner = new HttpHeadScanner(server.config.httpRoutingHeader(), server.config.maxHeadBytes());
         }
         switch (scanner.scan(cumulation)) {
             case NEED_MORE:
