@@ -50,6 +50,11 @@ public enum GtErrorCode {
     FLOW_CONTROL_ERROR(22, "flow control window exceeded"),
     /** Stream: closed abruptly by one side (connection reset, error, shutdown). */
     STREAM_RESET(23, "stream reset"),
+    /**
+     * Stream: the client did not take the stream (it is going away, or holds as many streams as it
+     * allows); nothing reached its service, so trying again is safe.
+     */
+    STREAM_REFUSED(24, "stream refused"),
     /** An error with no more specific code. */
     INTERNAL_ERROR(99, "internal error");
 

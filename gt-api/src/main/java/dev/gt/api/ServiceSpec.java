@@ -16,12 +16,12 @@ import java.util.Objects;
  * <p>Immutable; build with {@link #local(String)} or {@link #handler(ServiceKind, ChannelHandler)}:
  * <pre>{@code
  * ServiceSpec web = ServiceSpec.local("http://127.0.0.1:8080").hostPrefix("blog").build();
- * ServiceSpec ssh = ServiceSpec.local("tcp://127.0.0.1:22").remoteTcpPort(2222).remoteTcpRandom(true).build();
+ * ServiceSpec ssh = ServiceSpec.local("tcp://127.0.0.1:22").serverPort(2222).allowRandomServerPort(true).build();
  * }</pre>
  */
 public final class ServiceSpec {
-    /** GT's default idle timeout of a local connection. */
-    public static final Duration DEFAULT_LOCAL_TIMEOUT = Duration.ofSeconds(120);
+    /** GT's default idle timeout of a local connection ({@link Builder#idleTimeout}). */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
     /** Longest host prefix, in bytes, as in GT. */
     public static final int MAX_PREFIX_LENGTH = 200;
 
@@ -30,10 +30,10 @@ public final class ServiceSpec {
     private final InetSocketAddress localAddress;
     private final ChannelHandler handler;
     private final String hostPrefix;
-    private final int remoteTcpPort;
-    private final boolean remoteTcpRandom;
-    private final boolean useLocalAsHttpHost;
-    private final Duration localTimeout;
+    private final int serverPort;
+    private final boolean allowRandomServerPort;
+    private final boolean rewriteHostHeader;
+    private final Duration idleTimeout;
 
     private ServiceSpec(Builder b) {
         this.kind = b.kind;
@@ -41,11 +41,11 @@ public final class ServiceSpec {
         this.localAddress = b.localAddress;
         this.handler = b.handler;
         this.hostPrefix = b.hostPrefix;
-        this.remoteTcpPort = b.remoteTcpPort;
-        this.remoteTcpRandom = b.remoteTcpRandom != null ? b.remoteTcpRandom
-                : kind == ServiceKind.TCP && b.remoteTcpPort == 0;
-        this.useLocalAsHttpHost = b.useLocalAsHttpHost;
-        this.localTimeout = b.localTimeout;
+        this.serverPort = b.serverPort;
+        this.allowRandomServerPort = b.allowRandomServerPort != null ? b.allowRandomServerPort
+                : kind == ServiceKind.TCP && b.serverPort == 0;
+        this.rewriteHostHeader = b.rewriteHostHeader;
+        this.idleTimeout = b.idleTimeout;
     }
 
     /**
@@ -92,24 +92,30 @@ public final class ServiceSpec {
         return hostPrefix;
     }
 
-    /** The server port requested for a TCP service; 0 means any port of the server's pool. */
-    public int remoteTcpPort() {
-        return remoteTcpPort;
+    /** The server port requested for a TCP service; 0 means any port of the server's pool. GT's {@code -remoteTCPPort}. */
+    public int serverPort() {
+        return serverPort;
     }
 
-    /** Whether the server may pick another port when {@link #remoteTcpPort()} is not available. */
-    public boolean remoteTcpRandom() {
-        return remoteTcpRandom;
+    /**
+     * Whether the server may pick another port when {@link #serverPort()} is not available. GT's
+     * {@code -remoteTCPRandom}.
+     */
+    public boolean allowRandomServerPort() {
+        return allowRandomServerPort;
     }
 
-    /** Whether the first request's Host header is rewritten to the local host:port. */
-    public boolean useLocalAsHttpHost() {
-        return useLocalAsHttpHost;
+    /** Whether the first request's Host header is rewritten to the local host:port. GT's {@code -useLocalAsHTTPHost}. */
+    public boolean rewriteHostHeader() {
+        return rewriteHostHeader;
     }
 
-    /** How long a local connection may stay idle (no bytes either way) before it is closed. */
-    public Duration localTimeout() {
-        return localTimeout;
+    /**
+     * How long a local connection may stay idle (no bytes either way) before it is closed. GT's
+     * {@code -localTimeout}.
+     */
+    public Duration idleTimeout() {
+        return idleTimeout;
     }
 
     @Override
@@ -120,10 +126,10 @@ public final class ServiceSpec {
             sb.append(" hostPrefix=").append(hostPrefix);
         }
         if (kind == ServiceKind.TCP) {
-            sb.append(" remoteTCPPort=").append(remoteTcpPort).append(" remoteTCPRandom=").append(remoteTcpRandom);
+            sb.append(" serverPort=").append(serverPort).append(" allowRandomServerPort=").append(allowRandomServerPort);
         }
-        if (useLocalAsHttpHost) {
-            sb.append(" useLocalAsHTTPHost");
+        if (rewriteHostHeader) {
+            sb.append(" rewriteHostHeader");
         }
         return sb.toString();
     }
@@ -135,10 +141,10 @@ public final class ServiceSpec {
         private final InetSocketAddress localAddress;
         private final ChannelHandler handler;
         private String hostPrefix;
-        private int remoteTcpPort;
-        private Boolean remoteTcpRandom;
-        private boolean useLocalAsHttpHost;
-        private Duration localTimeout = DEFAULT_LOCAL_TIMEOUT;
+        private int serverPort;
+        private Boolean allowRandomServerPort;
+        private boolean rewriteHostHeader;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
@@ -200,37 +206,47 @@ public final class ServiceSpec {
             return this;
         }
 
-        /** The server port to open for a TCP service; 0 (the default) lets the server choose. */
-        public Builder remoteTcpPort(int port) {
+        /**
+         * The port on the server that visitors of this TCP service connect to; 0 (the default) lets
+         * the server choose from its pool. GT's {@code -remoteTCPPort}.
+         */
+        public Builder serverPort(int port) {
             if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("remoteTCPPort: " + port + " (expected 0 to 65535)");
+                throw new IllegalArgumentException("serverPort " + port + " (expected 0 to 65535)");
             }
-            this.remoteTcpPort = port;
+            this.serverPort = port;
             return this;
         }
 
         /**
-         * Whether the server may choose another port when the requested one is not available.
-         * Defaults to true for a TCP service without a requested port, false otherwise.
+         * Whether the server may choose another port when {@link #serverPort} is not available.
+         * Defaults to true for a TCP service without a requested port, false otherwise. GT's
+         * {@code -remoteTCPRandom}.
          */
-        public Builder remoteTcpRandom(boolean random) {
-            this.remoteTcpRandom = random;
+        public Builder allowRandomServerPort(boolean allow) {
+            this.allowRandomServerPort = allow;
             return this;
         }
 
-        /** Rewrite the Host header of the first request to the local host:port (HTTP services). */
-        public Builder useLocalAsHttpHost(boolean use) {
-            this.useLocalAsHttpHost = use;
+        /**
+         * Rewrites the Host header of the first request to the local host:port, for services that
+         * check it (HTTP services). GT's {@code -useLocalAsHTTPHost}.
+         */
+        public Builder rewriteHostHeader(boolean rewrite) {
+            this.rewriteHostHeader = rewrite;
             return this;
         }
 
-        /** Idle timeout of each local connection; {@link Duration#ZERO} means none. */
-        public Builder localTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "localTimeout");
+        /**
+         * Idle timeout of each local connection; {@link Duration#ZERO} means none, 120 seconds by
+         * default. GT's {@code -localTimeout}.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "idleTimeout");
             if (timeout.isNegative()) {
-                throw new IllegalArgumentException("localTimeout: " + timeout + " (expected >= 0)");
+                throw new IllegalArgumentException("idleTimeout " + timeout + " (expected >= 0)");
             }
-            this.localTimeout = timeout;
+            this.idleTimeout = timeout;
             return this;
         }
 
@@ -251,21 +267,21 @@ public final class ServiceSpec {
                 throw new IllegalArgumentException("hostPrefix '" + hostPrefix + "' is set on TCP service "
                         + describe() + " (expected hostPrefix only on http:// and https:// services)");
             }
-            if (kind != ServiceKind.TCP && (remoteTcpPort != 0 || Boolean.TRUE.equals(remoteTcpRandom))) {
-                throw new IllegalArgumentException("remoteTCPPort/remoteTCPRandom is set on " + kind.scheme()
+            if (kind != ServiceKind.TCP && (serverPort != 0 || Boolean.TRUE.equals(allowRandomServerPort))) {
+                throw new IllegalArgumentException("serverPort/allowRandomServerPort is set on " + kind.scheme()
                         + " service " + describe() + " (expected them only on tcp:// services)");
             }
-            if (kind == ServiceKind.TCP && remoteTcpPort == 0 && Boolean.FALSE.equals(remoteTcpRandom)) {
+            if (kind == ServiceKind.TCP && serverPort == 0 && Boolean.FALSE.equals(allowRandomServerPort)) {
                 throw new IllegalArgumentException("TCP service " + describe()
-                        + " has neither remoteTCPPort nor remoteTCPRandom (expected one of them)");
+                        + " has neither serverPort nor allowRandomServerPort (expected one of them)");
             }
-            if (useLocalAsHttpHost && kind != ServiceKind.HTTP) {
-                throw new IllegalArgumentException("useLocalAsHTTPHost is set on " + kind.scheme() + " service "
+            if (rewriteHostHeader && kind != ServiceKind.HTTP) {
+                throw new IllegalArgumentException("rewriteHostHeader is set on " + kind.scheme() + " service "
                         + describe() + " (expected it only on http:// services)");
             }
-            if (useLocalAsHttpHost && handler != null) {
+            if (rewriteHostHeader && handler != null) {
                 throw new IllegalArgumentException(
-                        "useLocalAsHTTPHost needs a local URL (the service is an in-process handler)");
+                        "rewriteHostHeader needs a local URL (the service is an in-process handler)");
             }
             return new ServiceSpec(this);
         }

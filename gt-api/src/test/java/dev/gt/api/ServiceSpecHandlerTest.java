@@ -42,7 +42,7 @@ class ServiceSpecHandlerTest {
             }
         };
         assertSame(init, ServiceSpec.handler(ServiceKind.HTTP, init).build().handler());
-        assertSame(init, ServiceSpec.handler(ServiceKind.TCP, init).remoteTcpRandom(true).build().handler());
+        assertSame(init, ServiceSpec.handler(ServiceKind.TCP, init).allowRandomServerPort(true).build().handler());
     }
 
     @Test

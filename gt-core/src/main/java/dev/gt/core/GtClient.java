@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * <pre>{@code
  * GtClient client = GtClient.builder()
  *     .id("id1").secret("secret1")
- *     .remote("tcp://gt.example.com:8080")
+ *     .server("tcp://gt.example.com:8080")
  *     .service(ServiceSpec.local("http://127.0.0.1:80").build())
  *     .build();
  * client.start().join();   // first tunnel authenticated, services registered
@@ -179,20 +179,23 @@ public final class GtClient implements AutoCloseable {
         return "GtClient{" + config + "}";
     }
 
-    /** Builds a {@link GtClient}; setters validate at once and name the option in their errors. */
+    /**
+     * Builds a {@link GtClient}. Setters validate at once; their messages name the setting, the
+     * value and the expectation. Each setter's javadoc names the GT flag it corresponds to.
+     */
     public static final class Builder {
         String id;
         String secret;
-        final List<RemoteUrl> remotes = new ArrayList<>();
-        java.net.URI remoteApi;
+        final List<RemoteUrl> servers = new ArrayList<>();
+        java.net.URI serverLookupUrl;
         final List<ServiceSpec> services = new ArrayList<>();
         Duration reconnectDelay = Duration.ofSeconds(5);
-        Duration remoteTimeout = Duration.ofSeconds(45);
-        int remoteConnections = 3;
-        int remoteIdleConnections = 1;
-        Path remoteCert;
-        boolean remoteCertInsecure;
-        String remoteCertFingerprint;
+        Duration serverTimeout = Duration.ofSeconds(45);
+        int maxTunnels = 3;
+        int idleTunnels = 1;
+        Path trustedCertificates;
+        boolean trustAnyCertificate;
+        String pinnedCertificateSha256;
         X509TrustManager trustManager;
         GtEventListener eventListener = GtEventListener.NONE;
         GtEventListener.Factory eventListenerFactory;
@@ -206,14 +209,42 @@ public final class GtClient implements AutoCloseable {
         Builder() {
         }
 
-        /** {@code -id}: the client id, 1 to 200 bytes. */
+        /** A builder that starts from a configuration (see {@link GtClientConfig#toBuilder()}). */
+        Builder(GtClientConfig c) {
+            this.id = c.id;
+            this.secret = c.secret;
+            this.servers.addAll(c.servers);
+            this.serverLookupUrl = c.serverLookupUrl;
+            this.services.addAll(c.services);
+            this.reconnectDelay = c.reconnectDelay;
+            this.serverTimeout = c.serverTimeout;
+            this.maxTunnels = c.maxTunnels;
+            this.idleTunnels = c.idleTunnels;
+            this.trustedCertificates = c.trustedCertificates;
+            this.trustAnyCertificate = c.trustAnyCertificate;
+            this.pinnedCertificateSha256 = c.pinnedCertificateSha256;
+            this.trustManager = c.trustManager;
+            this.eventListener = c.eventListener;
+            this.eventListenerFactory = c.eventListenerFactory;
+            this.metricsRecorder = c.metricsRecorder;
+            this.ioEngine = c.ioEngine;
+            this.workerThreads = c.workerThreads;
+            this.startTimeout = c.startTimeout;
+            this.keepRetryingAfterRefusal = c.keepRetryingAfterRefusal;
+            this.drainTimeout = c.drainTimeout;
+        }
+
+        /**
+         * The client id, 1 to 200 bytes; also the host prefix of a service without one. GT's
+         * {@code -id}.
+         */
         public Builder id(String id) {
             Checks.id("id", id);
             this.id = id;
             return this;
         }
 
-        /** {@code -secret}: 1 to 200 bytes; a random one is generated when none is set. */
+        /** The secret that proves the id, 1 to 200 bytes; a random one is generated when none is set. GT's {@code -secret}. */
         public Builder secret(String secret) {
             if (secret != null && !secret.isEmpty()) {
                 Checks.secret("secret", secret);
@@ -225,99 +256,119 @@ public final class GtClient implements AutoCloseable {
         }
 
         /**
-         * {@code -remoteAPI}: ask this URL for the server's address ({@code GET
-         * <url>?network_client_id=<id>}, answered with {@code {"serverAddress":"tcp://host:port"}})
-         * before every connection attempt, instead of a fixed {@code -remote}. {@code null} or blank: none.
+         * Asks this URL for the server's address ({@code GET <url>?network_client_id=<id>}, answered
+         * with {@code {"serverAddress":"tcp://host:port"}}) before every connection attempt, instead
+         * of a fixed {@link #server}. {@code null} or blank: none. GT's {@code -remoteAPI}.
          */
-        public Builder remoteApi(String url) {
+        public Builder serverLookupUrl(String url) {
             if (url == null || url.isBlank()) {
-                this.remoteApi = null;
+                this.serverLookupUrl = null;
                 return this;
             }
-            this.remoteApi = dev.gt.core.internal.HttpApis.parse(url, "-remoteAPI");
+            this.serverLookupUrl = dev.gt.core.internal.HttpApis.parse(url, "serverLookupUrl");
             return this;
         }
 
-        /** {@code -remote}: adds a server, {@code tcp://host[:port]}. */
-        public Builder remote(String url) {
-            remotes.add(RemoteUrl.parse(url));
+        /**
+         * Adds a server to keep tunnels to: {@code tcp://host[:port]}, {@code tls://host[:port]} or
+         * {@code host:port} (see {@link RemoteUrl}). GT's {@code -remote}.
+         */
+        public Builder server(String url) {
+            try {
+                servers.add(RemoteUrl.parse(url));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("server " + e.getMessage(), e);
+            }
             return this;
         }
 
-        /** {@code -local} with its flags: adds a service; services are numbered in the order added. */
+        /**
+         * Adds a service: a local address or an in-process handler. Services are numbered in the
+         * order added. GT's {@code -local} with the flags that follow it.
+         */
         public Builder service(ServiceSpec service) {
             services.add(Objects.requireNonNull(service, "service"));
             return this;
         }
 
-        /** {@code -reconnectDelay}: pause before reconnecting (jitter of up to 20% is added). */
+        /**
+         * Pause before a lost tunnel is connected again (jitter of up to 20% is added); 5 seconds by
+         * default. GT's {@code -reconnectDelay}.
+         */
         public Builder reconnectDelay(Duration delay) {
             this.reconnectDelay = Checks.nonNegative("reconnectDelay", delay);
             return this;
         }
 
-        /** {@code -remoteTimeout}: drop a tunnel that hears nothing for this long (at least 1 s). */
-        public Builder remoteTimeout(Duration timeout) {
-            Checks.nonNegative("remoteTimeout", timeout);
+        /**
+         * Drops a tunnel that hears nothing from the server for this long (at least 1 s; 45 seconds
+         * by default); pings go out at half of it. GT's {@code -remoteTimeout}.
+         */
+        public Builder serverTimeout(Duration timeout) {
+            Checks.nonNegative("serverTimeout", timeout);
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("-remoteTimeout " + dev.gt.core.options.Durations.format(timeout)
+                throw new IllegalArgumentException("serverTimeout " + dev.gt.core.internal.Durations.format(timeout)
                         + " (expected at least 1s)");
             }
-            this.remoteTimeout = timeout;
+            this.serverTimeout = timeout;
             return this;
         }
 
-        /** {@code -remoteConnections}: most tunnels per server, 1 to 10. */
-        public Builder remoteConnections(int n) {
-            this.remoteConnections = Checks.range("remoteConnections", n, 1, 10);
-            return this;
-        }
-
-        /** {@code -remoteIdleConnections}: tunnels kept per server without load, 1 to remoteConnections. */
-        public Builder remoteIdleConnections(int n) {
-            this.remoteIdleConnections = Checks.range("remoteIdleConnections", n, 1, 10);
+        /** Most tunnels per server, 1 to 10 (3 by default). GT's {@code -remoteConnections}. */
+        public Builder maxTunnels(int n) {
+            this.maxTunnels = Checks.range("maxTunnels", n, 1, 10);
             return this;
         }
 
         /**
-         * {@code -remoteCert}: PEM CA certificates that sign the server's certificate, for
-         * {@code tls://} remotes with a private CA (the system trust store is used otherwise).
+         * Tunnels kept open per server while there is no load, 1 to {@link #maxTunnels} (1 by
+         * default). GT's {@code -remoteIdleConnections}.
          */
-        public Builder remoteCert(Path caFile) {
-            this.remoteCert = caFile;
+        public Builder idleTunnels(int n) {
+            this.idleTunnels = Checks.range("idleTunnels", n, 1, 10);
             return this;
         }
 
         /**
-         * {@code -remoteCertInsecure}: do not check the server's certificate at all. Anyone on the
-         * path can then read and change the tunnel; a warning is logged on every connect. Prefer
-         * {@link #remoteCertFingerprint}.
+         * PEM CA certificates that sign the server's certificate, for {@code tls://} servers with a
+         * private CA (the system trust store is used otherwise). GT's {@code -remoteCert}.
          */
-        public Builder remoteCertInsecure(boolean insecure) {
-            this.remoteCertInsecure = insecure;
+        public Builder trustedCertificates(Path caFile) {
+            this.trustedCertificates = caFile;
             return this;
         }
 
         /**
-         * {@code -remoteCertFingerprint}: trust exactly the server certificate with this SHA-256
-         * fingerprint (64 hex digits, colons optional), as a GT for Java server prints it for its
-         * generated certificate. Safe with self-signed certificates, unlike {@link #remoteCertInsecure}.
+         * Does not check the server's certificate at all. Anyone on the path can then read and
+         * change the tunnel; a warning is logged on every connect. Prefer
+         * {@link #pinnedCertificateSha256}. GT's {@code -remoteCertInsecure}.
          */
-        public Builder remoteCertFingerprint(String sha256) {
+        public Builder trustAnyCertificate(boolean trustAny) {
+            this.trustAnyCertificate = trustAny;
+            return this;
+        }
+
+        /**
+         * Trusts exactly the server certificate with this SHA-256 fingerprint (64 hex digits, colons
+         * optional), as a GT for Java server prints it for its generated certificate. Safe with
+         * self-signed certificates, unlike {@link #trustAnyCertificate}. The {@code gt} runner's
+         * {@code -remoteCertFingerprint}.
+         */
+        public Builder pinnedCertificateSha256(String sha256) {
             if (sha256 != null) {
                 String hex = sha256.replace(":", "");
                 if (hex.length() != 64 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                    throw new IllegalArgumentException("-remoteCertFingerprint '" + sha256
+                    throw new IllegalArgumentException("pinnedCertificateSha256 '" + sha256
                             + "' (expected the 64 hex digits of a SHA-256 fingerprint, colons optional)");
                 }
             }
-            this.remoteCertFingerprint = sha256;
+            this.pinnedCertificateSha256 = sha256;
             return this;
         }
 
         /**
          * Checks the certificate of {@code tls://} servers with this trust manager (and their host
-         * name against the URL), instead of the options above: for a trust store of the host
+         * name against the URL), instead of the settings above: for a trust store of the host
          * application's own.
          */
         public Builder trustManager(X509TrustManager trustManager) {
@@ -405,27 +456,27 @@ public final class GtClient implements AutoCloseable {
          */
         public GtClientConfig buildConfig() {
             if (id == null) {
-                throw new IllegalArgumentException("no client id is configured (expected -id)");
+                throw new IllegalArgumentException("no client id is configured (expected id)");
             }
-            if (remotes.isEmpty() && remoteApi == null) {
-                throw new IllegalArgumentException("no server is configured (expected -remote or -remoteAPI)");
+            if (servers.isEmpty() && serverLookupUrl == null) {
+                throw new IllegalArgumentException("no server is configured (expected server or serverLookupUrl)");
             }
-            if (!remotes.isEmpty() && remoteApi != null) {
-                throw new IllegalArgumentException("both -remote and -remoteAPI are set (expected one: -remoteAPI "
-                        + "tells the server's address)");
+            if (!servers.isEmpty() && serverLookupUrl != null) {
+                throw new IllegalArgumentException("both server and serverLookupUrl are set (expected one: "
+                        + "serverLookupUrl tells the server's address)");
             }
             if (services.isEmpty()) {
-                throw new IllegalArgumentException("no service is configured (expected -local)");
+                throw new IllegalArgumentException("no service is configured (expected service)");
             }
-            int trusts = (remoteCert != null ? 1 : 0) + (remoteCertInsecure ? 1 : 0)
-                    + (remoteCertFingerprint != null ? 1 : 0) + (trustManager != null ? 1 : 0);
+            int trusts = (trustedCertificates != null ? 1 : 0) + (trustAnyCertificate ? 1 : 0)
+                    + (pinnedCertificateSha256 != null ? 1 : 0) + (trustManager != null ? 1 : 0);
             if (trusts > 1) {
-                throw new IllegalArgumentException("more than one of -remoteCert, -remoteCertInsecure, "
-                        + "-remoteCertFingerprint and a trust manager is set (expected at most one)");
+                throw new IllegalArgumentException("more than one of trustedCertificates, trustAnyCertificate, "
+                        + "pinnedCertificateSha256 and trustManager is set (expected at most one)");
             }
-            if (remoteIdleConnections > remoteConnections) {
-                throw new IllegalArgumentException("-remoteIdleConnections " + remoteIdleConnections
-                        + " is more than -remoteConnections " + remoteConnections);
+            if (idleTunnels > maxTunnels) {
+                throw new IllegalArgumentException("idleTunnels " + idleTunnels + " is more than maxTunnels "
+                        + maxTunnels);
             }
             Set<String> prefixes = new HashSet<>();
             for (ServiceSpec s : services) {
@@ -436,9 +487,9 @@ public final class GtClient implements AutoCloseable {
                 String key = s.kind() + ":" + prefix.toLowerCase(java.util.Locale.ROOT);
                 if (!prefixes.add(key)) {
                     throw new IllegalArgumentException(s.hostPrefix() == null
-                            ? "more than one " + s.kind().scheme() + " service has no -hostPrefix "
-                                    + "(expected a distinct -hostPrefix for each; only one may use the id)"
-                            : "-hostPrefix '" + prefix + "' is used by two " + s.kind().scheme() + " services");
+                            ? "more than one " + s.kind().scheme() + " service has no hostPrefix "
+                                    + "(expected a distinct hostPrefix for each; only one may go by the client id)"
+                            : "hostPrefix '" + prefix + "' is used by two " + s.kind().scheme() + " services");
                 }
             }
             return new GtClientConfig(this, secret != null ? secret : randomSecret());

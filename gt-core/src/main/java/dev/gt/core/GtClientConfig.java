@@ -9,22 +9,23 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The immutable configuration of a {@link GtClient}, made by {@link GtClient.Builder}. Option
- * names in the descriptions are GT's command-line flags.
+ * The immutable configuration of a {@link GtClient}, made by {@link GtClient.Builder}. Each
+ * accessor is named like the builder's setter, whose javadoc tells what it means and which GT flag
+ * it corresponds to; {@link #toBuilder()} starts a builder from it.
  */
 public final class GtClientConfig {
     final String id;
     final String secret;
-    final List<RemoteUrl> remotes;
-    final java.net.URI remoteApi;
+    final List<RemoteUrl> servers;
+    final java.net.URI serverLookupUrl;
     final List<ServiceSpec> services;
     final Duration reconnectDelay;
-    final Duration remoteTimeout;
-    final int remoteConnections;
-    final int remoteIdleConnections;
-    final Path remoteCert;
-    final boolean remoteCertInsecure;
-    final String remoteCertFingerprint;
+    final Duration serverTimeout;
+    final int maxTunnels;
+    final int idleTunnels;
+    final Path trustedCertificates;
+    final boolean trustAnyCertificate;
+    final String pinnedCertificateSha256;
     final X509TrustManager trustManager;
     final GtEventListener eventListener;
     final GtEventListener.Factory eventListenerFactory;
@@ -38,16 +39,16 @@ public final class GtClientConfig {
     GtClientConfig(GtClient.Builder b, String secret) {
         this.id = b.id;
         this.secret = secret;
-        this.remotes = List.copyOf(b.remotes);
-        this.remoteApi = b.remoteApi;
+        this.servers = List.copyOf(b.servers);
+        this.serverLookupUrl = b.serverLookupUrl;
         this.services = List.copyOf(b.services);
         this.reconnectDelay = b.reconnectDelay;
-        this.remoteTimeout = b.remoteTimeout;
-        this.remoteConnections = b.remoteConnections;
-        this.remoteIdleConnections = Math.min(b.remoteIdleConnections, b.remoteConnections);
-        this.remoteCert = b.remoteCert;
-        this.remoteCertInsecure = b.remoteCertInsecure;
-        this.remoteCertFingerprint = b.remoteCertFingerprint;
+        this.serverTimeout = b.serverTimeout;
+        this.maxTunnels = b.maxTunnels;
+        this.idleTunnels = Math.min(b.idleTunnels, b.maxTunnels);
+        this.trustedCertificates = b.trustedCertificates;
+        this.trustAnyCertificate = b.trustAnyCertificate;
+        this.pinnedCertificateSha256 = b.pinnedCertificateSha256;
         this.trustManager = b.trustManager;
         this.eventListener = b.eventListener;
         this.eventListenerFactory = b.eventListenerFactory;
@@ -57,6 +58,14 @@ public final class GtClientConfig {
         this.startTimeout = b.startTimeout;
         this.keepRetryingAfterRefusal = b.keepRetryingAfterRefusal;
         this.drainTimeout = b.drainTimeout;
+    }
+
+    /**
+     * A builder holding this configuration (the secret included, also a generated one), to build
+     * a variant of it: {@code config.toBuilder().maxTunnels(5).buildConfig()}.
+     */
+    public GtClient.Builder toBuilder() {
+        return new GtClient.Builder(this);
     }
 
     /** How long the first tunnel may take to get ready; zero = no limit. */
@@ -74,64 +83,64 @@ public final class GtClientConfig {
         return drainTimeout;
     }
 
-    /** {@code -id}: the client id; also the host prefix of a service without one. */
+    /** The client id; also the host prefix of a service without one. GT's {@code -id}. */
     public String id() {
         return id;
     }
 
-    /** {@code -secret}: the secret (generated with {@code SecureRandom} when none was given). */
+    /** The secret (generated with {@code SecureRandom} when none was given). GT's {@code -secret}. */
     public String secret() {
         return secret;
     }
 
-    /** {@code -remote}: the servers to connect to (empty when {@link #remoteApi()} tells the address). */
-    public List<RemoteUrl> remotes() {
-        return remotes;
+    /** The servers to connect to (empty when {@link #serverLookupUrl()} tells the address). GT's {@code -remote}. */
+    public List<RemoteUrl> servers() {
+        return servers;
     }
 
-    /** {@code -remoteAPI}: where to ask for the server's address before each connection, or {@code null}. */
-    public java.net.URI remoteApi() {
-        return remoteApi;
+    /** Where to ask for the server's address before each connection, or {@code null}. GT's {@code -remoteAPI}. */
+    public java.net.URI serverLookupUrl() {
+        return serverLookupUrl;
     }
 
-    /** {@code -local} and its per-service flags: the services, in wire order. */
+    /** The services, in wire order. GT's {@code -local} with its per-service flags. */
     public List<ServiceSpec> services() {
         return services;
     }
 
-    /** {@code -reconnectDelay}: the pause before a tunnel is connected again (jitter is added). */
+    /** The pause before a tunnel is connected again (jitter is added). GT's {@code -reconnectDelay}. */
     public Duration reconnectDelay() {
         return reconnectDelay;
     }
 
-    /** {@code -remoteTimeout}: a tunnel that hears nothing for this long is dropped; pings go at half. */
-    public Duration remoteTimeout() {
-        return remoteTimeout;
+    /** A tunnel that hears nothing for this long is dropped; pings go at half. GT's {@code -remoteTimeout}. */
+    public Duration serverTimeout() {
+        return serverTimeout;
     }
 
-    /** {@code -remoteConnections}: most tunnels per server. */
-    public int remoteConnections() {
-        return remoteConnections;
+    /** Most tunnels per server. GT's {@code -remoteConnections}. */
+    public int maxTunnels() {
+        return maxTunnels;
     }
 
-    /** {@code -remoteIdleConnections}: tunnels kept open per server while there is no load. */
-    public int remoteIdleConnections() {
-        return remoteIdleConnections;
+    /** Tunnels kept open per server while there is no load. GT's {@code -remoteIdleConnections}. */
+    public int idleTunnels() {
+        return idleTunnels;
     }
 
-    /** {@code -remoteCert}: CA certificates for {@code tls://} remotes, or {@code null}. */
-    public Path remoteCert() {
-        return remoteCert;
+    /** CA certificates for {@code tls://} servers, or {@code null}. GT's {@code -remoteCert}. */
+    public Path trustedCertificates() {
+        return trustedCertificates;
     }
 
-    /** {@code -remoteCertInsecure}. */
-    public boolean remoteCertInsecure() {
-        return remoteCertInsecure;
+    /** Whether any server certificate is accepted. GT's {@code -remoteCertInsecure}. */
+    public boolean trustAnyCertificate() {
+        return trustAnyCertificate;
     }
 
-    /** {@code -remoteCertFingerprint}, or {@code null}. */
-    public String remoteCertFingerprint() {
-        return remoteCertFingerprint;
+    /** The SHA-256 fingerprint of the one trusted server certificate, or {@code null}. */
+    public String pinnedCertificateSha256() {
+        return pinnedCertificateSha256;
     }
 
     /** The trust manager for {@code tls://} servers given to the builder, or {@code null}. */
@@ -166,8 +175,9 @@ public final class GtClientConfig {
 
     @Override
     public String toString() {
-        return "GtClientConfig{id=" + id + ", secret=***, remotes=" + remotes + (remoteApi == null ? "" : ", remoteAPI=" + remoteApi.getHost()) + ", services=" + services
-                + ", reconnectDelay=" + reconnectDelay + ", remoteTimeout=" + remoteTimeout
-                + ", remoteConnections=" + remoteConnections + ", remoteIdleConnections=" + remoteIdleConnections + "}";
+        return "GtClientConfig{id=" + id + ", secret=***, servers=" + servers
+                + (serverLookupUrl == null ? "" : ", serverLookupUrl=" + serverLookupUrl.getHost())
+                + ", services=" + services + ", reconnectDelay=" + reconnectDelay + ", serverTimeout=" + serverTimeout
+                + ", maxTunnels=" + maxTunnels + ", idleTunnels=" + idleTunnels + "}";
     }
 }

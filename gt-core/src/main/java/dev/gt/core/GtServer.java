@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * through them.
  *
  * <pre>{@code
- * GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").build();
+ * GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").build();
  * server.start().join();
- * InetSocketAddress bound = server.addr();
+ * InetSocketAddress bound = server.listenAddress();
  * ...
  * server.close();
  * }</pre>
@@ -67,24 +67,28 @@ public final class GtServer implements AutoCloseable {
         return runtime.start().thenApply(v -> this);
     }
 
-    /** The bound {@code -addr} listener address, or {@code null} before start or when none is configured. */
-    public InetSocketAddress addr() {
+    /**
+     * The address the {@linkplain Builder#listenAddress listener} is bound to (a configured port 0
+     * resolved), or {@code null} before start or when none is configured.
+     */
+    public InetSocketAddress listenAddress() {
         return runtime.boundAddr();
     }
 
-    /** The bound {@code -tlsAddr} listener address, or {@code null}. */
-    public InetSocketAddress tlsAddr() {
+    /** The address the {@linkplain Builder#tlsListenAddress TLS listener} is bound to, or {@code null}. */
+    public InetSocketAddress tlsListenAddress() {
         return runtime.boundTlsAddr();
     }
 
-    /** The bound {@code -sniAddr} listener address, or {@code null}. */
-    public InetSocketAddress sniAddr() {
+    /** The address the {@linkplain Builder#sniListenAddress SNI listener} is bound to, or {@code null}. */
+    public InetSocketAddress sniListenAddress() {
         return runtime.boundSniAddr();
     }
 
     /**
-     * The SHA-256 fingerprint ({@code AB:CD:...}) of the certificate {@code -tlsAddr} serves,
-     * for clients that pin it; {@code null} before start or without {@code -tlsAddr}.
+     * The SHA-256 fingerprint ({@code AB:CD:...}) of the certificate the TLS listener serves, for
+     * clients that pin it ({@link GtClient.Builder#pinnedCertificateSha256}); {@code null} before
+     * start or without a TLS listener.
      */
     public String certificateFingerprint() {
         return runtime.certificateFingerprint();
@@ -191,38 +195,41 @@ public final class GtServer implements AutoCloseable {
         return "GtServer{" + config + "}";
     }
 
-    /** Builds a {@link GtServer}; setters validate at once and name the option in their errors. */
+    /**
+     * Builds a {@link GtServer}. Setters validate at once; their messages name the setting, the
+     * value and the expectation. Each setter's javadoc names the GT flag it corresponds to.
+     */
     public static final class Builder {
-        InetSocketAddress addr;
-        InetSocketAddress tlsAddr;
-        InetSocketAddress sniAddr;
-        Path certFile;
-        Path keyFile;
-        TlsVersion tlsVersion = TlsVersion.TLS1_2;
+        InetSocketAddress listenAddress;
+        InetSocketAddress tlsListenAddress;
+        InetSocketAddress sniListenAddress;
+        Path certificateFile;
+        Path privateKeyFile;
+        TlsVersion minTlsVersion = TlsVersion.TLS1_2;
         SslContext sslContext;
         final Map<String, User> users = new LinkedHashMap<>();
         boolean allowAnyClient;
-        URI authApi;
+        URI authUrl;
         Authenticator authenticator;
-        long speed;
-        int hostNumber;
-        final List<String> hostRegex = new ArrayList<>();
-        boolean hostWithId;
-        int reconnectTimes = 3;
-        Duration reconnectDuration = Duration.ofMinutes(5);
+        long speedLimitPerClient;
+        int maxHostPrefixesPerClient;
+        final List<String> hostPrefixPatterns = new ArrayList<>();
+        boolean prependIdToHostPrefixes;
+        int failedLoginsBeforeBan = 3;
+        Duration banDuration = Duration.ofMinutes(5);
         int banTableCapacity = 65536;
         Duration allowAnyClientHold = Duration.ofMinutes(1);
-        final List<PortRange> tcpRanges = new ArrayList<>();
-        int tcpNumber;
-        String tcpBindHost;
-        String httpMuxHeader = "Host";
-        Duration timeout = Duration.ofSeconds(90);
+        final List<PortRange> tcpPortRanges = new ArrayList<>();
+        int maxTcpPortsPerClient;
+        String tcpBindAddress;
+        String httpRoutingHeader = "Host";
+        Duration idleTimeout = Duration.ofSeconds(90);
         Duration handshakeTimeout = Duration.ofSeconds(10);
         Duration streamOpenTimeout = Duration.ofSeconds(15);
         Duration drainTimeout = Duration.ofSeconds(5);
         int allowAnyClientServices = 16;
-        int connections = 10;
-        int maxHandshakeOptions = 600;
+        int maxTunnelsPerClient = 10;
+        int maxServicesPerHandshake = 600;
         int maxHeadBytes = 16 * 1024;
         GtEventListener eventListener = GtEventListener.NONE;
         GtEventListener.Factory eventListenerFactory;
@@ -233,85 +240,142 @@ public final class GtServer implements AutoCloseable {
         Builder() {
         }
 
-        /** {@code -addr}: listen for tunnels and HTTP visitors here ({@code 8080}, {@code :8080}, {@code 127.0.0.1:0}). */
-        public Builder addr(String addr) {
-            this.addr = addr == null || addr.isBlank() ? null : Addresses.parseListen("addr", addr);
-            return this;
+        /** A builder that starts from a configuration (see {@link GtServerConfig#toBuilder()}). */
+        Builder(GtServerConfig c) {
+            this.listenAddress = c.listenAddress;
+            this.tlsListenAddress = c.tlsListenAddress;
+            this.sniListenAddress = c.sniListenAddress;
+            this.certificateFile = c.certificateFile;
+            this.privateKeyFile = c.privateKeyFile;
+            this.minTlsVersion = c.minTlsVersion;
+            this.sslContext = c.sslContext;
+            this.users.putAll(c.users);
+            this.allowAnyClient = c.allowAnyClient;
+            this.authUrl = c.authUrl;
+            this.authenticator = c.authenticator;
+            this.speedLimitPerClient = c.speedLimitPerClient;
+            this.maxHostPrefixesPerClient = c.maxHostPrefixesPerClient;
+            this.hostPrefixPatterns.addAll(c.hostPrefixPatterns);
+            this.prependIdToHostPrefixes = c.prependIdToHostPrefixes;
+            this.failedLoginsBeforeBan = c.failedLoginsBeforeBan;
+            this.banDuration = c.banDuration;
+            this.banTableCapacity = c.banTableCapacity;
+            this.allowAnyClientHold = c.allowAnyClientHold;
+            this.tcpPortRanges.addAll(c.tcpPortRanges);
+            this.maxTcpPortsPerClient = c.maxTcpPortsPerClient;
+            this.tcpBindAddress = c.tcpBindAddress;
+            this.httpRoutingHeader = c.httpRoutingHeader;
+            this.idleTimeout = c.idleTimeout;
+            this.handshakeTimeout = c.handshakeTimeout;
+            this.streamOpenTimeout = c.streamOpenTimeout;
+            this.drainTimeout = c.drainTimeout;
+            this.allowAnyClientServices = c.allowAnyClientServices;
+            this.maxTunnelsPerClient = c.maxTunnelsPerClient;
+            this.maxServicesPerHandshake = c.maxServicesPerHandshake;
+            this.maxHeadBytes = c.maxHeadBytes;
+            this.eventListener = c.eventListener;
+            this.eventListenerFactory = c.eventListenerFactory;
+            this.metricsRecorder = c.metricsRecorder;
+            this.ioEngine = c.ioEngine;
+            this.workerThreads = c.workerThreads;
         }
 
-        /** {@code -addr} as an address; port 0 picks a free port, read back with {@link GtServer#addr()}. */
-        public Builder addr(InetSocketAddress addr) {
-            this.addr = addr;
+        /**
+         * Where to listen for client tunnels and HTTP visitors, in GT's notation: {@code 8080} or
+         * {@code :8080} (every interface), {@code 127.0.0.1:8080}, {@code [::1]:8080}; port 0 picks a
+         * free port. {@code null} or blank: no such listener. GT's {@code -addr}.
+         */
+        public Builder listenAddress(String address) {
+            this.listenAddress = address == null || address.isBlank() ? null
+                    : Addresses.parseListen("listenAddress", address);
             return this;
         }
 
         /**
-         * {@code -tlsAddr}: listen for tunnels over TLS and HTTPS visitors (TLS terminated here, then
-         * routed by Host like {@code -addr}). Without {@link #certFile}/{@link #keyFile} or an
-         * {@link #sslContext}, a self-signed ECDSA certificate is generated and its SHA-256
-         * fingerprint logged (see {@link GtServer#certificateFingerprint()}).
+         * Where to listen for client tunnels and HTTP visitors; port 0 picks a free port, read back
+         * with {@link GtServer#listenAddress()}. GT's {@code -addr}.
          */
-        public Builder tlsAddr(String addr) {
-            this.tlsAddr = addr == null || addr.isBlank() ? null : Addresses.parseListen("tlsAddr", addr);
-            return this;
-        }
-
-        /** {@code -tlsAddr} as an address. */
-        public Builder tlsAddr(InetSocketAddress addr) {
-            this.tlsAddr = addr;
+        public Builder listenAddress(InetSocketAddress address) {
+            this.listenAddress = address;
             return this;
         }
 
         /**
-         * {@code -sniAddr}: listen for TLS visitors routed by the server name of their ClientHello,
-         * passed through undecrypted to the client's {@code https://} services; tunnels are accepted
-         * here too.
+         * Where to listen for tunnels over TLS and for HTTPS visitors (TLS terminated here, then
+         * routed by Host like {@link #listenAddress}), in the same notation. Without
+         * {@link #certificateFile}/{@link #privateKeyFile} or an {@link #sslContext}, a
+         * self-signed ECDSA certificate is generated and its SHA-256 fingerprint logged (see
+         * {@link GtServer#certificateFingerprint()}). GT's {@code -tlsAddr}.
          */
-        public Builder sniAddr(String addr) {
-            this.sniAddr = addr == null || addr.isBlank() ? null : Addresses.parseListen("sniAddr", addr);
+        public Builder tlsListenAddress(String address) {
+            this.tlsListenAddress = address == null || address.isBlank() ? null
+                    : Addresses.parseListen("tlsListenAddress", address);
             return this;
         }
 
-        /** {@code -sniAddr} as an address. */
-        public Builder sniAddr(InetSocketAddress addr) {
-            this.sniAddr = addr;
+        /** {@link #tlsListenAddress(String)} as an address. GT's {@code -tlsAddr}. */
+        public Builder tlsListenAddress(InetSocketAddress address) {
+            this.tlsListenAddress = address;
             return this;
         }
 
-        /** {@code -certFile}: the PEM certificate (chain) of {@code -tlsAddr}. */
-        public Builder certFile(Path file) {
-            this.certFile = file;
+        /**
+         * Where to listen for TLS visitors routed by the server name of their ClientHello, passed
+         * through undecrypted to the clients' {@code https://} services; tunnels are accepted here
+         * too. GT's {@code -sniAddr}.
+         */
+        public Builder sniListenAddress(String address) {
+            this.sniListenAddress = address == null || address.isBlank() ? null
+                    : Addresses.parseListen("sniListenAddress", address);
             return this;
         }
 
-        /** {@code -keyFile}: the PEM private key (RSA or EC; PKCS#8 or traditional) of {@code -tlsAddr}. */
-        public Builder keyFile(Path file) {
-            this.keyFile = file;
+        /** {@link #sniListenAddress(String)} as an address. GT's {@code -sniAddr}. */
+        public Builder sniListenAddress(InetSocketAddress address) {
+            this.sniListenAddress = address;
             return this;
         }
 
-        /** {@code -tlsVersion}: the lowest TLS version {@code -tlsAddr} accepts. */
-        public Builder tlsVersion(TlsVersion version) {
-            this.tlsVersion = Objects.requireNonNull(version, "tlsVersion");
+        /** The PEM certificate (chain) that {@link #tlsListenAddress} serves. GT's {@code -certFile}. */
+        public Builder certificateFile(Path file) {
+            this.certificateFile = file;
             return this;
         }
 
-        /** A ready server {@link SslContext} for {@code -tlsAddr}, instead of files. */
+        /**
+         * The PEM private key (RSA or EC; PKCS#8 or traditional) of {@link #certificateFile}.
+         * GT's {@code -keyFile}.
+         */
+        public Builder privateKeyFile(Path file) {
+            this.privateKeyFile = file;
+            return this;
+        }
+
+        /** The lowest TLS version {@link #tlsListenAddress} accepts; TLS 1.2 by default. GT's {@code -tlsVersion}. */
+        public Builder minTlsVersion(TlsVersion version) {
+            this.minTlsVersion = Objects.requireNonNull(version, "minTlsVersion");
+            return this;
+        }
+
+        /** A ready server {@link SslContext} for {@link #tlsListenAddress}, instead of files. */
         public Builder sslContext(SslContext context) {
             this.sslContext = context;
             return this;
         }
 
         /**
-         * {@code -id}/{@code -secret}: adds a user that follows the global rules; a later call for
-         * the same id replaces the whole entry (GT's precedence between user sources).
+         * Adds a user that follows the global rules; a later call for the same id replaces the whole
+         * entry (GT's precedence between user sources). GT's {@code -id}/{@code -secret}.
          */
         public Builder user(String id, String secret) {
             Checks.id("id", id);
             return user(id, User.of(secret));
         }
 
-        /** Adds a user with rules of its own ({@code users:}); a later call for the same id replaces it. */
+        /**
+         * Adds a user with rules of its own; a later call for the same id replaces it. GT's
+         * {@code users:} entries.
+         */
         public Builder user(String id, User user) {
             Checks.id("id", id);
             users.remove(id);
@@ -320,15 +384,16 @@ public final class GtServer implements AutoCloseable {
         }
 
         /**
-         * {@code -authAPI}: authenticate every tunnel by POSTing GT's JSON to this URL (timeout
-         * {@code -timeout}); configured users are then not consulted. {@code null} or blank: none.
+         * Authenticates every tunnel by POSTing GT's JSON to this URL (with {@link #idleTimeout} as
+         * its timeout); configured users are then not consulted. {@code null} or blank: none. GT's
+         * {@code -authAPI}.
          */
-        public Builder authApi(String url) {
+        public Builder authUrl(String url) {
             if (url == null || url.isBlank()) {
-                this.authApi = null;
+                this.authUrl = null;
                 return this;
             }
-            this.authApi = HttpApis.parse(url, "-authAPI");
+            this.authUrl = HttpApis.parse(url, "authUrl");
             return this;
         }
 
@@ -342,52 +407,56 @@ public final class GtServer implements AutoCloseable {
         }
 
         /**
-         * {@code -speed}: bytes per second one client id may move in each direction, over all its
-         * tunnels and streams; 0 (the default) means no limit. Enforced with a token bucket
-         * (burst: an eighth of a second's worth, at least 16 KiB) by pausing reads.
+         * Bytes per second one client id may move in each direction, over all its tunnels and
+         * streams; 0 (the default) means no limit. Enforced with a token bucket (burst: an eighth
+         * of a second's worth, at least 16 KiB) by pausing reads. GT's {@code -speed}.
          */
-        public Builder speed(long bytesPerSecond) {
-            this.speed = Checks.speed("speed", bytesPerSecond);
+        public Builder speedLimitPerClient(long bytesPerSecond) {
+            this.speedLimitPerClient = Checks.speed("speedLimitPerClient", bytesPerSecond);
             return this;
         }
 
-        /** {@code -hostNumber}: host prefixes one client may register; 0 means no limit. */
-        public Builder hostNumber(int n) {
-            this.hostNumber = Checks.range("hostNumber", n, 0, 65535);
+        /** Host prefixes one client may register; 0 (the default) means no limit. GT's {@code -hostNumber}. */
+        public Builder maxHostPrefixesPerClient(int n) {
+            this.maxHostPrefixesPerClient = Checks.range("maxHostPrefixesPerClient", n, 0, 65535);
             return this;
         }
 
         /**
-         * {@code -hostRegex}: adds a pattern that an explicit host prefix must match one of (Java
-         * regex, unanchored unless it anchors itself); prefixes equal to the id are exempt.
+         * Adds a pattern that an explicit host prefix must match one of (Java regex, unanchored
+         * unless it anchors itself); prefixes equal to the client id are exempt. GT's
+         * {@code -hostRegex}.
          */
-        public Builder hostRegex(String regex) {
-            Checks.regex("hostRegex", regex);
-            hostRegex.add(regex);
-            return this;
-        }
-
-        /** {@code -hostWithID}: explicit host prefixes are registered as {@code <id>-<prefix>}. */
-        public Builder hostWithId(boolean withId) {
-            this.hostWithId = withId;
+        public Builder hostPrefixPattern(String regex) {
+            Checks.regex("hostPrefixPattern", regex);
+            hostPrefixPatterns.add(regex);
             return this;
         }
 
         /**
-         * {@code -reconnectTimes}: failed logins tolerated from one address within
-         * {@code -reconnectDuration}; one more bans it. 0 bans on the first failure.
+         * Registers explicit host prefixes as {@code <id>-<prefix>}, so that clients cannot take
+         * each other's names. GT's {@code -hostWithID}.
          */
-        public Builder reconnectTimes(int n) {
-            this.reconnectTimes = Checks.range("reconnectTimes", n, 0, Integer.MAX_VALUE);
+        public Builder prependIdToHostPrefixes(boolean prepend) {
+            this.prependIdToHostPrefixes = prepend;
             return this;
         }
 
         /**
-         * {@code -reconnectDuration}: how long failed logins are remembered and a banned address is
-         * refused; {@link Duration#ZERO} turns banning off.
+         * Failed logins tolerated from one address within {@link #banDuration}; one more bans it.
+         * 0 bans on the first failure; 3 by default. GT's {@code -reconnectTimes}.
          */
-        public Builder reconnectDuration(Duration d) {
-            this.reconnectDuration = Checks.nonNegative("reconnectDuration", d);
+        public Builder failedLoginsBeforeBan(int n) {
+            this.failedLoginsBeforeBan = Checks.range("failedLoginsBeforeBan", n, 0, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * How long failed logins are remembered and a banned address is refused; 5 minutes by
+         * default, {@link Duration#ZERO} turns banning off. GT's {@code -reconnectDuration}.
+         */
+        public Builder banDuration(Duration duration) {
+            this.banDuration = Checks.nonNegative("banDuration", duration);
             return this;
         }
 
@@ -407,55 +476,69 @@ public final class GtServer implements AutoCloseable {
             return this;
         }
 
-        /** {@code -allowAnyClient}: accept unknown ids too, binding each id to the first secret seen. */
+        /**
+         * Accepts unknown ids too, binding each id to the first secret seen. GT's
+         * {@code -allowAnyClient}.
+         */
         public Builder allowAnyClient(boolean allow) {
             this.allowAnyClient = allow;
             return this;
         }
 
-        /** {@code -tcpRange}: adds ports TCP services may open. */
-        public Builder tcpRange(PortRange range) {
-            tcpRanges.add(Objects.requireNonNull(range, "tcpRange"));
+        /** Adds ports that TCP services may open (the global pool). GT's {@code -tcpRange}. */
+        public Builder tcpPortRange(PortRange range) {
+            tcpPortRanges.add(Objects.requireNonNull(range, "tcpPortRange"));
             return this;
         }
 
-        /** {@code -tcpRange} in GT's notation ({@code 1024-65535}). */
-        public Builder tcpRange(String range) {
-            return tcpRange(PortRange.parse(range));
+        /** {@link #tcpPortRange(PortRange)} in GT's notation ({@code 1024-65535}, {@code 22}, {@code 0} for all). */
+        public Builder tcpPortRange(String range) {
+            return tcpPortRange(PortRange.parse(range));
         }
 
-        /** {@code -tcpNumber}: TCP ports one client id may hold; 0 means no limit. */
-        public Builder tcpNumber(int n) {
-            this.tcpNumber = Checks.range("tcpNumber", n, 0, 65535);
-            return this;
-        }
-
-        /** The host TCP service ports bind to ({@code 127.0.0.1} in tests); {@code null} = every interface. */
-        public Builder tcpBindHost(String host) {
-            this.tcpBindHost = host;
-            return this;
-        }
-
-        /** {@code -httpMUXHeader}: the header that picks the client; {@code Host} routes by the first label. */
-        public Builder httpMuxHeader(String header) {
-            Objects.requireNonNull(header, "httpMUXHeader");
-            if (header.isEmpty() || !Checks.isToken(header)) {
-                throw new IllegalArgumentException("-httpMUXHeader '" + header + "' is not an HTTP header name");
-            }
-            this.httpMuxHeader = header;
-            return this;
-        }
-
-        /** {@code -timeout}: idle timeout of tunnels and visitors; {@link Duration#ZERO} disables it. */
-        public Builder timeout(Duration timeout) {
-            this.timeout = Checks.nonNegative("timeout", timeout);
+        /** TCP ports one client id may hold; 0 (the default) means no limit. GT's {@code -tcpNumber}. */
+        public Builder maxTcpPortsPerClient(int n) {
+            this.maxTcpPortsPerClient = Checks.range("maxTcpPortsPerClient", n, 0, 65535);
             return this;
         }
 
         /**
-         * How long a new connection may take to complete its TLS handshake (on {@code -tlsAddr})
-         * and send its whole tunnel hello; also bounded by {@link #timeout}. An unauthenticated
-         * peer cannot hold a connection longer. 10 seconds by default; at least 100 ms.
+         * The address TCP service ports bind to ({@code 127.0.0.1} in tests); {@code null} (the
+         * default) means every interface, as in GT. The {@code gt} runner's {@code -tcpBindHost}.
+         */
+        public Builder tcpBindAddress(String address) {
+            this.tcpBindAddress = address;
+            return this;
+        }
+
+        /**
+         * The HTTP header whose value picks the client; {@code Host} (the default) routes by the
+         * first label of the host name. GT's {@code -httpMUXHeader}.
+         */
+        public Builder httpRoutingHeader(String header) {
+            Objects.requireNonNull(header, "httpRoutingHeader");
+            if (header.isEmpty() || !Checks.isToken(header)) {
+                throw new IllegalArgumentException("httpRoutingHeader '" + header + "' is not an HTTP header name");
+            }
+            this.httpRoutingHeader = header;
+            return this;
+        }
+
+        /**
+         * Idle timeout of tunnels and visitor connections, and the deadline of a visitor's request
+         * head and of an {@link #authUrl} call; 90 seconds by default, {@link Duration#ZERO}
+         * disables it. GT's {@code -timeout}.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = Checks.nonNegative("idleTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a new connection may take to complete its TLS handshake (on
+         * {@link #tlsListenAddress}) and send its whole tunnel hello; also bounded by
+         * {@link #idleTimeout}. An unauthenticated peer cannot hold a connection longer. 10 seconds
+         * by default; at least 100 ms.
          */
         public Builder handshakeTimeout(Duration timeout) {
             Checks.nonNegative("handshakeTimeout", timeout);
@@ -471,7 +554,7 @@ public final class GtServer implements AutoCloseable {
          * How long the client may take to answer a visitor stream's open (connect its local service,
          * or report that it cannot). A stream without an answer ends: an HTTP visitor gets
          * {@code 504 Gateway Timeout}, a TCP visitor a reset. 15 seconds by default (the client
-         * gives up dialing after 10); {@link Duration#ZERO} waits as long as {@link #timeout}.
+         * gives up dialing after 10); {@link Duration#ZERO} waits as long as {@link #idleTimeout}.
          */
         public Builder streamOpenTimeout(Duration timeout) {
             this.streamOpenTimeout = Checks.nonNegative("streamOpenTimeout", timeout);
@@ -491,22 +574,25 @@ public final class GtServer implements AutoCloseable {
         /**
          * In allow-any mode, most services one unknown id may register in a hello (16 by default),
          * so that one client cannot take every port or prefix; configured users and authenticated
-         * ids are bounded by {@link #maxHandshakeOptions} and their own limits instead.
+         * ids are bounded by {@link #maxServicesPerHandshake} and their own limits instead.
          */
         public Builder allowAnyClientServices(int n) {
             this.allowAnyClientServices = Checks.range("allowAnyClientServices", n, 1, 65535);
             return this;
         }
 
-        /** {@code -connections}: tunnels one client id may hold (at least 1). */
-        public Builder connections(int n) {
-            this.connections = Checks.range("connections", n, 1, Integer.MAX_VALUE);
+        /** Tunnels one client id may hold (at least 1; 10 by default). GT's {@code -connections}. */
+        public Builder maxTunnelsPerClient(int n) {
+            this.maxTunnelsPerClient = Checks.range("maxTunnelsPerClient", n, 1, Integer.MAX_VALUE);
             return this;
         }
 
-        /** {@code -maxHandShakeOptions}: services one hello may carry (at least 1). */
-        public Builder maxHandshakeOptions(int n) {
-            this.maxHandshakeOptions = Checks.range("maxHandShakeOptions", n, 1, 65535);
+        /**
+         * Services one client's hello may carry (at least 1; 600 by default). GT's
+         * {@code -maxHandShakeOptions}.
+         */
+        public Builder maxServicesPerHandshake(int n) {
+            this.maxServicesPerHandshake = Checks.range("maxServicesPerHandshake", n, 1, 65535);
             return this;
         }
 
@@ -561,18 +647,20 @@ public final class GtServer implements AutoCloseable {
          * @throws IllegalArgumentException when no listener is configured
          */
         public GtServerConfig buildConfig() {
-            if (addr == null && tlsAddr == null && sniAddr == null) {
-                throw new IllegalArgumentException("no listener is configured (expected -addr, -tlsAddr or -sniAddr)");
+            if (listenAddress == null && tlsListenAddress == null && sniListenAddress == null) {
+                throw new IllegalArgumentException("no listener is configured (expected listenAddress, "
+                        + "tlsListenAddress or sniListenAddress)");
             }
-            if ((certFile == null) != (keyFile == null)) {
-                throw new IllegalArgumentException(certFile == null ? "-keyFile is set without -certFile"
-                        : "-certFile is set without -keyFile");
+            if ((certificateFile == null) != (privateKeyFile == null)) {
+                throw new IllegalArgumentException(certificateFile == null ? "privateKeyFile is set without certificateFile"
+                        : "certificateFile is set without privateKeyFile");
             }
-            if (sslContext != null && certFile != null) {
-                throw new IllegalArgumentException("both an SslContext and -certFile/-keyFile are set (expected one)");
+            if (sslContext != null && certificateFile != null) {
+                throw new IllegalArgumentException("both sslContext and certificateFile/privateKeyFile are set "
+                        + "(expected one)");
             }
-            if (authApi != null && authenticator != null) {
-                throw new IllegalArgumentException("both -authAPI and an Authenticator are set (expected one)");
+            if (authUrl != null && authenticator != null) {
+                throw new IllegalArgumentException("both authUrl and authenticator are set (expected one)");
             }
             checkOwnRanges();
             return new GtServerConfig(this);
@@ -585,12 +673,12 @@ public final class GtServer implements AutoCloseable {
         private void checkOwnRanges() {
             List<String> owners = new ArrayList<>();
             List<PortRange> ranges = new ArrayList<>();
-            for (PortRange r : tcpRanges) {
-                owners.add("the global pool (-tcpRange, tcp:)");
+            for (PortRange r : tcpPortRanges) {
+                owners.add("the global pool (tcpPortRange)");
                 ranges.add(r);
             }
             for (Map.Entry<String, User> e : users.entrySet()) {
-                for (PortRange r : e.getValue().tcpRanges()) {
+                for (PortRange r : e.getValue().tcpPortRanges()) {
                     for (int i = 0; i < ranges.size(); i++) {
                         PortRange o = ranges.get(i);
                         if (r.min() <= o.max() && o.min() <= r.max()) {
@@ -598,7 +686,7 @@ public final class GtServer implements AutoCloseable {
                             if (who.equals("user '" + e.getKey() + "'")) {
                                 continue;
                             }
-                            throw new IllegalArgumentException("tcp range " + r + " of user '" + e.getKey()
+                            throw new IllegalArgumentException("tcp port range " + r + " of user '" + e.getKey()
                                     + "' overlaps " + o + " of " + who + " (port " + Math.max(r.min(), o.min())
                                     + "; a port may have one owner)");
                         }

@@ -9,44 +9,47 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The immutable configuration of a {@link GtServer}, made by {@link GtServer.Builder}. Option
- * names in the descriptions are GT's command-line flags.
+ * The immutable configuration of a {@link GtServer}, made by {@link GtServer.Builder}. Each
+ * accessor is named like the builder's setter, whose javadoc tells what it means and which GT flag
+ * it corresponds to; {@link #toBuilder()} starts a builder from it.
  */
 public final class GtServerConfig {
-    final InetSocketAddress addr;
-    final InetSocketAddress tlsAddr;
-    final InetSocketAddress sniAddr;
-    final Path certFile;
-    final Path keyFile;
-    final TlsVersion tlsVersion;
+    final InetSocketAddress listenAddress;
+    final InetSocketAddress tlsListenAddress;
+    final InetSocketAddress sniListenAddress;
+    final Path certificateFile;
+    final Path privateKeyFile;
+    final TlsVersion minTlsVersion;
     final SslContext sslContext;
     final Map<String, User> users;
     final boolean allowAnyClient;
-    final URI authApi;
+    final URI authUrl;
     final Authenticator authenticator;
-    final long speed;
-    final int hostNumber;
-    final List<String> hostRegex;
-    final boolean hostWithId;
-    final int reconnectTimes;
-    final Duration reconnectDuration;
+    final long speedLimitPerClient;
+    final int maxHostPrefixesPerClient;
+    final List<String> hostPrefixPatterns;
+    final boolean prependIdToHostPrefixes;
+    final int failedLoginsBeforeBan;
+    final Duration banDuration;
     final int banTableCapacity;
     final Duration allowAnyClientHold;
-    final List<PortRange> tcpRanges;
-    final int tcpNumber;
-    final String tcpBindHost;
-    final String httpMuxHeader;
-    final Duration timeout;
+    final List<PortRange> tcpPortRanges;
+    final int maxTcpPortsPerClient;
+    final String tcpBindAddress;
+    final String httpRoutingHeader;
+    final Duration idleTimeout;
     final Duration handshakeTimeout;
     final Duration streamOpenTimeout;
     final Duration drainTimeout;
     final int allowAnyClientServices;
-    final int connections;
-    final int maxHandshakeOptions;
+    final int maxTunnelsPerClient;
+    final int maxServicesPerHandshake;
     final int maxHeadBytes;
     final GtEventListener eventListener;
     final GtEventListener.Factory eventListenerFactory;
@@ -55,36 +58,37 @@ public final class GtServerConfig {
     final int workerThreads;
 
     GtServerConfig(GtServer.Builder b) {
-        this.addr = b.addr;
-        this.tlsAddr = b.tlsAddr;
-        this.sniAddr = b.sniAddr;
-        this.certFile = b.certFile;
-        this.keyFile = b.keyFile;
-        this.tlsVersion = b.tlsVersion;
+        this.listenAddress = b.listenAddress;
+        this.tlsListenAddress = b.tlsListenAddress;
+        this.sniListenAddress = b.sniListenAddress;
+        this.certificateFile = b.certificateFile;
+        this.privateKeyFile = b.privateKeyFile;
+        this.minTlsVersion = b.minTlsVersion;
         this.sslContext = b.sslContext;
-        this.users = Map.copyOf(b.users);
+        // In the order they were added (GT's precedence between sources shows in logs).
+        this.users = Collections.unmodifiableMap(new LinkedHashMap<>(b.users));
         this.allowAnyClient = b.allowAnyClient;
-        this.authApi = b.authApi;
+        this.authUrl = b.authUrl;
         this.authenticator = b.authenticator;
-        this.speed = b.speed;
-        this.hostNumber = b.hostNumber;
-        this.hostRegex = List.copyOf(b.hostRegex);
-        this.hostWithId = b.hostWithId;
-        this.reconnectTimes = b.reconnectTimes;
-        this.reconnectDuration = b.reconnectDuration;
+        this.speedLimitPerClient = b.speedLimitPerClient;
+        this.maxHostPrefixesPerClient = b.maxHostPrefixesPerClient;
+        this.hostPrefixPatterns = List.copyOf(b.hostPrefixPatterns);
+        this.prependIdToHostPrefixes = b.prependIdToHostPrefixes;
+        this.failedLoginsBeforeBan = b.failedLoginsBeforeBan;
+        this.banDuration = b.banDuration;
         this.banTableCapacity = b.banTableCapacity;
         this.allowAnyClientHold = b.allowAnyClientHold;
-        this.tcpRanges = List.copyOf(b.tcpRanges);
-        this.tcpNumber = b.tcpNumber;
-        this.tcpBindHost = b.tcpBindHost;
-        this.httpMuxHeader = b.httpMuxHeader;
-        this.timeout = b.timeout;
+        this.tcpPortRanges = List.copyOf(b.tcpPortRanges);
+        this.maxTcpPortsPerClient = b.maxTcpPortsPerClient;
+        this.tcpBindAddress = b.tcpBindAddress;
+        this.httpRoutingHeader = b.httpRoutingHeader;
+        this.idleTimeout = b.idleTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.streamOpenTimeout = b.streamOpenTimeout;
         this.drainTimeout = b.drainTimeout;
         this.allowAnyClientServices = b.allowAnyClientServices;
-        this.connections = b.connections;
-        this.maxHandshakeOptions = b.maxHandshakeOptions;
+        this.maxTunnelsPerClient = b.maxTunnelsPerClient;
+        this.maxServicesPerHandshake = b.maxServicesPerHandshake;
         this.maxHeadBytes = b.maxHeadBytes;
         this.eventListener = b.eventListener;
         this.eventListenerFactory = b.eventListenerFactory;
@@ -93,34 +97,42 @@ public final class GtServerConfig {
         this.workerThreads = b.workerThreads;
     }
 
-    /** {@code -addr}: the listener for client tunnels and HTTP visitors. */
-    public InetSocketAddress addr() {
-        return addr;
+    /**
+     * A builder holding this configuration, to build a variant of it: {@code
+     * config.toBuilder().idleTimeout(Duration.ofMinutes(5)).buildConfig()}.
+     */
+    public GtServer.Builder toBuilder() {
+        return new GtServer.Builder(this);
     }
 
-    /** {@code -tlsAddr}: the TLS listener (tunnels over TLS, HTTPS visitors), or {@code null}. */
-    public InetSocketAddress tlsAddr() {
-        return tlsAddr;
+    /** The listener for client tunnels and HTTP visitors, or {@code null}. GT's {@code -addr}. */
+    public InetSocketAddress listenAddress() {
+        return listenAddress;
     }
 
-    /** {@code -sniAddr}: the SNI pass-through listener, or {@code null}. */
-    public InetSocketAddress sniAddr() {
-        return sniAddr;
+    /** The TLS listener (tunnels over TLS, HTTPS visitors), or {@code null}. GT's {@code -tlsAddr}. */
+    public InetSocketAddress tlsListenAddress() {
+        return tlsListenAddress;
     }
 
-    /** {@code -certFile}, or {@code null}. */
-    public Path certFile() {
-        return certFile;
+    /** The SNI pass-through listener, or {@code null}. GT's {@code -sniAddr}. */
+    public InetSocketAddress sniListenAddress() {
+        return sniListenAddress;
     }
 
-    /** {@code -keyFile}, or {@code null}. */
-    public Path keyFile() {
-        return keyFile;
+    /** The PEM certificate (chain) of the TLS listener, or {@code null}. GT's {@code -certFile}. */
+    public Path certificateFile() {
+        return certificateFile;
     }
 
-    /** {@code -tlsVersion}. */
-    public TlsVersion tlsVersion() {
-        return tlsVersion;
+    /** The PEM private key of the TLS listener, or {@code null}. GT's {@code -keyFile}. */
+    public Path privateKeyFile() {
+        return privateKeyFile;
+    }
+
+    /** The lowest TLS version the TLS listener accepts. GT's {@code -tlsVersion}. */
+    public TlsVersion minTlsVersion() {
+        return minTlsVersion;
     }
 
     /** The server SslContext given to the builder, or {@code null}. */
@@ -128,22 +140,23 @@ public final class GtServerConfig {
         return sslContext;
     }
 
-    /** Configured users ({@code -id}/{@code -secret}, {@code -users}, {@code users:}), id to user, in order. */
+    /** Configured users, id to user, in the order they were added. */
     public Map<String, User> users() {
         return users;
     }
 
     /**
-     * Whether unknown ids are accepted first-come ({@code -allowAnyClient}). With no users at all
-     * (and no auth API or authenticator) this is GT's automatic allow-any mode whatever the flag says.
+     * Whether unknown ids are accepted first-come. With no users at all (and no auth URL or
+     * authenticator) this is GT's automatic allow-any mode whatever the builder says. GT's
+     * {@code -allowAnyClient}.
      */
     public boolean allowAnyClient() {
-        return allowAnyClient || users.isEmpty() && authApi == null && authenticator == null;
+        return allowAnyClient || users.isEmpty() && authUrl == null && authenticator == null;
     }
 
-    /** {@code -authAPI}, or {@code null}. */
-    public URI authApi() {
-        return authApi;
+    /** The URL that authenticates tunnels, or {@code null}. GT's {@code -authAPI}. */
+    public URI authUrl() {
+        return authUrl;
     }
 
     /** The host application's authenticator, or {@code null}. */
@@ -151,34 +164,34 @@ public final class GtServerConfig {
         return authenticator;
     }
 
-    /** {@code -speed}: bytes per second per client id and direction; 0 = no limit. */
-    public long speed() {
-        return speed;
+    /** Bytes per second per client id and direction; 0 = no limit. GT's {@code -speed}. */
+    public long speedLimitPerClient() {
+        return speedLimitPerClient;
     }
 
-    /** {@code -hostNumber}: host prefixes per client; 0 = no limit. */
-    public int hostNumber() {
-        return hostNumber;
+    /** Host prefixes per client; 0 = no limit. GT's {@code -hostNumber}. */
+    public int maxHostPrefixesPerClient() {
+        return maxHostPrefixesPerClient;
     }
 
-    /** {@code -hostRegex}: patterns an explicit host prefix must match one of; empty = any. */
-    public List<String> hostRegex() {
-        return hostRegex;
+    /** Patterns an explicit host prefix must match one of; empty = any. GT's {@code -hostRegex}. */
+    public List<String> hostPrefixPatterns() {
+        return hostPrefixPatterns;
     }
 
-    /** {@code -hostWithID}: whether explicit prefixes are registered as {@code <id>-<prefix>}. */
-    public boolean hostWithId() {
-        return hostWithId;
+    /** Whether explicit prefixes are registered as {@code <id>-<prefix>}. GT's {@code -hostWithID}. */
+    public boolean prependIdToHostPrefixes() {
+        return prependIdToHostPrefixes;
     }
 
-    /** {@code -reconnectTimes}: failed logins tolerated per address within {@link #reconnectDuration()}. */
-    public int reconnectTimes() {
-        return reconnectTimes;
+    /** Failed logins tolerated per address within {@link #banDuration()}. GT's {@code -reconnectTimes}. */
+    public int failedLoginsBeforeBan() {
+        return failedLoginsBeforeBan;
     }
 
-    /** {@code -reconnectDuration}: memory of failures and length of a ban; zero = no banning. */
-    public Duration reconnectDuration() {
-        return reconnectDuration;
+    /** Memory of failed logins and length of a ban; zero = no banning. GT's {@code -reconnectDuration}. */
+    public Duration banDuration() {
+        return banDuration;
     }
 
     /** How long an allow-any id stays bound to its secret after its last tunnel closed. */
@@ -191,40 +204,40 @@ public final class GtServerConfig {
         return banTableCapacity;
     }
 
-    /** {@code -tcpRange}: the pool of ports TCP services may open. */
-    public List<PortRange> tcpRanges() {
-        return tcpRanges;
+    /** The global pool of ports TCP services may open. GT's {@code -tcpRange}. */
+    public List<PortRange> tcpPortRanges() {
+        return tcpPortRanges;
     }
 
-    /** {@code -tcpNumber}: TCP ports one client id may hold; 0 means no limit. */
-    public int tcpNumber() {
-        return tcpNumber;
+    /** TCP ports one client id may hold; 0 means no limit. GT's {@code -tcpNumber}. */
+    public int maxTcpPortsPerClient() {
+        return maxTcpPortsPerClient;
     }
 
-    /** The host TCP service ports bind to; {@code null} means every interface (GT's behaviour). */
-    public String tcpBindHost() {
-        return tcpBindHost;
+    /** The address TCP service ports bind to; {@code null} means every interface (GT's behaviour). */
+    public String tcpBindAddress() {
+        return tcpBindAddress;
     }
 
-    /** {@code -httpMUXHeader}: the header whose value picks the client ({@code Host} by default). */
-    public String httpMuxHeader() {
-        return httpMuxHeader;
+    /** The header whose value picks the client ({@code Host} by default). GT's {@code -httpMUXHeader}. */
+    public String httpRoutingHeader() {
+        return httpRoutingHeader;
     }
 
-    /** {@code -timeout}: idle timeout of tunnels and visitors, and the deadline of a request head. */
-    public Duration timeout() {
-        return timeout;
+    /** Idle timeout of tunnels and visitors, and the deadline of a request head. GT's {@code -timeout}. */
+    public Duration idleTimeout() {
+        return idleTimeout;
     }
 
     /**
      * Deadline of a new connection's TLS handshake and tunnel hello: the handshake timeout, or
-     * {@link #timeout()} when that is shorter (and not off).
+     * {@link #idleTimeout()} when that is shorter (and not off).
      */
     public Duration handshakeTimeout() {
-        return !timeout.isZero() && timeout.compareTo(handshakeTimeout) < 0 ? timeout : handshakeTimeout;
+        return !idleTimeout.isZero() && idleTimeout.compareTo(handshakeTimeout) < 0 ? idleTimeout : handshakeTimeout;
     }
 
-    /** How long the client may take to answer a stream's open; zero = as long as {@link #timeout()}. */
+    /** How long the client may take to answer a stream's open; zero = as long as {@link #idleTimeout()}. */
     public Duration streamOpenTimeout() {
         return streamOpenTimeout;
     }
@@ -239,14 +252,14 @@ public final class GtServerConfig {
         return allowAnyClientServices;
     }
 
-    /** {@code -connections}: tunnels one client id may hold. */
-    public int connections() {
-        return connections;
+    /** Tunnels one client id may hold. GT's {@code -connections}. */
+    public int maxTunnelsPerClient() {
+        return maxTunnelsPerClient;
     }
 
-    /** {@code -maxHandShakeOptions}: services one hello may carry. */
-    public int maxHandshakeOptions() {
-        return maxHandshakeOptions;
+    /** Services one hello may carry. GT's {@code -maxHandShakeOptions}. */
+    public int maxServicesPerHandshake() {
+        return maxServicesPerHandshake;
     }
 
     /** Largest HTTP request head read while looking for the routing header. */
@@ -282,11 +295,16 @@ public final class GtServerConfig {
     @Override
     public String toString() {
         // Secrets never appear: only ids are listed.
-        return "GtServerConfig{addr=" + addr + ", tlsAddr=" + tlsAddr + ", sniAddr=" + sniAddr + ", users=" + users.keySet() + ", allowAnyClient=" + allowAnyClient()
-                + ", tcpRanges=" + tcpRanges + ", tcpNumber=" + tcpNumber + ", httpMUXHeader=" + httpMuxHeader
-                + ", timeout=" + timeout + ", connections=" + connections + (speed > 0 ? ", speed=" + speed : "")
-                + (hostNumber > 0 ? ", hostNumber=" + hostNumber : "") + (hostRegex.isEmpty() ? "" : ", hostRegex=" + hostRegex)
-                + (hostWithId ? ", hostWithID" : "") + (authApi != null ? ", authAPI=" + authApi.getHost() : "")
-                + ", reconnectTimes=" + reconnectTimes + ", reconnectDuration=" + reconnectDuration + "}";
+        return "GtServerConfig{listenAddress=" + listenAddress + ", tlsListenAddress=" + tlsListenAddress
+                + ", sniListenAddress=" + sniListenAddress + ", users=" + users.keySet()
+                + ", allowAnyClient=" + allowAnyClient() + ", tcpPortRanges=" + tcpPortRanges
+                + ", maxTcpPortsPerClient=" + maxTcpPortsPerClient + ", httpRoutingHeader=" + httpRoutingHeader
+                + ", idleTimeout=" + idleTimeout + ", maxTunnelsPerClient=" + maxTunnelsPerClient
+                + (speedLimitPerClient > 0 ? ", speedLimitPerClient=" + speedLimitPerClient : "")
+                + (maxHostPrefixesPerClient > 0 ? ", maxHostPrefixesPerClient=" + maxHostPrefixesPerClient : "")
+                + (hostPrefixPatterns.isEmpty() ? "" : ", hostPrefixPatterns=" + hostPrefixPatterns)
+                + (prependIdToHostPrefixes ? ", prependIdToHostPrefixes" : "")
+                + (authUrl != null ? ", authUrl=" + authUrl.getHost() : "")
+                + ", failedLoginsBeforeBan=" + failedLoginsBeforeBan + ", banDuration=" + banDuration + "}";
     }
 }

@@ -13,29 +13,30 @@ import java.util.regex.PatternSyntaxException;
  * the global value; immutable and built with {@link #builder(String)}.
  *
  * <pre>{@code
- * User id3 = User.builder("secret3").tcpRange("30000-39999").tcpNumber(4).hostNumber(4).hostWithId(true).build();
- * GtServer.builder().addr(":8080").user("id3", id3);
+ * User id3 = User.builder("secret3").tcpPortRange("30000-39999").maxTcpPorts(4).maxHostPrefixes(4)
+ *         .prependIdToHostPrefixes(true).build();
+ * GtServer.builder().listenAddress(":8080").user("id3", id3);
  * }</pre>
  */
 public final class User {
     private final String secret;
-    private final List<PortRange> tcpRanges;
-    private final Integer tcpNumber;
-    private final long speed;
-    private final int connections;
-    private final Integer hostNumber;
-    private final List<String> hostRegex;
-    private final Boolean hostWithId;
+    private final List<PortRange> tcpPortRanges;
+    private final Integer maxTcpPorts;
+    private final long speedLimit;
+    private final int maxTunnels;
+    private final Integer maxHostPrefixes;
+    private final List<String> hostPrefixPatterns;
+    private final Boolean prependIdToHostPrefixes;
 
     private User(Builder b) {
         this.secret = b.secret;
-        this.tcpRanges = List.copyOf(b.tcpRanges);
-        this.tcpNumber = b.tcpNumber;
-        this.speed = b.speed;
-        this.connections = b.connections;
-        this.hostNumber = b.hostNumber;
-        this.hostRegex = b.hostRegex == null ? null : List.copyOf(b.hostRegex);
-        this.hostWithId = b.hostWithId;
+        this.tcpPortRanges = List.copyOf(b.tcpPortRanges);
+        this.maxTcpPorts = b.maxTcpPorts;
+        this.speedLimit = b.speedLimit;
+        this.maxTunnels = b.maxTunnels;
+        this.maxHostPrefixes = b.maxHostPrefixes;
+        this.hostPrefixPatterns = b.hostPrefixPatterns == null ? null : List.copyOf(b.hostPrefixPatterns);
+        this.prependIdToHostPrefixes = b.prependIdToHostPrefixes;
     }
 
     /** A user with only a secret: every rule is the server's global one. */
@@ -54,44 +55,45 @@ public final class User {
     }
 
     /**
-     * The user's own TCP port ranges ({@code tcp:}); empty means the user shares the global
-     * {@code -tcpRange} pool. Own ranges replace the global pool for this user.
+     * The user's own TCP port ranges; empty means the user shares the server's global pool
+     * ({@link GtServer.Builder#tcpPortRange}). Own ranges replace the global pool for this user.
+     * GT's {@code tcp:} of a user.
      */
-    public List<PortRange> tcpRanges() {
-        return tcpRanges;
+    public List<PortRange> tcpPortRanges() {
+        return tcpPortRanges;
     }
 
-    /** {@code tcpNumber}: TCP ports the user may hold (0 = no limit), or {@code null} for the global value. */
-    public Integer tcpNumber() {
-        return tcpNumber;
+    /** TCP ports the user may hold (0 = no limit), or {@code null} for the global value. GT's {@code tcpNumber}. */
+    public Integer maxTcpPorts() {
+        return maxTcpPorts;
     }
 
-    /** {@code speed}: bytes per second in each direction; 0 means the global {@code -speed}. */
-    public long speed() {
-        return speed;
+    /** Bytes per second in each direction; 0 means the global value. GT's {@code speed} of a user. */
+    public long speedLimit() {
+        return speedLimit;
     }
 
-    /** {@code connections}: tunnels the user may hold; 0 means the global {@code -connections}. */
-    public int connections() {
-        return connections;
+    /** Tunnels the user may hold; 0 means the global value. GT's {@code connections} of a user. */
+    public int maxTunnels() {
+        return maxTunnels;
     }
 
-    /** {@code host.number}: host prefixes the user may register (0 = no limit), or {@code null} for global. */
-    public Integer hostNumber() {
-        return hostNumber;
+    /** Host prefixes the user may register (0 = no limit), or {@code null} for global. GT's {@code host.number}. */
+    public Integer maxHostPrefixes() {
+        return maxHostPrefixes;
     }
 
     /**
-     * {@code host.regex}: patterns a host prefix must match one of, or {@code null} for the global
-     * list; an empty list means no restriction.
+     * Patterns a host prefix must match one of, or {@code null} for the global list; an empty list
+     * means no restriction. GT's {@code host.regex}.
      */
-    public List<String> hostRegex() {
-        return hostRegex;
+    public List<String> hostPrefixPatterns() {
+        return hostPrefixPatterns;
     }
 
-    /** {@code host.withID}: whether prefixes become {@code <id>-<prefix>}, or {@code null} for global. */
-    public Boolean hostWithId() {
-        return hostWithId;
+    /** Whether prefixes become {@code <id>-<prefix>}, or {@code null} for global. GT's {@code host.withID}. */
+    public Boolean prependIdToHostPrefixes() {
+        return prependIdToHostPrefixes;
     }
 
     @Override
@@ -100,116 +102,120 @@ public final class User {
             return false;
         }
         User u = (User) o;
-        return secret.equals(u.secret) && tcpRanges.equals(u.tcpRanges) && Objects.equals(tcpNumber, u.tcpNumber)
-                && speed == u.speed && connections == u.connections && Objects.equals(hostNumber, u.hostNumber)
-                && Objects.equals(hostRegex, u.hostRegex) && Objects.equals(hostWithId, u.hostWithId);
+        return secret.equals(u.secret) && tcpPortRanges.equals(u.tcpPortRanges)
+                && Objects.equals(maxTcpPorts, u.maxTcpPorts) && speedLimit == u.speedLimit
+                && maxTunnels == u.maxTunnels && Objects.equals(maxHostPrefixes, u.maxHostPrefixes)
+                && Objects.equals(hostPrefixPatterns, u.hostPrefixPatterns)
+                && Objects.equals(prependIdToHostPrefixes, u.prependIdToHostPrefixes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(secret, tcpRanges, tcpNumber, speed, connections, hostNumber, hostRegex, hostWithId);
+        return Objects.hash(secret, tcpPortRanges, maxTcpPorts, speedLimit, maxTunnels, maxHostPrefixes,
+                hostPrefixPatterns, prependIdToHostPrefixes);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("User{secret=***");
-        if (!tcpRanges.isEmpty()) {
-            sb.append(", tcp=").append(tcpRanges);
+        if (!tcpPortRanges.isEmpty()) {
+            sb.append(", tcpPortRanges=").append(tcpPortRanges);
         }
-        if (tcpNumber != null) {
-            sb.append(", tcpNumber=").append(tcpNumber);
+        if (maxTcpPorts != null) {
+            sb.append(", maxTcpPorts=").append(maxTcpPorts);
         }
-        if (speed != 0) {
-            sb.append(", speed=").append(speed);
+        if (speedLimit != 0) {
+            sb.append(", speedLimit=").append(speedLimit);
         }
-        if (connections != 0) {
-            sb.append(", connections=").append(connections);
+        if (maxTunnels != 0) {
+            sb.append(", maxTunnels=").append(maxTunnels);
         }
-        if (hostNumber != null) {
-            sb.append(", host.number=").append(hostNumber);
+        if (maxHostPrefixes != null) {
+            sb.append(", maxHostPrefixes=").append(maxHostPrefixes);
         }
-        if (hostRegex != null) {
-            sb.append(", host.regex=").append(hostRegex);
+        if (hostPrefixPatterns != null) {
+            sb.append(", hostPrefixPatterns=").append(hostPrefixPatterns);
         }
-        if (hostWithId != null) {
-            sb.append(", host.withID=").append(hostWithId);
+        if (prependIdToHostPrefixes != null) {
+            sb.append(", prependIdToHostPrefixes=").append(prependIdToHostPrefixes);
         }
         return sb.append('}').toString();
     }
 
-    /** Builds a {@link User}; setters validate at once and name the field in their errors. */
+    /** Builds a {@link User}; setters validate at once and name the setting in their errors. */
     public static final class Builder {
         private final String secret;
-        private final List<PortRange> tcpRanges = new ArrayList<>();
-        private Integer tcpNumber;
-        private long speed;
-        private int connections;
-        private Integer hostNumber;
-        private List<String> hostRegex;
-        private Boolean hostWithId;
+        private final List<PortRange> tcpPortRanges = new ArrayList<>();
+        private Integer maxTcpPorts;
+        private long speedLimit;
+        private int maxTunnels;
+        private Integer maxHostPrefixes;
+        private List<String> hostPrefixPatterns;
+        private Boolean prependIdToHostPrefixes;
 
         private Builder(String secret) {
             Checks.secret("secret", secret);
             this.secret = secret;
         }
 
-        /** Adds a port range of the user's own ({@code tcp: - range: a-b}). */
-        public Builder tcpRange(PortRange range) {
-            tcpRanges.add(Objects.requireNonNull(range, "tcp range"));
+        /** Adds a port range of the user's own. GT's {@code tcp: - range: a-b} of a user. */
+        public Builder tcpPortRange(PortRange range) {
+            tcpPortRanges.add(Objects.requireNonNull(range, "tcpPortRange"));
             return this;
         }
 
         /** Adds a port range in GT's notation ({@code 30000-39999}). */
-        public Builder tcpRange(String range) {
-            return tcpRange(PortRange.parse(range));
+        public Builder tcpPortRange(String range) {
+            return tcpPortRange(PortRange.parse(range));
         }
 
-        /** {@code tcpNumber}: TCP ports the user may hold; 0 means no limit. */
-        public Builder tcpNumber(int n) {
-            this.tcpNumber = Checks.range("tcpNumber", n, 0, 65535);
+        /** TCP ports the user may hold; 0 means no limit. GT's {@code tcpNumber} of a user. */
+        public Builder maxTcpPorts(int n) {
+            this.maxTcpPorts = Checks.range("maxTcpPorts", n, 0, 65535);
             return this;
         }
 
-        /** {@code speed}: bytes per second in each direction; 0 means the global value. */
-        public Builder speed(long bytesPerSecond) {
-            this.speed = Checks.speed("speed", bytesPerSecond);
+        /** Bytes per second in each direction; 0 means the global value. GT's {@code speed} of a user. */
+        public Builder speedLimit(long bytesPerSecond) {
+            this.speedLimit = Checks.speed("speedLimit", bytesPerSecond);
             return this;
         }
 
-        /** {@code connections}: tunnels the user may hold; 0 means the global value. */
-        public Builder connections(int n) {
-            this.connections = Checks.range("connections", n, 0, Integer.MAX_VALUE);
+        /** Tunnels the user may hold; 0 means the global value. GT's {@code connections} of a user. */
+        public Builder maxTunnels(int n) {
+            this.maxTunnels = Checks.range("maxTunnels", n, 0, Integer.MAX_VALUE);
             return this;
         }
 
-        /** {@code host.number}: host prefixes the user may register; 0 means no limit. */
-        public Builder hostNumber(int n) {
-            this.hostNumber = Checks.range("hostNumber", n, 0, 65535);
+        /** Host prefixes the user may register; 0 means no limit. GT's {@code host.number}. */
+        public Builder maxHostPrefixes(int n) {
+            this.maxHostPrefixes = Checks.range("maxHostPrefixes", n, 0, 65535);
             return this;
         }
 
         /**
-         * {@code host.regex}: adds a pattern (Java regex, unanchored unless it anchors itself, as
-         * GT's RE2 {@code MatchString}); once called, the global list no longer applies to this user.
+         * Adds a pattern a host prefix must match one of (Java regex, unanchored unless it anchors
+         * itself, as GT's RE2 {@code MatchString}); once called, the global patterns no longer apply
+         * to this user. GT's {@code host.regex}.
          */
-        public Builder hostRegex(String regex) {
-            Checks.regex("hostRegex", regex);
-            if (hostRegex == null) {
-                hostRegex = new ArrayList<>();
+        public Builder hostPrefixPattern(String regex) {
+            Checks.regex("hostPrefixPattern", regex);
+            if (hostPrefixPatterns == null) {
+                hostPrefixPatterns = new ArrayList<>();
             }
-            hostRegex.add(regex);
+            hostPrefixPatterns.add(regex);
             return this;
         }
 
-        /** {@code host.regex: []}: no pattern restriction for this user, whatever the global list says. */
-        public Builder noHostRegex() {
-            hostRegex = new ArrayList<>();
+        /** No pattern restriction for this user, whatever the global patterns say. GT's {@code host.regex: []}. */
+        public Builder noHostPrefixPatterns() {
+            hostPrefixPatterns = new ArrayList<>();
             return this;
         }
 
-        /** {@code host.withID}: prefixes become {@code <id>-<prefix>}. */
-        public Builder hostWithId(boolean withId) {
-            this.hostWithId = withId;
+        /** Whether the user's prefixes become {@code <id>-<prefix>}. GT's {@code host.withID}. */
+        public Builder prependIdToHostPrefixes(boolean prepend) {
+            this.prependIdToHostPrefixes = prepend;
             return this;
         }
 
@@ -219,11 +225,11 @@ public final class User {
         }
     }
 
-    static Pattern compile(String option, String regex) {
+    static Pattern compile(String setting, String regex) {
         try {
             return Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("-" + option + " '" + regex + "' is not a valid regular expression: "
+            throw new IllegalArgumentException(setting + " '" + regex + "' is not a valid regular expression: "
                     + e.getDescription(), e);
         }
     }

@@ -85,12 +85,12 @@ public class RelayBenchmark {
         switch (path) {
             case "gt": {
                 int port = freePort();
-                server = GtServer.builder().addr("127.0.0.1:0").user("bench", "secret")
-                        .tcpRange(port + "-" + port).tcpBindHost("127.0.0.1").build();
+                server = GtServer.builder().listenAddress("127.0.0.1:0").user("bench", "secret")
+                        .tcpPortRange(port + "-" + port).tcpBindAddress("127.0.0.1").build();
                 server.start().get();
                 client = GtClient.builder().id("bench").secret("secret")
-                        .remote("tcp://127.0.0.1:" + server.addr().getPort())
-                        .service(ServiceSpec.local("tcp://127.0.0.1:" + echoPort).remoteTcpPort(port).build())
+                        .server("tcp://127.0.0.1:" + server.listenAddress().getPort())
+                        .service(ServiceSpec.local("tcp://127.0.0.1:" + echoPort).serverPort(port).build())
                         .build();
                 client.start().get();
                 target = port;

@@ -52,7 +52,7 @@ public class GtServerExtension implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        GtServer.Builder b = GtServer.builder().addr(new InetSocketAddress("127.0.0.1", 0)).tcpBindHost("127.0.0.1")
+        GtServer.Builder b = GtServer.builder().listenAddress(new InetSocketAddress("127.0.0.1", 0)).tcpBindAddress("127.0.0.1")
                 .drainTimeout(Duration.ofMillis(200));
         configure(b);
         server = b.build();
@@ -86,7 +86,7 @@ public class GtServerExtension implements BeforeAllCallback, AfterAllCallback {
 
     /** Where visitors and clients reach the server. */
     public InetSocketAddress address() {
-        return server().addr();
+        return server().listenAddress();
     }
 
     /** The URL a client uses for this server. */
@@ -112,7 +112,7 @@ public class GtServerExtension implements BeforeAllCallback, AfterAllCallback {
      * services; the remote is set already) and waits until its first tunnel is ready.
      */
     public GtClient connect(Consumer<GtClient.Builder> config) {
-        GtClient.Builder b = GtClient.builder().remote(remoteUrl()).reconnectDelay(Duration.ofMillis(200))
+        GtClient.Builder b = GtClient.builder().server(remoteUrl()).reconnectDelay(Duration.ofMillis(200))
                 .drainTimeout(Duration.ofMillis(200));
         config.accept(b);
         GtClient client = b.build();

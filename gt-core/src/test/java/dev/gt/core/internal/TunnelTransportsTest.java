@@ -32,7 +32,7 @@ class TunnelTransportsTest {
 
     @Test
     void aClientForAMissingTransportFailsToStartAndSaysWhy() throws Exception {
-        GtClient client = GtClient.builder().id("q").remote("quic://127.0.0.1:4433")
+        GtClient client = GtClient.builder().id("q").server("quic://127.0.0.1:4433")
                 .service(ServiceSpec.local("http://127.0.0.1:1").build()).startTimeout(Duration.ofSeconds(5)).build();
         try {
             java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,

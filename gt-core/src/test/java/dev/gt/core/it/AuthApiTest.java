@@ -70,7 +70,7 @@ class AuthApiTest {
     }
 
     private static GtServer server(Consumer<GtServer.Builder> config) throws Exception {
-        GtServer.Builder b = GtServer.builder().addr("127.0.0.1:0");
+        GtServer.Builder b = GtServer.builder().listenAddress("127.0.0.1:0");
         config.accept(b);
         GtServer s = b.build();
         s.start().get(10, TimeUnit.SECONDS);
@@ -90,17 +90,17 @@ class AuthApiTest {
     void theAuthApiAcceptsAndGrantsHostPrefixes() throws Exception {
         String url = startApi(200, "{\"result\":true,\"appletTokens\":[\"granted\"]}");
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.authApi(url).user("ignored", "x"));
+                GtServer server = server(b -> b.authUrl(url).user("ignored", "x"));
                 Attempt a = Attempt.connect(server, "apiuser", "api-secret", services(backend, "granted", "other"))) {
             a.ready();
             String body = bodies.get(0);
             assertTrue(body.contains("\"networkClientId\":\"apiuser\"") && body.contains("\"networkSecretKey\":\"api-secret\"")
                     && body.contains("\"appletTokens\":[\"apiuser\",\"granted\",\"other\"]"), body);
             assertTrue(body.matches("(?s).*request-id=\\d+$"), body);
-            assertEquals(200, RawHttp.get(server.addr(), "apiuser.example.com", "/").status());
-            assertEquals(200, RawHttp.get(server.addr(), "granted.example.com", "/").status());
+            assertEquals(200, RawHttp.get(server.listenAddress(), "apiuser.example.com", "/").status());
+            assertEquals(200, RawHttp.get(server.listenAddress(), "granted.example.com", "/").status());
             // Not granted: dropped without failing the tunnel, as in GT.
-            assertEquals(404, RawHttp.get(server.addr(), "other.example.com", "/").status());
+            assertEquals(404, RawHttp.get(server.listenAddress(), "other.example.com", "/").status());
         }
     }
 
@@ -108,7 +108,7 @@ class AuthApiTest {
     void aRefusalIsInvalidIdOrSecret() throws Exception {
         String url = startApi(200, "{\"result\":false}");
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.authApi(url));
+                GtServer server = server(b -> b.authUrl(url));
                 Attempt a = Attempt.connect(server, "apiuser", "bad", services(backend))) {
             a.refused(GtErrorCode.INVALID_ID_OR_SECRET);
         }
@@ -118,7 +118,7 @@ class AuthApiTest {
     void garbageFromTheApiIsUnavailableNotARefusal() throws Exception {
         String url = startApi(200, "<html>oops</html>");
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.authApi(url).reconnectTimes(0));
+                GtServer server = server(b -> b.authUrl(url).failedLoginsBeforeBan(0));
                 Attempt a = Attempt.connect(server, "apiuser", "s", services(backend))) {
             String msg = a.refused(GtErrorCode.AUTH_UNAVAILABLE);
             assertTrue(!msg.contains("\"s\""), msg);
@@ -130,7 +130,7 @@ class AuthApiTest {
     void aSlowApiTimesOutAfterTheServerTimeout() throws Exception {
         String url = startApi(0, "{\"result\":true}");
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.authApi(url).timeout(Duration.ofMillis(500)));
+                GtServer server = server(b -> b.authUrl(url).idleTimeout(Duration.ofMillis(500)));
                 Attempt a = Attempt.connect(server, "apiuser", "s", services(backend))) {
             a.refused(GtErrorCode.AUTH_UNAVAILABLE);
         }
@@ -143,7 +143,7 @@ class AuthApiTest {
             port = s.getLocalPort();
         }
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.authApi("http://127.0.0.1:" + port + "/auth"));
+                GtServer server = server(b -> b.authUrl("http://127.0.0.1:" + port + "/auth"));
                 Attempt a = Attempt.connect(server, "apiuser", "s", services(backend))) {
             String msg = a.refused(GtErrorCode.AUTH_UNAVAILABLE);
             // The auth API's address is the operator's business, not the peer's.
@@ -156,14 +156,14 @@ class AuthApiTest {
     void anAuthenticatorOfTheHostApplicationDecides() throws Exception {
         List<AuthRequest> seen = new CopyOnWriteArrayList<>();
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.hostWithId(true).authenticator(req -> {
+                GtServer server = server(b -> b.prependIdToHostPrefixes(true).authenticator(req -> {
                     seen.add(req);
                     return CompletableFuture.supplyAsync(() -> req.secret().equals("open-sesame")
                             ? AuthResult.accept() : AuthResult.reject("not in the user store"));
                 }))) {
             try (Attempt a = Attempt.connect(server, "app", "open-sesame", services(backend, "web"))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "app-web.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "app-web.example.com", "/").status());
                 assertEquals(List.of("app", "app-web"), seen.get(0).hostPrefixes());
                 assertTrue(!seen.get(0).toString().contains("open-sesame"));
             }
@@ -179,7 +179,7 @@ class AuthApiTest {
     @Test
     void anAuthenticatorCanSetTheLimitsOfTheIdItAccepts() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.connections(10).authenticator(req -> CompletableFuture.completedFuture(
+                GtServer server = server(b -> b.maxTunnelsPerClient(10).authenticator(req -> CompletableFuture.completedFuture(
                         req.id().equals("small") ? AuthResult.accept().withLimits(new UserLimits(1, null, null, null))
                                 : AuthResult.accept())))) {
             try (Attempt first = Attempt.connect(server, "small", "s", services(backend))) {
@@ -202,11 +202,11 @@ class AuthApiTest {
     void theClientAsksTheRemoteApiForTheServerAddress() throws Exception {
         try (Backend backend = new Backend();
                 GtServer server = server(b -> b.user("id1", "secret1"))) {
-            String url = startApi(200, "{\"serverAddress\":\"tcp://127.0.0.1:" + server.addr().getPort() + "\"}");
-            try (GtClient c = GtClient.builder().id("id1").secret("secret1").remoteApi(url)
+            String url = startApi(200, "{\"serverAddress\":\"tcp://127.0.0.1:" + server.listenAddress().getPort() + "\"}");
+            try (GtClient c = GtClient.builder().id("id1").secret("secret1").serverLookupUrl(url)
                     .service(ServiceSpec.local(backend.url()).build()).build()) {
                 c.start().get(15, TimeUnit.SECONDS);
-                assertEquals(200, RawHttp.get(server.addr(), "id1.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id1.example.com", "/").status());
                 assertTrue(bodies.get(0).contains("query=network_client_id=id1"), bodies.toString());
             }
         }

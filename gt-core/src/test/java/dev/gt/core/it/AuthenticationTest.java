@@ -41,7 +41,7 @@ class AuthenticationTest {
     @Test
     void allowAnyModeBindsAnIdToTheFirstSecretWhileItIsConnected() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").allowAnyClientHold(Duration.ZERO).build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").allowAnyClientHold(Duration.ZERO).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             Events secondEvents = new Events();
             try (GtClient first = GtPair.newClient(server, b -> b.id("anyone").secret("first-secret")
@@ -51,7 +51,7 @@ class AuthenticationTest {
                             .keepRetryingAfterRefusal(true)
                             .service(ServiceSpec.local(backend.url()).build()))) {
                 first.start().get(10, TimeUnit.SECONDS);
-                RawHttp.Response r = RawHttp.get(server.addr(), "anyone.example.com", "/");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "anyone.example.com", "/");
                 assertEquals(200, r.status(), r.head());
 
                 ExecutionException e = assertThrows(ExecutionException.class,
@@ -66,7 +66,7 @@ class AuthenticationTest {
                 // retrying, gets in with its own secret.
                 first.close();
                 secondEvents.awaitCount(GtEvent.TunnelConnected.class, 1);
-                RawHttp.Response again = RawHttp.get(server.addr(), "anyone.example.com", "/again");
+                RawHttp.Response again = RawHttp.get(server.listenAddress(), "anyone.example.com", "/again");
                 assertEquals(200, again.status(), again.head());
             }
         }
@@ -80,21 +80,21 @@ class AuthenticationTest {
     @Test
     void allowAnyModeLimitsAnUnknownIdTo16ServicesButNotAConfiguredUser() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").allowAnyClient(true).user("id1", "secret1")
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").allowAnyClient(true).user("id1", "secret1")
                         .build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (Attempt tooMany = Attempt.connect(server, "anyone", "any-secret", prefixed(backend, "a", 17))) {
                 String msg = tooMany.refused(GtErrorCode.MAX_HANDSHAKE_OPTIONS);
                 assertTrue(msg.contains("16"), msg);
             }
-            assertEquals(404, RawHttp.get(server.addr(), "a0.example.com", "/").status());
+            assertEquals(404, RawHttp.get(server.listenAddress(), "a0.example.com", "/").status());
             try (Attempt sixteen = Attempt.connect(server, "anyone", "any-secret", prefixed(backend, "b", 16))) {
                 sixteen.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "b15.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "b15.example.com", "/").status());
             }
             try (Attempt user = Attempt.connect(server, "id1", "secret1", prefixed(backend, "u", 17))) {
                 user.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "u16.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "u16.example.com", "/").status());
             }
         }
     }
@@ -111,12 +111,12 @@ class AuthenticationTest {
     @Test
     void noSecretInAllowAnyModeConnectsWithAGeneratedOne() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").build()) {
             server.start().get(10, TimeUnit.SECONDS);
-            try (GtClient client = GtClient.builder().id("auto").remote("tcp://127.0.0.1:" + server.addr().getPort())
+            try (GtClient client = GtClient.builder().id("auto").server("tcp://127.0.0.1:" + server.listenAddress().getPort())
                     .service(ServiceSpec.local(backend.url()).build()).build()) {
                 client.start().get(10, TimeUnit.SECONDS);
-                assertEquals(200, RawHttp.get(server.addr(), "auto.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "auto.example.com", "/").status());
             }
         }
     }
@@ -124,7 +124,7 @@ class AuthenticationTest {
     @Test
     void anAllowAnyIdStaysBoundToItsSecretForAWhileAfterItsClientLeft() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (Attempt first = Attempt.connect(server, "mine", "my-secret",
                     java.util.List.of(ServiceSpec.local(backend.url()).build()))) {
@@ -140,7 +140,7 @@ class AuthenticationTest {
             try (Attempt back = Attempt.connect(server, "mine", "my-secret",
                     java.util.List.of(ServiceSpec.local(backend.url()).build()))) {
                 back.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "mine.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "mine.example.com", "/").status());
             }
         }
     }
@@ -162,7 +162,7 @@ class AuthenticationTest {
             assertEquals(0, events.of(GtEvent.TunnelConnected.class).size());
             assertEquals(0, events.of(GtEvent.ServiceRegistered.class).size());
             // The rejected client registered nothing on the server.
-            assertEquals(404, RawHttp.get(server.addr(), "bad.example.com", "/").status());
+            assertEquals(404, RawHttp.get(server.listenAddress(), "bad.example.com", "/").status());
         }
     }
 }

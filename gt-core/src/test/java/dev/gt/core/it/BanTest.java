@@ -24,8 +24,8 @@ class BanTest {
     void anAddressIsRefusedAfterFailedLoginsUntilTheBanExpires() throws Exception {
         Events serverEvents = new Events();
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").user("id2", "secret2")
-                        .reconnectTimes(0).reconnectDuration(Duration.ofSeconds(2)).eventListener(serverEvents).build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").user("id2", "secret2")
+                        .failedLoginsBeforeBan(0).banDuration(Duration.ofSeconds(2)).eventListener(serverEvents).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             // A client that got in before the ban keeps working and keeps its visitors.
             try (Attempt ok = Attempt.connect(server, "id2", "secret2",
@@ -41,7 +41,7 @@ class BanTest {
                     assertTrue(banned.message().contains("127.0.0.1"), banned.message());
                 }
                 // Visitors are never banned.
-                assertEquals(200, RawHttp.get(server.addr(), "id2.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id2.example.com", "/").status());
 
                 Events good = new Events();
                 try (GtClient right = GtPair.newClient(server, b -> b.id("id1").secret("secret1").eventListener(good)
@@ -53,7 +53,7 @@ class BanTest {
                     assertTrue(good.of(GtEvent.HandshakeRejected.class).stream().allMatch(r -> r.code() == GtErrorCode.BANNED),
                             good.toString());
                     assertEquals(1, good.of(GtEvent.TunnelConnected.class).size());
-                    assertEquals(200, RawHttp.get(server.addr(), "id1.example.com", "/").status());
+                    assertEquals(200, RawHttp.get(server.listenAddress(), "id1.example.com", "/").status());
                 }
                 // Exactly one failed login was counted: banned attempts are refused before authentication.
                 long invalid = serverEvents.of(GtEvent.ClientRejected.class).stream()
@@ -66,8 +66,8 @@ class BanTest {
     @Test
     void zeroDurationMeansNoBan() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .reconnectTimes(0).reconnectDuration(Duration.ZERO).build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .failedLoginsBeforeBan(0).banDuration(Duration.ZERO).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             for (int i = 0; i < 5; i++) {
                 try (Attempt a = Attempt.connect(server, "id1", "wrong" + i, List.of(ServiceSpec.local(backend.url()).build()))) {

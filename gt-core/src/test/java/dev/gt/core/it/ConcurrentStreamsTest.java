@@ -37,8 +37,8 @@ class ConcurrentStreamsTest {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         int base = FreePorts.block(20);
         try (EchoServer echo = new EchoServer();
-                GtPair gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 19)), c -> c
-                        .remoteConnections(1).remoteIdleConnections(1)
+                GtPair gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 19)), c -> c
+                        .maxTunnels(1).idleTunnels(1)
                         .service(ServiceSpec.local(echo.url()).build()))) {
             InetSocketAddress target = new InetSocketAddress("127.0.0.1", gt.tcpPort(0));
             List<Visitor> visitors = new ArrayList<>();

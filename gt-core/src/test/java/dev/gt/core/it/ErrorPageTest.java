@@ -34,7 +34,7 @@ class ErrorPageTest {
     static void start() throws Exception {
         backend = new Backend();
         closedPort = FreePorts.closedPort();
-        gt = GtPair.start(s -> s.user("id2", "secret2").timeout(Duration.ofSeconds(60)).maxHeadBytes(1024), c -> c
+        gt = GtPair.start(s -> s.user("id2", "secret2").idleTimeout(Duration.ofSeconds(60)).maxHeadBytes(1024), c -> c
                 .service(ServiceSpec.local(backend.url()).build())
                 .service(ServiceSpec.local("http://127.0.0.1:" + closedPort).hostPrefix("down").build()));
     }

@@ -33,11 +33,11 @@ class EventsAndStateTest {
         int base = FreePorts.block(10);
         try (TextHttpServer web = new TextHttpServer("web");
                 EchoServer echo = new EchoServer();
-                GtPair gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 9)), c -> c
-                        .remoteConnections(1).remoteIdleConnections(1)
+                GtPair gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 9)), c -> c
+                        .maxTunnels(1).idleTunnels(1)
                         .service(ServiceSpec.local(web.url()).build())
                         .service(ServiceSpec.local(web.url()).hostPrefix("blog").build())
-                        .service(ServiceSpec.local(echo.url()).remoteTcpPort(base + 2).build()))) {
+                        .service(ServiceSpec.local(echo.url()).serverPort(base + 2).build()))) {
             int port = base + 2;
 
             // Client events.
@@ -117,7 +117,7 @@ class EventsAndStateTest {
     @Test
     void theServerMeasuresTheRoundTripOfEachTunnel() throws Exception {
         try (Backend backend = new Backend();
-                GtPair gt = GtPair.start(s -> s.timeout(Duration.ofSeconds(1)),
+                GtPair gt = GtPair.start(s -> s.idleTimeout(Duration.ofSeconds(1)),
                         c -> c.service(ServiceSpec.local(backend.url()).build()))) {
             await().atMost(Duration.ofSeconds(3)).until(() -> {
                 ServerState.ClientInfo c = gt.serverClient(GtPair.ID);
@@ -131,14 +131,14 @@ class EventsAndStateTest {
 
     @Test
     void closeBeforeStartAndStartAfterCloseAreHandled() throws Exception {
-        GtServer server = GtServer.builder().addr("127.0.0.1:0").build();
+        GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").build();
         server.close();
         server.close();
         IllegalStateException late = assertThrows(IllegalStateException.class, server::start,
                 "start() after close() must fail, not bind");
         assertTrue(late.getMessage().contains("stopped"), late.getMessage());
 
-        GtClient client = GtClient.builder().id("x").remote("tcp://127.0.0.1:1")
+        GtClient client = GtClient.builder().id("x").server("tcp://127.0.0.1:1")
                 .service(ServiceSpec.local("http://127.0.0.1:1").build()).build();
         client.close();
         client.close();
@@ -149,12 +149,12 @@ class EventsAndStateTest {
     void twoServersAndThreeClientsInOneJvm() throws Exception {
         List<AutoCloseable> toClose = new ArrayList<>();
         try {
-            GtServer s1 = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").user("id2", "secret2").build();
-            GtServer s2 = GtServer.builder().addr("127.0.0.1:0").user("id3", "secret3").build();
+            GtServer s1 = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").user("id2", "secret2").build();
+            GtServer s2 = GtServer.builder().listenAddress("127.0.0.1:0").user("id3", "secret3").build();
             toClose.add(s1);
             toClose.add(s2);
             CompletableFuture.allOf(s1.start(), s2.start()).get(10, TimeUnit.SECONDS);
-            assertFalse(s1.addr().equals(s2.addr()));
+            assertFalse(s1.listenAddress().equals(s2.listenAddress()));
 
             TextHttpServer[] webs = new TextHttpServer[3];
             GtClient[] clients = new GtClient[3];
@@ -173,7 +173,7 @@ class EventsAndStateTest {
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 3; i++) {
                     String id = "id" + (i + 1);
-                    RawHttp.Response r = RawHttp.get(serverOf[i].addr(), id + ".example.com", "/r" + round);
+                    RawHttp.Response r = RawHttp.get(serverOf[i].listenAddress(), id + ".example.com", "/r" + round);
                     assertEquals(200, r.status(), r.head());
                     assertEquals("web" + (i + 1) + " GET /r" + round + " host=" + id + ".example.com", r.text());
                 }
@@ -181,12 +181,12 @@ class EventsAndStateTest {
             // Each server knows only its own clients.
             assertEquals(List.of("id1", "id2"), s1.state().clients().stream().map(c -> c.id()).sorted().toList());
             assertEquals(List.of("id3"), s2.state().clients().stream().map(c -> c.id()).toList());
-            assertEquals(404, RawHttp.get(s2.addr(), "id1.example.com", "/").status());
+            assertEquals(404, RawHttp.get(s2.listenAddress(), "id1.example.com", "/").status());
 
             // Closing one client or server leaves the others working.
             clients[0].close();
             s2.close();
-            RawHttp.Response r = RawHttp.get(s1.addr(), "id2.example.com", "/still");
+            RawHttp.Response r = RawHttp.get(s1.listenAddress(), "id2.example.com", "/still");
             assertEquals("web2 GET /still host=id2.example.com", r.text());
         } finally {
             for (AutoCloseable c : toClose) {

@@ -28,7 +28,7 @@ final class GtPair implements AutoCloseable {
 
     private GtPair(Consumer<GtServer.Builder> serverConfig, Consumer<GtClient.Builder> clientConfig)
             throws Exception {
-        GtServer.Builder sb = GtServer.builder().addr("127.0.0.1:0").user(ID, SECRET).tcpBindHost("127.0.0.1")
+        GtServer.Builder sb = GtServer.builder().listenAddress("127.0.0.1:0").user(ID, SECRET).tcpBindAddress("127.0.0.1")
                 .eventListener(serverEvents);
         serverConfig.accept(sb);
         server = sb.build();
@@ -64,7 +64,7 @@ final class GtPair implements AutoCloseable {
     /** A client of {@code server} with id1/secret1 and a 200 ms reconnect delay, then {@code config}; not started. */
     static GtClient newClient(GtServer server, Consumer<GtClient.Builder> config) {
         GtClient.Builder b = GtClient.builder().id(ID).secret(SECRET)
-                .remote("tcp://127.0.0.1:" + server.addr().getPort())
+                .server("tcp://127.0.0.1:" + server.listenAddress().getPort())
                 .reconnectDelay(Duration.ofMillis(200));
         config.accept(b);
         return b.build();
@@ -80,7 +80,7 @@ final class GtPair implements AutoCloseable {
     }
 
     InetSocketAddress addr() {
-        return server.addr();
+        return server.listenAddress();
     }
 
     /** The server port opened for TCP service {@code index} of the main client. */

@@ -37,7 +37,7 @@ class HalfCloseTest {
         echo = new EchoServer();
         speaker = new SpeakThenListenServer(GREETING);
         int base = FreePorts.block(20);
-        gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 19)), c -> c
+        gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 19)), c -> c
                 .service(ServiceSpec.local(hash.url()).build())
                 .service(ServiceSpec.local(echo.url()).build())
                 .service(ServiceSpec.local(speaker.url()).build()));

@@ -40,8 +40,8 @@ class HandshakeDeadlineTest {
 
     /** A server on all three listeners with a long -timeout and the given handshake timeout. */
     private GtServer start(Duration handshakeTimeout) throws Exception {
-        server = GtServer.builder().addr("127.0.0.1:0").tlsAddr("127.0.0.1:0").sniAddr("127.0.0.1:0")
-                .user("id1", "secret1").timeout(Duration.ofSeconds(60)).handshakeTimeout(handshakeTimeout).build();
+        server = GtServer.builder().listenAddress("127.0.0.1:0").tlsListenAddress("127.0.0.1:0").sniListenAddress("127.0.0.1:0")
+                .user("id1", "secret1").idleTimeout(Duration.ofSeconds(60)).handshakeTimeout(handshakeTimeout).build();
         server.start().get(10, TimeUnit.SECONDS);
         return server;
     }

@@ -116,7 +116,7 @@ class HostRoutingTest {
     @Test
     void customMuxHeaderRoutesByItsWholeValueAndIgnoresHost() throws Exception {
         try (TextHttpServer web = new TextHttpServer("web");
-                GtPair gt = GtPair.start(s -> s.httpMuxHeader("EID"), c -> c
+                GtPair gt = GtPair.start(s -> s.httpRoutingHeader("EID"), c -> c
                         .service(ServiceSpec.local(web.url()).build()))) {
             RawHttp.Response r = RawHttp.request(gt.addr(), "GET /test?hello=world HTTP/1.1\r\n"
                     + "Host: abc.example.com\r\nEID: id1\r\nConnection: close\r\n\r\n", null);

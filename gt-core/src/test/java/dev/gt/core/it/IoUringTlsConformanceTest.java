@@ -28,7 +28,7 @@ class IoUringTlsConformanceTest extends TunnelConformanceTest {
         try {
             SslContext tls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
             int port = previous == null ? 0 : lastTlsPort;
-            b.tlsAddr(new InetSocketAddress("127.0.0.1", port)).sslContext(tls);
+            b.tlsListenAddress(new InetSocketAddress("127.0.0.1", port)).sslContext(tls);
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException(e);
         }
@@ -36,13 +36,13 @@ class IoUringTlsConformanceTest extends TunnelConformanceTest {
 
     @Override
     protected String remote(GtServer s) {
-        lastTlsPort = s.tlsAddr().getPort();
+        lastTlsPort = s.tlsListenAddress().getPort();
         return "tls://127.0.0.1:" + lastTlsPort;
     }
 
     @Override
     protected void configureClient(GtClient.Builder b, GtServer s) {
-        b.remoteCertFingerprint(cert.sha256Fingerprint());
+        b.pinnedCertificateSha256(cert.sha256Fingerprint());
     }
 
     @Override

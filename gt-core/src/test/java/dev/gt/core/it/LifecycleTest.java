@@ -95,8 +95,8 @@ class LifecycleTest {
     void aStoppedServerListsNoListenersAndCannotStartAgain() throws Exception {
         int port = FreePorts.block(1);
         try (EchoServer echo = new EchoServer();
-                GtPair gt = GtPair.start(s -> s.tcpRange(port + "-" + port),
-                        c -> c.service(ServiceSpec.local(echo.url()).remoteTcpPort(port).build()))) {
+                GtPair gt = GtPair.start(s -> s.tcpPortRange(port + "-" + port),
+                        c -> c.service(ServiceSpec.local(echo.url()).serverPort(port).build()))) {
             Map<String, java.net.InetSocketAddress> before = gt.server.state().listeners();
             assertEquals(gt.addr(), before.get("addr"), before.toString());
             assertEquals(port, before.get("tcp:id1:0").getPort(), before.toString());
@@ -175,7 +175,7 @@ class LifecycleTest {
      * SERVER_UNREACHABLE after about that, and the client to have stopped. Returns the failure.
      */
     private static GtException failedStart(String remote) throws Exception {
-        GtClient client = GtClient.builder().id("id1").secret("secret1").remote(remote)
+        GtClient client = GtClient.builder().id("id1").secret("secret1").server(remote)
                 .service(ServiceSpec.local("http://127.0.0.1:1").build()).reconnectDelay(Duration.ofMillis(50))
                 .startTimeout(Duration.ofSeconds(1)).build();
         try {
@@ -197,17 +197,17 @@ class LifecycleTest {
     void aZeroStartTimeoutWaitsUntilTheServerAppears() throws Exception {
         int port = FreePorts.closedPort();
         try (Backend backend = new Backend();
-                GtClient client = GtClient.builder().id("id1").secret("secret1").remote("tcp://127.0.0.1:" + port)
+                GtClient client = GtClient.builder().id("id1").secret("secret1").server("tcp://127.0.0.1:" + port)
                         .service(ServiceSpec.local(backend.url()).build()).reconnectDelay(Duration.ofMillis(50))
                         .startTimeout(Duration.ZERO).build()) {
             CompletableFuture<GtClient> started = client.start();
             // Longer than the 1 s after which a start with a timeout would have given up.
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> !started.isDone());
             assertTrue(client.state().running());
-            try (GtServer late = GtServer.builder().addr("127.0.0.1:" + port).user("id1", "secret1").build()) {
+            try (GtServer late = GtServer.builder().listenAddress("127.0.0.1:" + port).user("id1", "secret1").build()) {
                 late.start().get(10, TimeUnit.SECONDS);
                 assertSame(client, started.get(10, TimeUnit.SECONDS));
-                assertEquals(200, RawHttp.get(late.addr(), "id1.example.com", "/late").status());
+                assertEquals(200, RawHttp.get(late.listenAddress(), "id1.example.com", "/late").status());
             }
         }
     }
@@ -247,7 +247,7 @@ class LifecycleTest {
 
     /** A started server with user id1/secret1 on 127.0.0.1:0, configured further by {@code config}. */
     private static GtServer server(java.util.function.Consumer<GtServer.Builder> config) throws Exception {
-        GtServer.Builder b = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1");
+        GtServer.Builder b = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1");
         config.accept(b);
         GtServer server = b.build();
         try {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 class MultiUserRulesTest {
 
     private static GtServer server(Consumer<GtServer.Builder> config) throws Exception {
-        GtServer.Builder b = GtServer.builder().addr("127.0.0.1:0").tcpBindHost("127.0.0.1");
+        GtServer.Builder b = GtServer.builder().listenAddress("127.0.0.1:0").tcpBindAddress("127.0.0.1");
         config.accept(b);
         GtServer s = b.build();
         s.start().get(10, TimeUnit.SECONDS);
@@ -48,7 +48,7 @@ class MultiUserRulesTest {
         List<ServiceSpec> l = new ArrayList<>();
         for (int p : ports) {
             ServiceSpec.Builder b = ServiceSpec.local("tcp://127.0.0.1:" + backend.port());
-            l.add(p == 0 ? b.remoteTcpRandom(true).build() : b.remoteTcpPort(p).build());
+            l.add(p == 0 ? b.allowRandomServerPort(true).build() : b.serverPort(p).build());
         }
         return l;
     }
@@ -57,12 +57,12 @@ class MultiUserRulesTest {
     void hostNumberIsGlobalUnlessTheUserHasItsOwn() throws Exception {
         try (Backend backend = new Backend();
                 GtServer server = server(b -> b.user("id1", "secret1").user("id2", "secret2")
-                        .user("id3", User.builder("secret3").hostNumber(2).build())
-                        .user("id4", User.builder("secret4").hostNumber(2).build())
-                        .hostNumber(1).hostWithId(true))) {
+                        .user("id3", User.builder("secret3").maxHostPrefixes(2).build())
+                        .user("id4", User.builder("secret4").maxHostPrefixes(2).build())
+                        .maxHostPrefixesPerClient(1).prependIdToHostPrefixes(true))) {
             try (Attempt a = Attempt.connect(server, "id1", "secret1", http(backend, "1"))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "id1-1.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id1-1.example.com", "/").status());
             }
             try (Attempt a = Attempt.connect(server, "id2", "secret2", http(backend, "1", "2"))) {
                 String msg = a.refused(GtErrorCode.HOST_NUMBER_LIMITED);
@@ -70,9 +70,9 @@ class MultiUserRulesTest {
             }
             try (Attempt a = Attempt.connect(server, "id3", "secret3", http(backend, "1", "2"))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "id3-2.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id3-2.example.com", "/").status());
                 // With host.withID the bare prefix is not registered.
-                assertEquals(404, RawHttp.get(server.addr(), "2.example.com", "/").status());
+                assertEquals(404, RawHttp.get(server.listenAddress(), "2.example.com", "/").status());
             }
             try (Attempt a = Attempt.connect(server, "id4", "secret4", http(backend, "1", "2", "3"))) {
                 a.refused(GtErrorCode.HOST_NUMBER_LIMITED);
@@ -84,9 +84,9 @@ class MultiUserRulesTest {
     void hostRegexIsGlobalUnlessTheUserHasItsOwn() throws Exception {
         try (Backend backend = new Backend();
                 GtServer server = server(b -> b.user("id1", "secret1").user("id2", "secret2")
-                        .user("id3", User.builder("secret3").hostRegex("^[a-z]+$").build())
-                        .user("id4", User.builder("secret4").hostRegex("^[a-z]+$").build())
-                        .hostRegex("^[0-9]+$").hostNumber(2).hostWithId(true))) {
+                        .user("id3", User.builder("secret3").hostPrefixPattern("^[a-z]+$").build())
+                        .user("id4", User.builder("secret4").hostPrefixPattern("^[a-z]+$").build())
+                        .hostPrefixPattern("^[0-9]+$").maxHostPrefixesPerClient(2).prependIdToHostPrefixes(true))) {
             try (Attempt a = Attempt.connect(server, "id1", "secret1", http(backend, "1", "2"))) {
                 a.ready();
             }
@@ -96,7 +96,7 @@ class MultiUserRulesTest {
             }
             try (Attempt a = Attempt.connect(server, "id3", "secret3", http(backend, "a", "b"))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "id3-b.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id3-b.example.com", "/").status());
             }
             try (Attempt a = Attempt.connect(server, "id4", "secret4", http(backend, "1", "2"))) {
                 a.refused(GtErrorCode.HOST_REGEX_MISMATCH);
@@ -104,7 +104,7 @@ class MultiUserRulesTest {
             // The id itself (no explicit prefix) is exempt from the patterns.
             try (Attempt a = Attempt.connect(server, "id2", "secret2", List.of(ServiceSpec.local(backend.url()).build()))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "id2.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "id2.example.com", "/").status());
             }
         }
     }
@@ -116,10 +116,10 @@ class MultiUserRulesTest {
         int own5 = FreePorts.block(10);
         try (Backend backend = new Backend();
                 GtServer server = server(b -> b.user("id1", "secret1").user("id2", "secret2").user("id3", "secret3")
-                        .user("id4", User.builder("secret4").tcpRange(own4 + "-" + (own4 + 19))
-                                .tcpRange((own4 + 20) + "-" + (own4 + 39)).build())
-                        .user("id5", User.builder("secret5").tcpRange(own5 + "-" + (own5 + 9)).build())
-                        .tcpNumber(2).tcpRange(global + "-" + (global + 19)).tcpRange((global + 20) + "-" + (global + 39)))) {
+                        .user("id4", User.builder("secret4").tcpPortRange(own4 + "-" + (own4 + 19))
+                                .tcpPortRange((own4 + 20) + "-" + (own4 + 39)).build())
+                        .user("id5", User.builder("secret5").tcpPortRange(own5 + "-" + (own5 + 9)).build())
+                        .maxTcpPortsPerClient(2).tcpPortRange(global + "-" + (global + 19)).tcpPortRange((global + 20) + "-" + (global + 39)))) {
             try (Attempt a = Attempt.connect(server, "id1", "secret1", tcp(backend, global, global + 20))) {
                 a.ready();
                 assertEquals(200, RawHttp.get(new java.net.InetSocketAddress("127.0.0.1", global + 20), "x", "/")
@@ -152,13 +152,13 @@ class MultiUserRulesTest {
     @Test
     void overlappingRangesAreAStartUpErrorNamingBothOwners() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GtServer.builder()
-                .addr("127.0.0.1:0").tcpRange("20000-20100")
-                .user("alice", User.builder("s1").tcpRange("30000-30010").build())
-                .user("bob", User.builder("s2").tcpRange("30005-30020").build()).buildConfig());
+                .listenAddress("127.0.0.1:0").tcpPortRange("20000-20100")
+                .user("alice", User.builder("s1").tcpPortRange("30000-30010").build())
+                .user("bob", User.builder("s2").tcpPortRange("30005-30020").build()).buildConfig());
         assertTrue(e.getMessage().contains("'bob'") && e.getMessage().contains("'alice'"), e.getMessage());
         IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> GtServer.builder()
-                .addr("127.0.0.1:0").tcpRange("20000-20100")
-                .user("carol", User.builder("s3").tcpRange("20100-20200").build()).buildConfig());
+                .listenAddress("127.0.0.1:0").tcpPortRange("20000-20100")
+                .user("carol", User.builder("s3").tcpPortRange("20100-20200").build()).buildConfig());
         assertTrue(g.getMessage().contains("'carol'") && g.getMessage().contains("global"), g.getMessage());
     }
 
@@ -181,7 +181,7 @@ class MultiUserRulesTest {
                 List<GtEvent.HandshakeRejected> rejected = new ArrayList<>(one.of(GtEvent.HandshakeRejected.class));
                 rejected.addAll(two.of(GtEvent.HandshakeRejected.class));
                 assertEquals(GtErrorCode.HOST_CONFLICT, rejected.get(0).code());
-                assertEquals(200, RawHttp.get(server.addr(), "a.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "a.example.com", "/").status());
             }
         }
     }
@@ -196,7 +196,7 @@ class MultiUserRulesTest {
             }
             try (Attempt a = Attempt.connect(server, "alice", "s1", List.of(ServiceSpec.local(backend.url()).build()))) {
                 a.ready();
-                assertEquals(200, RawHttp.get(server.addr(), "alice.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "alice.example.com", "/").status());
             }
         }
     }
@@ -204,11 +204,11 @@ class MultiUserRulesTest {
     @Test
     void connectionsLimitTunnelsPerIdGloballyAndPerUser() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = server(b -> b.connections(3).allowAnyClient(true)
-                        .user("solo", User.builder("s").connections(1).build()))) {
+                GtServer server = server(b -> b.maxTunnelsPerClient(3).allowAnyClient(true)
+                        .user("solo", User.builder("s").maxTunnels(1).build()))) {
             Events events = new Events();
             try (GtClient c = GtPair.newClient(server, b -> b.id("many").secret("m").eventListener(events)
-                    .remoteConnections(5).remoteIdleConnections(5).reconnectDelay(Duration.ofHours(24))
+                    .maxTunnels(5).idleTunnels(5).reconnectDelay(Duration.ofHours(24))
                     .service(ServiceSpec.local(backend.url()).build()))) {
                 c.start().get(10, TimeUnit.SECONDS);
                 events.awaitCount(GtEvent.HandshakeRejected.class, 2);
@@ -217,11 +217,11 @@ class MultiUserRulesTest {
                         .allMatch(r -> r.code() == GtErrorCode.MAX_CONNECTIONS), events.toString());
                 assertEquals(3, server.state().clients().stream().filter(x -> x.id().equals("many"))
                         .findFirst().orElseThrow().tunnels().size());
-                assertEquals(200, RawHttp.get(server.addr(), "many.example.com", "/").status());
+                assertEquals(200, RawHttp.get(server.listenAddress(), "many.example.com", "/").status());
             }
             Events soloEvents = new Events();
             try (GtClient c = GtPair.newClient(server, b -> b.id("solo").secret("s").eventListener(soloEvents)
-                    .remoteConnections(2).remoteIdleConnections(2).reconnectDelay(Duration.ofHours(24))
+                    .maxTunnels(2).idleTunnels(2).reconnectDelay(Duration.ofHours(24))
                     .service(ServiceSpec.local(backend.url()).build()))) {
                 c.start().get(10, TimeUnit.SECONDS);
                 GtEvent.HandshakeRejected r = soloEvents.awaitCount(GtEvent.HandshakeRejected.class, 1);
@@ -238,9 +238,9 @@ class MultiUserRulesTest {
         int own = FreePorts.block(60);
         try (Backend backend = new Backend();
                 GtServer server = server(b -> b.user("id1", "secret1").user("id2", "secret2")
-                        .user("id3", User.builder("secret3").hostWithId(true).hostNumber(4)
-                                .tcpRange(own + "-" + (own + 59)).tcpNumber(4).build())
-                        .hostNumber(4).tcpRange(global + "-" + (global + 59)).tcpNumber(4))) {
+                        .user("id3", User.builder("secret3").prependIdToHostPrefixes(true).maxHostPrefixes(4)
+                                .tcpPortRange(own + "-" + (own + 59)).maxTcpPorts(4).build())
+                        .maxHostPrefixesPerClient(4).tcpPortRange(global + "-" + (global + 59)).maxTcpPortsPerClient(4))) {
             List<ServiceSpec> s1 = new ArrayList<>();
             s1.add(ServiceSpec.local(backend.url()).build());
             s1.addAll(http(backend, "id1-2", "id1-3", "id1-4"));
@@ -252,7 +252,7 @@ class MultiUserRulesTest {
             try (Attempt a1 = Attempt.connect(server, "id1", "secret1", s1).ready();
                     Attempt a3 = Attempt.connect(server, "id3", "secret3", s3).ready()) {
                 for (String host : List.of("id1", "id1-2", "id1-3", "id1-4", "id3", "id3-2", "id3-3", "id3-4")) {
-                    RawHttp.Response r = RawHttp.get(server.addr(), host + ".example.com", "/");
+                    RawHttp.Response r = RawHttp.get(server.listenAddress(), host + ".example.com", "/");
                     assertEquals(200, r.status(), host + ": " + r.head());
                 }
                 int tcpPorts = 0;

@@ -71,7 +71,7 @@ class ObservationTest {
         MetricsRecorder recorder = (owner, from, to) ->
                 toVisitors.computeIfAbsent(owner, k -> new AtomicLong()).addAndGet(to);
         try (SourceServer source = new SourceServer(64L << 20);
-                GtPair gt = GtPair.start(s -> s.metricsRecorder(recorder).speed(1 << 20).tcpRange(tcpRange()),
+                GtPair gt = GtPair.start(s -> s.metricsRecorder(recorder).speedLimitPerClient(1 << 20).tcpPortRange(tcpRange()),
                         c -> c.service(ServiceSpec.local("tcp://127.0.0.1:" + source.port()).build()))) {
             try (Socket visitor = new Socket("127.0.0.1", gt.tcpPort(0))) {
                 InputStream in = visitor.getInputStream();
@@ -161,7 +161,7 @@ class ObservationTest {
     @Test
     void aStreamCutByItsTunnelClosesWithACause() throws Exception {
         try (SourceServer source = new SourceServer(64L << 20);
-                GtPair gt = GtPair.start(s -> s.speed(1 << 20).tcpRange(tcpRange()),
+                GtPair gt = GtPair.start(s -> s.speedLimitPerClient(1 << 20).tcpPortRange(tcpRange()),
                         c -> c.service(ServiceSpec.local("tcp://127.0.0.1:" + source.port()).build()))) {
             try (Socket visitor = new Socket("127.0.0.1", gt.tcpPort(0))) {
                 assertTrue(visitor.getInputStream().read() >= 0);

@@ -28,7 +28,7 @@ class PartialHeadTest {
     @Test
     void silentVisitorWithAPartialHeadIsClosedAndTheTunnelIsUntouched() throws Exception {
         try (Backend backend = new Backend();
-                GtPair gt = GtPair.start(s -> s.timeout(Duration.ofSeconds(1)),
+                GtPair gt = GtPair.start(s -> s.idleTimeout(Duration.ofSeconds(1)),
                         c -> c.service(ServiceSpec.local(backend.url()).build()))) {
             List<String> before = ErrorPageTest.identities(gt.serverClient(GtPair.ID).tunnels());
 
@@ -71,8 +71,8 @@ class PartialHeadTest {
     @ParameterizedTest
     @EnumSource(ServerListener.class)
     void aVisitorThatEndsItsSideBeforeACompleteHeadIsClosedAtOnce(ServerListener listener) throws Exception {
-        try (GtServer server = GtServer.builder().addr("127.0.0.1:0").tlsAddr("127.0.0.1:0").sniAddr("127.0.0.1:0")
-                .user(GtPair.ID, GtPair.SECRET).timeout(Duration.ofSeconds(60)).build()) {
+        try (GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").tlsListenAddress("127.0.0.1:0").sniListenAddress("127.0.0.1:0")
+                .user(GtPair.ID, GtPair.SECRET).idleTimeout(Duration.ofSeconds(60)).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (ServerListener.Connection c = listener.open(server, "id1.example.com")) {
                 c.write(listener == ServerListener.SNI ? PARTIAL_CLIENT_HELLO

@@ -32,7 +32,7 @@ class PingFloodTest {
     @Test
     void aClientThatFloodsPingsWithoutReadingLosesItsTunnelWhileOthersAreServed() throws Exception {
         try (Backend backend = new Backend();
-                GtPair gt = GtPair.start(s -> s.user("flood", "flood-secret").timeout(Duration.ofSeconds(1)),
+                GtPair gt = GtPair.start(s -> s.user("flood", "flood-secret").idleTimeout(Duration.ofSeconds(1)),
                         c -> c.service(ServiceSpec.local(backend.url()).build()));
                 // A small receive buffer: the server's PONGs back up at once.
                 RawTunnel flood = RawTunnel.login(gt.addr(), "flood", "flood-secret", List.of(RawTunnel.http()),

@@ -21,14 +21,14 @@ class ReconnectTest {
     void clientReconnectsAfterTheServerRestartsOnTheSamePort() throws Exception {
         Events events = new Events();
         try (Backend backend = new Backend()) {
-            GtServer first = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").build();
+            GtServer first = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").build();
             first.start().get(10, TimeUnit.SECONDS);
-            int port = first.addr().getPort();
+            int port = first.listenAddress().getPort();
             AtomicReference<GtServer> second = new AtomicReference<>();
             try (GtClient client = GtPair.newClient(first, b -> b.reconnectDelay(Duration.ofMillis(100))
                     .eventListener(events).service(ServiceSpec.local(backend.url()).build()))) {
                 client.start().get(10, TimeUnit.SECONDS);
-                assertEquals(200, RawHttp.get(first.addr(), "id1.example.com", "/before").status());
+                assertEquals(200, RawHttp.get(first.listenAddress(), "id1.example.com", "/before").status());
 
                 first.close();
                 events.awaitCount(GtEvent.TunnelDisconnected.class, 1);
@@ -36,7 +36,7 @@ class ReconnectTest {
                 // Bind the same port again; the old socket may take a moment to be released.
                 await("rebinding 127.0.0.1:" + port).atMost(Duration.ofSeconds(20))
                         .pollInterval(Duration.ofMillis(100)).until(() -> {
-                            GtServer s = GtServer.builder().addr(new InetSocketAddress("127.0.0.1", port))
+                            GtServer s = GtServer.builder().listenAddress(new InetSocketAddress("127.0.0.1", port))
                                     .user("id1", "secret1").build();
                             try {
                                 s.start().get(5, TimeUnit.SECONDS);
@@ -50,7 +50,7 @@ class ReconnectTest {
 
                 events.awaitCount(GtEvent.TunnelConnected.class, 2);
                 await().atMost(Duration.ofSeconds(10)).until(() -> second.get().state().clients().size() == 1);
-                RawHttp.Response r = RawHttp.get(second.get().addr(), "id1.example.com", "/after");
+                RawHttp.Response r = RawHttp.get(second.get().listenAddress(), "id1.example.com", "/after");
                 assertEquals(200, r.status(), r.head());
                 assertEquals("ok GET /after host=id1.example.com", r.text());
                 assertEquals(1, client.state().tunnels().size());

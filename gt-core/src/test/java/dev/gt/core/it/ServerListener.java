@@ -41,9 +41,9 @@ enum ServerListener {
 
     InetSocketAddress of(GtServer server) {
         return switch (this) {
-            case ADDR -> server.addr();
-            case TLS -> server.tlsAddr();
-            case SNI -> server.sniAddr();
+            case ADDR -> server.listenAddress();
+            case TLS -> server.tlsListenAddress();
+            case SNI -> server.sniListenAddress();
         };
     }
 

@@ -41,8 +41,8 @@ class SilentCloseTest {
     @BeforeEach
     void start() throws Exception {
         tcpPort = FreePorts.block(1);
-        server = GtServer.builder().addr("127.0.0.1:0").user(ID, SECRET).tcpRange(tcpPort + "-" + tcpPort)
-                .tcpBindHost("127.0.0.1").timeout(Duration.ofSeconds(60)).streamOpenTimeout(Duration.ofMillis(500))
+        server = GtServer.builder().listenAddress("127.0.0.1:0").user(ID, SECRET).tcpPortRange(tcpPort + "-" + tcpPort)
+                .tcpBindAddress("127.0.0.1").idleTimeout(Duration.ofSeconds(60)).streamOpenTimeout(Duration.ofMillis(500))
                 .build();
         server.start().get(10, TimeUnit.SECONDS);
     }
@@ -54,8 +54,8 @@ class SilentCloseTest {
 
     @Test
     void aClientThatNeverAnswersTheOpenGivesTheVisitorA504() throws Exception {
-        try (RawTunnel raw = RawTunnel.login(server.addr(), ID, SECRET, List.of(RawTunnel.http()), 0)) {
-            RawHttp.Response r = RawHttp.request(server.addr(),
+        try (RawTunnel raw = RawTunnel.login(server.listenAddress(), ID, SECRET, List.of(RawTunnel.http()), 0)) {
+            RawHttp.Response r = RawHttp.request(server.listenAddress(),
                     "GET / HTTP/1.1\r\nHost: raw.example.com\r\nConnection: close\r\n\r\n", null, 10_000);
             assertEquals(504, r.status(), r.head());
             assertEquals("close", Http1.header(r.head(), "Connection"), r.head());
@@ -68,10 +68,10 @@ class SilentCloseTest {
 
     @Test
     void aTunnelLostBeforeAnyAnswerByteGivesTheVisitorA502() throws Exception {
-        try (RawTunnel raw = RawTunnel.login(server.addr(), ID, SECRET, List.of(RawTunnel.http()), 0)) {
+        try (RawTunnel raw = RawTunnel.login(server.listenAddress(), ID, SECRET, List.of(RawTunnel.http()), 0)) {
             CompletableFuture<RawHttp.Response> visitor = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return RawHttp.request(server.addr(),
+                    return RawHttp.request(server.listenAddress(),
                             "GET / HTTP/1.1\r\nHost: raw.example.com\r\nConnection: close\r\n\r\n", null, 10_000);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -89,9 +89,9 @@ class SilentCloseTest {
     void anHttpAnswerCutOffByTheLostTunnelEndsWithAReset() throws Exception {
         byte[] partial = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nthe first bytes"
                 .getBytes(StandardCharsets.US_ASCII);
-        try (RawTunnel raw = RawTunnel.login(server.addr(), ID, SECRET, List.of(RawTunnel.http()), 0);
+        try (RawTunnel raw = RawTunnel.login(server.listenAddress(), ID, SECRET, List.of(RawTunnel.http()), 0);
                 Socket visitor = new Socket()) {
-            visitor.connect(server.addr(), 5000);
+            visitor.connect(server.listenAddress(), 5000);
             visitor.setSoTimeout(10_000);
             OutputStream out = visitor.getOutputStream();
             out.write("GET /big HTTP/1.1\r\nHost: raw.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -102,7 +102,7 @@ class SilentCloseTest {
 
     @Test
     void aTcpStreamCutOffByTheLostTunnelEndsWithAReset() throws Exception {
-        try (RawTunnel raw = RawTunnel.login(server.addr(), ID, SECRET, List.of(RawTunnel.tcp(tcpPort)), 0);
+        try (RawTunnel raw = RawTunnel.login(server.listenAddress(), ID, SECRET, List.of(RawTunnel.tcp(tcpPort)), 0);
                 Socket visitor = new Socket()) {
             visitor.connect(new java.net.InetSocketAddress("127.0.0.1", tcpPort), 5000);
             visitor.setSoTimeout(10_000);

@@ -26,8 +26,8 @@ class SlowReaderTest {
         try (SourceServer slowSource = new SourceServer(200 * MIB);
                 SourceServer fastSource = new SourceServer(20 * MIB);
                 Backend backend = new Backend();
-                GtPair gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 19)), c -> c
-                        .remoteConnections(1).remoteIdleConnections(1)
+                GtPair gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 19)), c -> c
+                        .maxTunnels(1).idleTunnels(1)
                         .service(ServiceSpec.local(slowSource.url()).build())
                         .service(ServiceSpec.local(fastSource.url()).build())
                         .service(ServiceSpec.local(backend.url()).build()))) {

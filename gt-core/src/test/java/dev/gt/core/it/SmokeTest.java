@@ -14,14 +14,14 @@ class SmokeTest {
     @Test
     void getThroughTunnel() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").build()) {
             server.start().get();
             try (GtClient client = GtClient.builder().id("id1").secret("secret1")
-                    .remote("tcp://127.0.0.1:" + server.addr().getPort())
+                    .server("tcp://127.0.0.1:" + server.listenAddress().getPort())
                     .service(ServiceSpec.local(backend.url()).build())
                     .reconnectDelay(Duration.ofMillis(200)).build()) {
                 client.start().get();
-                RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/hello");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/hello");
                 assertEquals(200, r.status(), r.head());
                 assertEquals("ok GET /hello host=id1.example.com", r.text());
             }

@@ -44,14 +44,14 @@ class SpeedLimitTest {
         fastSource = new SourceServer(FAST_SIZE);
         hash = new HashServer();
         int base = FreePorts.block(20);
-        server = GtServer.builder().addr("127.0.0.1:0").tcpBindHost("127.0.0.1").tcpRange(base + "-" + (base + 19))
-                .user("slow", User.builder("s1").speed(RATE).build()).user("fast", "s2").build();
+        server = GtServer.builder().listenAddress("127.0.0.1:0").tcpBindAddress("127.0.0.1").tcpPortRange(base + "-" + (base + 19))
+                .user("slow", User.builder("s1").speedLimit(RATE).build()).user("fast", "s2").build();
         server.start().get(10, TimeUnit.SECONDS);
         slow = Attempt.connect(server, "slow", "s1", List.of(
-                ServiceSpec.local(source.url()).remoteTcpRandom(true).build(),
-                ServiceSpec.local(hash.url()).remoteTcpRandom(true).build())).ready();
+                ServiceSpec.local(source.url()).allowRandomServerPort(true).build(),
+                ServiceSpec.local(hash.url()).allowRandomServerPort(true).build())).ready();
         fast = Attempt.connect(server, "fast", "s2", List.of(
-                ServiceSpec.local(fastSource.url()).remoteTcpRandom(true).build())).ready();
+                ServiceSpec.local(fastSource.url()).allowRandomServerPort(true).build())).ready();
     }
 
     @AfterAll

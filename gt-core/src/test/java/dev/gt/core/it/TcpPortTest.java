@@ -31,11 +31,11 @@ class TcpPortTest {
         int base = FreePorts.block(10);
         int wanted = base + 3;
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .tcpRange(base + "-" + (base + 9)).tcpBindHost("127.0.0.1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .tcpPortRange(base + "-" + (base + 9)).tcpBindAddress("127.0.0.1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
             GtClient client = GtPair.newClient(server, b -> b
-                    .service(ServiceSpec.local(echo.url()).remoteTcpPort(wanted).build()));
+                    .service(ServiceSpec.local(echo.url()).serverPort(wanted).build()));
             try {
                 client.start().get(10, TimeUnit.SECONDS);
                 assertEquals(wanted, client.state().services().get(0).tcpPort());
@@ -61,11 +61,11 @@ class TcpPortTest {
     void closingTheClientWhileAVisitorIsConnectedEndsTheVisitorAndReleasesThePort() throws Exception {
         int base = FreePorts.block(10);
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .tcpRange(base + "-" + (base + 9)).tcpBindHost("127.0.0.1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .tcpPortRange(base + "-" + (base + 9)).tcpBindAddress("127.0.0.1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
             GtClient client = GtPair.newClient(server, b -> b
-                    .service(ServiceSpec.local(echo.url()).remoteTcpPort(base).build()));
+                    .service(ServiceSpec.local(echo.url()).serverPort(base).build()));
             try {
                 client.start().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -101,10 +101,10 @@ class TcpPortTest {
     void portOutsideTheRangeWithoutRandomIsRefused() throws Exception {
         int base = FreePorts.block(10);
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .tcpRange(base + "-" + (base + 9)).tcpBindHost("127.0.0.1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .tcpPortRange(base + "-" + (base + 9)).tcpBindAddress("127.0.0.1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
-            GtException e = startFails(server, ServiceSpec.local(echo.url()).remoteTcpPort(base + 10).build());
+            GtException e = startFails(server, ServiceSpec.local(echo.url()).serverPort(base + 10).build());
             assertEquals(GtErrorCode.FAILED_TO_OPEN_TCP_PORT, e.code(), e.toString());
             assertTrue(server.state().clients().isEmpty(), "state: " + server.state());
         }
@@ -114,11 +114,11 @@ class TcpPortTest {
     void portOutsideTheRangeWithRandomGetsAPortInTheRange() throws Exception {
         int base = FreePorts.block(10);
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .tcpRange(base + "-" + (base + 9)).tcpBindHost("127.0.0.1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .tcpPortRange(base + "-" + (base + 9)).tcpBindAddress("127.0.0.1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (GtClient client = GtPair.newClient(server, b -> b.service(ServiceSpec.local(echo.url())
-                    .remoteTcpPort(base + 10).remoteTcpRandom(true).build()))) {
+                    .serverPort(base + 10).allowRandomServerPort(true).build()))) {
                 client.start().get(10, TimeUnit.SECONDS);
                 int port = client.state().services().get(0).tcpPort();
                 assertTrue(port >= base && port <= base + 9, "port " + port + " outside " + base + "-" + (base + 9));
@@ -131,16 +131,16 @@ class TcpPortTest {
     void portTakenByAnotherClientWithoutRandomIsRefused() throws Exception {
         int base = FreePorts.block(10);
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1")
-                        .user("id2", "secret2").tcpRange(base + "-" + (base + 9)).tcpBindHost("127.0.0.1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1")
+                        .user("id2", "secret2").tcpPortRange(base + "-" + (base + 9)).tcpBindAddress("127.0.0.1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (GtClient holder = GtPair.newClient(server, b -> b.service(ServiceSpec.local(echo.url())
-                    .remoteTcpPort(base).build()))) {
+                    .serverPort(base).build()))) {
                 holder.start().get(10, TimeUnit.SECONDS);
                 Events events = new Events();
                 try (GtClient other = GtPair.newClient(server, b -> b.id("id2").secret("secret2")
                         .reconnectDelay(Duration.ofSeconds(30)).eventListener(events)
-                        .service(ServiceSpec.local(echo.url()).remoteTcpPort(base).build()))) {
+                        .service(ServiceSpec.local(echo.url()).serverPort(base).build()))) {
                     ExecutionException e = assertThrows(ExecutionException.class,
                             () -> other.start().get(10, TimeUnit.SECONDS));
                     GtException cause = assertInstanceOf(GtException.class, e.getCause());
@@ -156,9 +156,9 @@ class TcpPortTest {
     @Test
     void serverWithoutTcpRangeRefusesTcpServicesNamingTheOption() throws Exception {
         try (EchoServer echo = new EchoServer();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").user("id1", "secret1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").user("id1", "secret1").build()) {
             server.start().get(10, TimeUnit.SECONDS);
-            GtException e = startFails(server, ServiceSpec.local(echo.url()).remoteTcpRandom(true).build());
+            GtException e = startFails(server, ServiceSpec.local(echo.url()).allowRandomServerPort(true).build());
             assertEquals(GtErrorCode.FAILED_TO_OPEN_TCP_PORT, e.code(), e.toString());
             assertTrue(e.getMessage().contains("-tcpRange"), e.getMessage());
         }

@@ -29,7 +29,7 @@ class TcpServiceTest {
         banner = new EchoServer(BANNER);
         echo = new EchoServer();
         int base = FreePorts.block(20);
-        gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 19)), c -> c
+        gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 19)), c -> c
                 .service(ServiceSpec.local(banner.url()).build())
                 .service(ServiceSpec.local(echo.url()).build()));
     }

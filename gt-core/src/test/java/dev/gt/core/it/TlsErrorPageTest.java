@@ -51,7 +51,7 @@ class TlsErrorPageTest {
         backend = new Backend();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         closedPort = FreePorts.closedPort();
-        gt = GtPair.start(s -> s.tlsAddr("127.0.0.1:0").user("id2", "secret2").timeout(Duration.ofSeconds(60)), c -> c
+        gt = GtPair.start(s -> s.tlsListenAddress("127.0.0.1:0").user("id2", "secret2").idleTimeout(Duration.ofSeconds(60)), c -> c
                 .service(ServiceSpec.local(backend.url()).build())
                 .service(ServiceSpec.local("http://127.0.0.1:" + closedPort).hostPrefix("down").build()));
     }
@@ -116,7 +116,7 @@ class TlsErrorPageTest {
      */
     private static Answer https(String host, String request) throws Exception {
         SslContext ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        InetSocketAddress addr = gt.server.tlsAddr();
+        InetSocketAddress addr = gt.server.tlsListenAddress();
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         boolean[] closeNotify = {false};
         CompletableFuture<Void> ended = new CompletableFuture<>();

@@ -30,14 +30,14 @@ class TlsSmokeTest {
     @Test
     void httpsVisitorThroughTlsTunnelPinnedByFingerprint() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().tlsAddr("127.0.0.1:0").user("id1", "secret1").build()) {
+                GtServer server = GtServer.builder().tlsListenAddress("127.0.0.1:0").user("id1", "secret1").build()) {
             server.start().get();
             String pin = server.certificateFingerprint();
             try (GtClient client = GtClient.builder().id("id1").secret("secret1")
-                    .remote("tls://localhost:" + server.tlsAddr().getPort()).remoteCertFingerprint(pin)
+                    .server("tls://localhost:" + server.tlsListenAddress().getPort()).pinnedCertificateSha256(pin)
                     .service(ServiceSpec.local(backend.url()).build()).reconnectDelay(Duration.ofMillis(200)).build()) {
                 client.start().get();
-                String reply = httpsGet(server.tlsAddr().getPort(), "id1.example.com", trustAll());
+                String reply = httpsGet(server.tlsListenAddress().getPort(), "id1.example.com", trustAll());
                 assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
                 assertTrue(reply.endsWith("ok GET /x host=id1.example.com"), reply);
             }
@@ -52,15 +52,15 @@ class TlsSmokeTest {
         Path key = dir.resolve("tls.key");
         Certificates.writePem(crt, key, cert);
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().addr("127.0.0.1:0").tlsAddr("127.0.0.1:0").certFile(crt)
-                        .keyFile(key).user("id1", "secret1").build()) {
+                GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").tlsListenAddress("127.0.0.1:0").certificateFile(crt)
+                        .privateKeyFile(key).user("id1", "secret1").build()) {
             server.start().get();
             assertEquals(Certificates.fingerprint(cert.certificate()), server.certificateFingerprint());
             try (GtClient client = GtClient.builder().id("id1").secret("secret1")
-                    .remote("tls://localhost:" + server.tlsAddr().getPort()).remoteCert(crt)
+                    .server("tls://localhost:" + server.tlsListenAddress().getPort()).trustedCertificates(crt)
                     .service(ServiceSpec.local(backend.url()).build()).build()) {
                 client.start().get();
-                RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/plain");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/plain");
                 assertEquals(200, r.status());
                 assertEquals("ok GET /plain host=id1.example.com", r.text());
             }

@@ -100,9 +100,9 @@ class TlsTest {
         Pem pem = pem("server", "localhost", "127.0.0.1", "id1.example.com");
         try (Backend backend = new Backend(); GtServer server = tlsServer(pem)) {
             Events events = new Events();
-            try (GtClient client = tlsClient(server, backend, events, b -> b.remoteCert(pem.crt))) {
+            try (GtClient client = tlsClient(server, backend, events, b -> b.trustedCertificates(pem.crt))) {
                 client.start().get(10, TimeUnit.SECONDS);
-                RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/a");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/a");
                 assertEquals(200, r.status(), r.head());
                 assertEquals("ok GET /a host=id1.example.com", r.text());
                 assertEquals(1, server.state().clients().size(), server.state().toString());
@@ -115,7 +115,7 @@ class TlsTest {
         Pem pem = pem("server", "localhost", "127.0.0.1");
         Pem other = pem("other", "localhost", "127.0.0.1");
         try (Backend backend = new Backend(); GtServer server = tlsServer(pem)) {
-            assertRefused(server, backend, b -> b.remoteCert(other.crt));
+            assertRefused(server, backend, b -> b.trustedCertificates(other.crt));
         }
     }
 
@@ -123,9 +123,9 @@ class TlsTest {
     void remoteCertInsecureAcceptsAnyCertificate() throws Exception {
         Pem pem = pem("server", "somewhere.invalid");
         try (Backend backend = new Backend(); GtServer server = tlsServer(pem)) {
-            try (GtClient client = tlsClient(server, backend, new Events(), b -> b.remoteCertInsecure(true))) {
+            try (GtClient client = tlsClient(server, backend, new Events(), b -> b.trustAnyCertificate(true))) {
                 client.start().get(10, TimeUnit.SECONDS);
-                RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/insecure");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/insecure");
                 assertEquals(200, r.status(), r.head());
                 assertEquals("ok GET /insecure host=id1.example.com", r.text());
             }
@@ -140,9 +140,9 @@ class TlsTest {
             assertEquals(pin, server.certificateFingerprint());
             // Without colons and in lower case, too.
             String plain = pin.replace(":", "").toLowerCase(java.util.Locale.ROOT);
-            try (GtClient client = tlsClient(server, backend, new Events(), b -> b.remoteCertFingerprint(plain))) {
+            try (GtClient client = tlsClient(server, backend, new Events(), b -> b.pinnedCertificateSha256(plain))) {
                 client.start().get(10, TimeUnit.SECONDS);
-                RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/pinned");
+                RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/pinned");
                 assertEquals(200, r.status(), r.head());
                 assertEquals("ok GET /pinned host=id1.example.com", r.text());
             }
@@ -155,7 +155,7 @@ class TlsTest {
         Pem other = pem("other", "localhost");
         try (Backend backend = new Backend(); GtServer server = tlsServer(pem)) {
             String wrong = Certificates.fingerprint(other.cert.certificate());
-            assertRefused(server, backend, b -> b.remoteCertFingerprint(wrong));
+            assertRefused(server, backend, b -> b.pinnedCertificateSha256(wrong));
         }
     }
 
@@ -180,7 +180,7 @@ class TlsTest {
         Pem backendPem = pem("backend", "id1.example.com");
         try (HttpsBackend https = new HttpsBackend(backendPem); SniSetup gt = new SniSetup(https)) {
             SSLContext trustBackend = trustOnly(backendPem);
-            try (SSLSocket s = sslOver(trustBackend, gt.server.sniAddr(), "id1.example.com")) {
+            try (SSLSocket s = sslOver(trustBackend, gt.server.sniListenAddress(), "id1.example.com")) {
                 SSLParameters p = s.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS");
                 s.setSSLParameters(p);
@@ -198,7 +198,7 @@ class TlsTest {
             }
             // The server's own -tlsAddr certificate is not involved: a visitor trusting only another cert fails.
             Pem other = pem("other", "id1.example.com");
-            try (SSLSocket s = sslOver(trustOnly(other), gt.server.sniAddr(), "id1.example.com")) {
+            try (SSLSocket s = sslOver(trustOnly(other), gt.server.sniListenAddress(), "id1.example.com")) {
                 assertThrows(SSLHandshakeException.class, s::startHandshake);
             }
         }
@@ -213,7 +213,7 @@ class TlsTest {
             assertTrue(hello.length > 100, "ClientHello of " + hello.length + " bytes");
             try (Socket s = new Socket()) {
                 s.setTcpNoDelay(true);
-                s.connect(gt.server.sniAddr(), 5000);
+                s.connect(gt.server.sniListenAddress(), 5000);
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
                 for (int i = 0; i < hello.length; i += 7) {
@@ -236,8 +236,8 @@ class TlsTest {
             byte[] garbage = new byte[200];
             new java.util.Random(7).nextBytes(garbage);
             garbage[0] = 0x42;
-            assertClosedOrAlert(gt.server.sniAddr(), garbage, "random bytes");
-            assertClosedOrAlert(gt.server.sniAddr(),
+            assertClosedOrAlert(gt.server.sniListenAddress(), garbage, "random bytes");
+            assertClosedOrAlert(gt.server.sniListenAddress(),
                     "GET / HTTP/1.1\r\nHost: id1.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
                     "plain HTTP");
             // A handshake record header followed by nonsense.
@@ -249,9 +249,9 @@ class TlsTest {
             bad[4] = 59;
             bad[5] = 0x01; // ClientHello
             bad[6] = 0x7f; // with an impossible length
-            assertClosedOrAlert(gt.server.sniAddr(), bad, "malformed ClientHello");
+            assertClosedOrAlert(gt.server.sniListenAddress(), bad, "malformed ClientHello");
             // The sniffer still works afterwards.
-            try (SSLSocket s = sslOver(trustOnly(backendPem), gt.server.sniAddr(), "id1.example.com")) {
+            try (SSLSocket s = sslOver(trustOnly(backendPem), gt.server.sniListenAddress(), "id1.example.com")) {
                 s.startHandshake();
             }
         }
@@ -262,7 +262,7 @@ class TlsTest {
         Pem backendPem = pem("backend", "id1.example.com", "nobody.example.com");
         try (HttpsBackend https = new HttpsBackend(backendPem); SniSetup gt = new SniSetup(https)) {
             byte[] hello = clientHello(trustOnly(backendPem), "nobody.example.com");
-            byte[] reply = exchange(gt.server.sniAddr(), hello);
+            byte[] reply = exchange(gt.server.sniListenAddress(), hello);
             assertTrue(reply.length >= 1 && reply[0] == 0x15,
                     "expected a TLS alert record, got " + Arrays.toString(reply));
             assertEquals(7, reply.length, "expected one alert record then the end: " + Arrays.toString(reply));
@@ -309,26 +309,26 @@ class TlsTest {
     @Test
     void tls13OnlyServerRefusesTls12AndAccepts13() throws Exception {
         try (Backend backend = new Backend();
-                GtServer server = GtServer.builder().tlsAddr("127.0.0.1:0").tlsVersion(TlsVersion.TLS1_3)
+                GtServer server = GtServer.builder().tlsListenAddress("127.0.0.1:0").minTlsVersion(TlsVersion.TLS1_3)
                         .user(ID, SECRET).build()) {
             server.start().get(10, TimeUnit.SECONDS);
             try (GtClient client = GtClient.builder().id(ID).secret(SECRET)
-                    .remote("tls://localhost:" + server.tlsAddr().getPort())
-                    .remoteCertFingerprint(server.certificateFingerprint())
+                    .server("tls://localhost:" + server.tlsListenAddress().getPort())
+                    .pinnedCertificateSha256(server.certificateFingerprint())
                     .service(ServiceSpec.local(backend.url()).build()).reconnectDelay(Duration.ofMillis(200))
                     .build()) {
                 client.start().get(10, TimeUnit.SECONDS);
                 SSLContext trustAll = TlsSmokeTest.trustAll();
-                try (SSLSocket s = sslOver(trustAll, server.tlsAddr(), "id1.example.com")) {
+                try (SSLSocket s = sslOver(trustAll, server.tlsListenAddress(), "id1.example.com")) {
                     s.setEnabledProtocols(new String[] {"TLSv1.2"});
                     assertThrows(SSLHandshakeException.class, s::startHandshake);
                 }
-                try (SSLSocket s = sslOver(trustAll, server.tlsAddr(), "id1.example.com")) {
+                try (SSLSocket s = sslOver(trustAll, server.tlsListenAddress(), "id1.example.com")) {
                     s.setEnabledProtocols(new String[] {"TLSv1.3"});
                     s.startHandshake();
                     assertEquals("TLSv1.3", s.getSession().getProtocol());
                 }
-                String reply = TlsSmokeTest.httpsGet(server.tlsAddr().getPort(), "id1.example.com", trustAll);
+                String reply = TlsSmokeTest.httpsGet(server.tlsListenAddress().getPort(), "id1.example.com", trustAll);
                 assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
                 assertTrue(reply.endsWith("ok GET /x host=id1.example.com"), reply);
             }
@@ -342,14 +342,14 @@ class TlsTest {
         Pem pem = pem("server", "id1.example.com", "localhost");
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (Backend backend = new Backend(); GtServer server = tlsServer(pem);
-                GtClient client = tlsClient(server, backend, new Events(), b -> b.remoteCert(pem.crt))) {
+                GtClient client = tlsClient(server, backend, new Events(), b -> b.trustedCertificates(pem.crt))) {
             client.start().get(10, TimeUnit.SECONDS);
             SslContext ssl = SslContextBuilder.forClient().trustManager(pem.crt.toFile()).build();
             WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
                     new URI("wss://id1.example.com/ws"), WebSocketVersion.V13, null, false, new DefaultHttpHeaders());
             CompletableFuture<Void> handshaken = new CompletableFuture<>();
             BlockingQueue<String> received = new LinkedBlockingQueue<>();
-            int port = server.tlsAddr().getPort();
+            int port = server.tlsListenAddress().getPort();
             Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
@@ -416,8 +416,8 @@ class TlsTest {
 
     /** A started server with -addr and -tlsAddr (serving {@code pem}). */
     private static GtServer tlsServer(Pem pem) throws Exception {
-        GtServer server = GtServer.builder().addr("127.0.0.1:0").tlsAddr("127.0.0.1:0").certFile(pem.crt)
-                .keyFile(pem.key).user(ID, SECRET).build();
+        GtServer server = GtServer.builder().listenAddress("127.0.0.1:0").tlsListenAddress("127.0.0.1:0").certificateFile(pem.crt)
+                .privateKeyFile(pem.key).user(ID, SECRET).build();
         try {
             server.start().get(10, TimeUnit.SECONDS);
         } catch (Exception | Error e) {
@@ -431,7 +431,7 @@ class TlsTest {
     private static GtClient tlsClient(GtServer server, Backend backend, Events events,
             java.util.function.Consumer<GtClient.Builder> trust) {
         GtClient.Builder b = GtClient.builder().id(ID).secret(SECRET)
-                .remote("tls://localhost:" + server.tlsAddr().getPort())
+                .server("tls://localhost:" + server.tlsListenAddress().getPort())
                 .service(ServiceSpec.local(backend.url()).build())
                 .reconnectDelay(Duration.ofMillis(200)).eventListener(events);
         trust.accept(b);
@@ -444,9 +444,9 @@ class TlsTest {
         final GtClient client;
 
         SniSetup(HttpsBackend https) throws Exception {
-            server = GtServer.builder().addr("127.0.0.1:0").sniAddr("127.0.0.1:0").user(ID, SECRET).build();
+            server = GtServer.builder().listenAddress("127.0.0.1:0").sniListenAddress("127.0.0.1:0").user(ID, SECRET).build();
             server.start().get(10, TimeUnit.SECONDS);
-            client = GtClient.builder().id(ID).secret(SECRET).remote("tcp://127.0.0.1:" + server.addr().getPort())
+            client = GtClient.builder().id(ID).secret(SECRET).server("tcp://127.0.0.1:" + server.listenAddress().getPort())
                     .service(ServiceSpec.local("https://127.0.0.1:" + https.port()).build())
                     .reconnectDelay(Duration.ofMillis(200)).build();
             try {
@@ -455,7 +455,7 @@ class TlsTest {
                 close();
                 throw e;
             }
-            assertNotNull(server.sniAddr());
+            assertNotNull(server.sniListenAddress());
         }
 
         @Override

@@ -32,10 +32,10 @@ class TransferTest {
         source = new SourceServer(100 * MIB);
         hash = new HashServer();
         int base = FreePorts.block(50);
-        gt = GtPair.start(s -> s.tcpRange(base + "-" + (base + 49)), c -> c
+        gt = GtPair.start(s -> s.tcpPortRange(base + "-" + (base + 49)), c -> c
                 .service(ServiceSpec.local(backend.url()).build())
-                .service(ServiceSpec.local(source.url()).remoteTcpRandom(true).build())
-                .service(ServiceSpec.local(hash.url()).remoteTcpRandom(true).build()));
+                .service(ServiceSpec.local(source.url()).allowRandomServerPort(true).build())
+                .service(ServiceSpec.local(hash.url()).allowRandomServerPort(true).build()));
     }
 
     @AfterAll

@@ -83,7 +83,7 @@ public abstract class TunnelConformanceTest {
 
     /** Where the client finds the server, with this transport's scheme. */
     protected String remote(GtServer s) {
-        return "tcp://127.0.0.1:" + s.addr().getPort();
+        return "tcp://127.0.0.1:" + s.listenAddress().getPort();
     }
 
     /** Sets the client up for this tunnel transport (for TLS: how to trust the server). */
@@ -107,17 +107,17 @@ public abstract class TunnelConformanceTest {
         int closedPort = FreePorts.closedPort();
         client = newClient(server, b -> b.eventListener(clientEvents)
                 .service(ServiceSpec.local(backend.url()).build())
-                .service(ServiceSpec.local(source.url()).remoteTcpRandom(true).build())
-                .service(ServiceSpec.local(hash.url()).remoteTcpRandom(true).build())
-                .service(ServiceSpec.local(speaker.url()).remoteTcpRandom(true).build())
+                .service(ServiceSpec.local(source.url()).allowRandomServerPort(true).build())
+                .service(ServiceSpec.local(hash.url()).allowRandomServerPort(true).build())
+                .service(ServiceSpec.local(speaker.url()).allowRandomServerPort(true).build())
                 .service(ServiceSpec.local("http://127.0.0.1:" + closedPort).hostPrefix("dead").build())
-                .service(ServiceSpec.local(slowSource.url()).remoteTcpRandom(true).build()));
+                .service(ServiceSpec.local(slowSource.url()).allowRandomServerPort(true).build()));
         client.start().get(20, TimeUnit.SECONDS);
     }
 
     private GtServer startServer(InetSocketAddress addr, int portBase, GtServer previous) throws Exception {
-        GtServer.Builder b = GtServer.builder().addr(addr).user(GtPair.ID, GtPair.SECRET).user("id2", "secret2")
-                .tcpRange(portBase + "-" + (portBase + 9)).tcpBindHost("127.0.0.1").ioEngine(ioEngine());
+        GtServer.Builder b = GtServer.builder().listenAddress(addr).user(GtPair.ID, GtPair.SECRET).user("id2", "secret2")
+                .tcpPortRange(portBase + "-" + (portBase + 9)).tcpBindAddress("127.0.0.1").ioEngine(ioEngine());
         configureServer(b, previous);
         GtServer s = b.build();
         s.start().get(10, TimeUnit.SECONDS);
@@ -125,7 +125,7 @@ public abstract class TunnelConformanceTest {
     }
 
     private GtClient newClient(GtServer s, java.util.function.Consumer<GtClient.Builder> config) {
-        GtClient.Builder b = GtClient.builder().id(GtPair.ID).secret(GtPair.SECRET).remote(remote(s))
+        GtClient.Builder b = GtClient.builder().id(GtPair.ID).secret(GtPair.SECRET).server(remote(s))
                 .reconnectDelay(Duration.ofMillis(100)).ioEngine(ioEngine());
         configureClient(b, s);
         config.accept(b);
@@ -161,17 +161,17 @@ public abstract class TunnelConformanceTest {
 
     @Test
     void httpIsRoutedByHost() throws Exception {
-        RawHttp.Response r = RawHttp.get(server.addr(), "id1.example.com", "/bytes?n=100000");
+        RawHttp.Response r = RawHttp.get(server.listenAddress(), "id1.example.com", "/bytes?n=100000");
         assertEquals(200, r.status(), r.head());
         assertEquals(100000, Data.readPattern(new java.io.ByteArrayInputStream(r.body()), Long.MAX_VALUE));
     }
 
     @Test
     void errorsAreAnsweredNotSwallowed() throws Exception {
-        assertEquals(404, RawHttp.get(server.addr(), "nobody.example.com", "/").status(), "unknown prefix");
-        assertEquals(503, RawHttp.get(server.addr(), "id2.example.com", "/").status(), "client not connected");
-        assertEquals(502, RawHttp.get(server.addr(), "dead.example.com", "/").status(), "service down");
-        assertEquals(400, RawHttp.request(server.addr(), "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", null)
+        assertEquals(404, RawHttp.get(server.listenAddress(), "nobody.example.com", "/").status(), "unknown prefix");
+        assertEquals(503, RawHttp.get(server.listenAddress(), "id2.example.com", "/").status(), "client not connected");
+        assertEquals(502, RawHttp.get(server.listenAddress(), "dead.example.com", "/").status(), "service down");
+        assertEquals(400, RawHttp.request(server.listenAddress(), "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", null)
                 .status(), "ambiguous Host");
     }
 
@@ -205,7 +205,7 @@ public abstract class TunnelConformanceTest {
                                         }
                                     });
                         }
-                    }).connect(server.addr()).sync().channel();
+                    }).connect(server.listenAddress()).sync().channel();
             handshaken.get(10, TimeUnit.SECONDS);
             for (String m : new String[] {"hello", "x".repeat(50_000), "✓"}) {
                 ch.writeAndFlush(new TextWebSocketFrame(m));
@@ -257,7 +257,7 @@ public abstract class TunnelConformanceTest {
             List<Future<Integer>> answers = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 String path = "/bytes?n=" + (i % 7 * 100);
-                answers.add(pool.submit(() -> RawHttp.get(server.addr(), "id1.example.com", path).status()));
+                answers.add(pool.submit(() -> RawHttp.get(server.listenAddress(), "id1.example.com", path).status()));
             }
             for (Future<Integer> a : answers) {
                 assertEquals(200, a.get(60, TimeUnit.SECONDS));
@@ -284,7 +284,7 @@ public abstract class TunnelConformanceTest {
         try (Backend service = new Backend()) {
             int base = FreePorts.block(10);
             GtServer first = startServer(new InetSocketAddress("127.0.0.1", 0), base, null);
-            int port = first.addr().getPort();
+            int port = first.listenAddress().getPort();
             AtomicReference<GtServer> second = new AtomicReference<>();
             try (GtClient c = newClient(first, b -> b.eventListener(events)
                     .service(ServiceSpec.local(service.url()).build()))) {
@@ -301,7 +301,7 @@ public abstract class TunnelConformanceTest {
                             }
                         });
                 events.awaitCount(GtEvent.TunnelConnected.class, 2);
-                RawHttp.Response r = RawHttp.get(second.get().addr(), "id1.example.com", "/after");
+                RawHttp.Response r = RawHttp.get(second.get().listenAddress(), "id1.example.com", "/after");
                 assertEquals(200, r.status(), r.head());
             } finally {
                 first.close();

@@ -63,7 +63,7 @@ public final class ClientRuntime {
         for (ServiceSpec s : config.services()) {
             int kind = s.kind() == ServiceKind.HTTP ? Protocol.KIND_HTTP
                     : s.kind() == ServiceKind.HTTPS ? Protocol.KIND_HTTPS : Protocol.KIND_TCP;
-            services.add(new Hello.Service(kind, s.hostPrefix(), s.remoteTcpPort(), s.remoteTcpRandom()));
+            services.add(new Hello.Service(kind, s.hostPrefix(), s.serverPort(), s.allowRandomServerPort()));
         }
         this.hello = new Hello(config.id(), config.secret(), Protocol.DEFAULT_WINDOW, services);
         this.registered = new ClientState.RegisteredService[services.size()];
@@ -93,7 +93,7 @@ public final class ClientRuntime {
         try {
             // Known schemes are set up now, so that a bad CA file or a missing transport module
             // fails the start at once rather than every connection attempt.
-            for (RemoteUrl r : config.remotes()) {
+            for (RemoteUrl r : config.servers()) {
                 transport(r.scheme());
             }
         } catch (RuntimeException e) {
@@ -103,9 +103,9 @@ public final class ClientRuntime {
         }
         log.info("GT client '{}' using the {} I/O engine; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
-                config.remotes().size() > 1 ? "s" : "",
-                config.remoteApi() != null ? "from the -remoteAPI at " + config.remoteApi().getHost()
-                        : config.remotes());
+                config.servers().size() > 1 ? "s" : "",
+                config.serverLookupUrl() != null ? "from the -remoteAPI at " + config.serverLookupUrl().getHost()
+                        : config.servers());
         running = true;
         events.start();
         if (!config.startTimeout().isZero()) {
@@ -123,17 +123,17 @@ public final class ClientRuntime {
                 if (stopped != null) {
                     return;
                 }
-                if (config.remoteApi() != null) {
-                    RemotePool p = new RemotePool(this, null, new RemoteApi(config.remoteApi(), config.remoteTimeout()));
+                if (config.serverLookupUrl() != null) {
+                    RemotePool p = new RemotePool(this, null, new RemoteApi(config.serverLookupUrl(), config.serverTimeout()));
                     pools.add(p);
                     p.start();
                 }
-                for (RemoteUrl r : config.remotes()) {
+                for (RemoteUrl r : config.servers()) {
                     RemotePool p = new RemotePool(this, r, null);
                     pools.add(p);
                     p.start();
                 }
-                long period = Math.max(1000, config.remoteTimeout().toMillis() / 2);
+                long period = Math.max(1000, config.serverTimeout().toMillis() / 2);
                 shrinkTask = io.group().scheduleAtFixedRate(() -> {
                     for (RemotePool p : poolsSnapshot()) {
                         p.shrink();
@@ -156,11 +156,11 @@ public final class ClientRuntime {
             return t;
         }
         TlsContexts.Trust trust = config.trustManager() != null ? TlsContexts.Trust.SYSTEM
-                : config.remoteCertFingerprint() != null ? TlsContexts.Trust.FINGERPRINT
-                : config.remoteCert() != null ? TlsContexts.Trust.CA_FILE
-                : config.remoteCertInsecure() ? TlsContexts.Trust.INSECURE : TlsContexts.Trust.SYSTEM;
+                : config.pinnedCertificateSha256() != null ? TlsContexts.Trust.FINGERPRINT
+                : config.trustedCertificates() != null ? TlsContexts.Trust.CA_FILE
+                : config.trustAnyCertificate() ? TlsContexts.Trust.INSECURE : TlsContexts.Trust.SYSTEM;
         X509TrustManager trustManager = config.trustManager() != null ? config.trustManager()
-                : TlsContexts.trustManager(trust, config.remoteCert(), config.remoteCertFingerprint());
+                : TlsContexts.trustManager(trust, config.trustedCertificates(), config.pinnedCertificateSha256());
         t = TunnelTransports.forScheme(scheme).create(new TunnelTransportSettings(io, trustManager,
                 TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols()));
         transports.put(scheme, t);
@@ -168,7 +168,7 @@ public final class ClientRuntime {
             log.info("{}:// tunnels use {}; server certificates are checked against {}", scheme, t.description(),
                     config.trustManager() != null ? "the trust manager given to the builder"
                     : trust == TlsContexts.Trust.FINGERPRINT ? "the pinned SHA-256 fingerprint"
-                    : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.remoteCert()
+                    : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.trustedCertificates()
                     : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
         }
         return t;
@@ -194,10 +194,10 @@ public final class ClientRuntime {
         Throwable last = lastFailure;
         GtException e = last instanceof GtException ? (GtException) last
                 : new GtException(GtErrorCode.SERVER_UNREACHABLE, "no tunnel was ready within "
-                        + dev.gt.core.options.Durations.format(config.startTimeout())
+                        + dev.gt.core.internal.Durations.format(config.startTimeout())
                         + (last == null ? "" : "; last attempt: " + describe(last)), last);
         log.error("GT client '{}' gave up starting after {}: {}", config.id(),
-                dev.gt.core.options.Durations.format(config.startTimeout()), e.getMessage());
+                dev.gt.core.internal.Durations.format(config.startTimeout()), e.getMessage());
         started.completeExceptionally(e);
         stop();
     }

@@ -9,7 +9,7 @@ import dev.gt.core.internal.relay.RelayHandler;
 import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
-import dev.gt.core.options.Durations;
+import dev.gt.core.internal.Durations;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -81,11 +81,11 @@ final class ClientTunnel implements MuxTunnel.Owner {
     @Override
     public void onActive(MuxTunnel m) {
         channel.writeAndFlush(pool.runtime.hello().encode(channel.alloc()));
-        long deadline = pool.runtime.config.remoteTimeout().toMillis();
+        long deadline = pool.runtime.config.serverTimeout().toMillis();
         handshakeDeadline = channel.eventLoop().schedule(() -> {
             if (!ready) {
                 // Logged here: the pool logs the close of ready tunnels only.
-                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.remoteTimeout())
+                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.serverTimeout())
                         + " (-remoteTimeout)";
                 log.warn("tunnel {} to {}: {}; reconnecting", slot, pool.name(), why);
                 close(GtErrorCode.TIMEOUT, why, null);
@@ -120,7 +120,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (handshakeDeadline != null) {
             handshakeDeadline.cancel(false);
         }
-        Duration remoteTimeout = pool.runtime.config.remoteTimeout();
+        Duration remoteTimeout = pool.runtime.config.serverTimeout();
         Duration ping = remoteTimeout.dividedBy(2);
         if (timeoutMillis > 0) {
             Duration third = Duration.ofMillis(timeoutMillis / 3);
@@ -131,7 +131,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         mux.startKeepalive(ping, remoteTimeout);
         Duration shortest = Duration.ZERO;
         for (ServiceSpec spec : pool.runtime.config.services()) {
-            Duration t = spec.localTimeout();
+            Duration t = spec.idleTimeout();
             if (!t.isZero() && (shortest.isZero() || t.compareTo(shortest) < 0)) {
                 shortest = t;
             }
@@ -163,8 +163,13 @@ final class ClientTunnel implements MuxTunnel.Owner {
         s.describe("service " + serviceIndex, null);
         s.countInto(pool.traffic, false);
         mux.newStream(id, s);
+        if (mux.isGoingAway()) {
+            // Our GOAWAY crossed this OPEN on the way: the client is stopping or retiring the tunnel.
+            s.reset(GtErrorCode.STREAM_REFUSED, "the client is going away");
+            return;
+        }
         if (mux.streamCount() > MAX_STREAMS) {
-            s.reset(GtErrorCode.STREAM_RESET, "the client holds " + MAX_STREAMS + " streams on this tunnel already");
+            s.reset(GtErrorCode.STREAM_REFUSED, "the client holds " + MAX_STREAMS + " streams on this tunnel already");
             return;
         }
         List<ServiceSpec> services = pool.runtime.config.services();
@@ -173,10 +178,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
             return;
         }
         ServiceSpec spec = services.get(serviceIndex);
-        s.idleLimitTicks(mux.ticks(spec.localTimeout()));
+        s.idleLimitTicks(mux.ticks(spec.idleTimeout()));
         pool.maybeGrow(this);
         pool.runtime.dialer.dial(serviceIndex, mux.loop(), ch -> {
-            if (spec.useLocalAsHttpHost()) {
+            if (spec.rewriteHostHeader()) {
                 InetSocketAddress a = spec.localAddress();
                 String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"
                         : a.getHostString()) + ":" + a.getPort();

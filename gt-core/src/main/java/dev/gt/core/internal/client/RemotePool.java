@@ -66,14 +66,14 @@ final class RemotePool {
         this.runtime = runtime;
         this.remote = remote;
         this.api = api;
-        this.slots = new Slot[runtime.config.remoteConnections()];
+        this.slots = new Slot[runtime.config.maxTunnels()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
         }
     }
 
     synchronized void start() {
-        for (int i = 0; i < runtime.config.remoteIdleConnections(); i++) {
+        for (int i = 0; i < runtime.config.idleTunnels(); i++) {
             slots[i].active = true;
             connect(slots[i]);
         }
@@ -141,11 +141,11 @@ final class RemotePool {
             connectFailed(slot, e);
             return;
         }
-        if (remote.isTls() && runtime.config.remoteCertInsecure()) {
+        if (remote.isTls() && runtime.config.trustAnyCertificate()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
         }
-        Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.remoteTimeout().toMillis(), 30_000));
+        Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.serverTimeout().toMillis(), 30_000));
         transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, ch -> {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
             ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
@@ -328,7 +328,7 @@ final class RemotePool {
                 continue;
             }
             idle++;
-            if (idle > runtime.config.remoteIdleConnections() && now - s.idleSince > RETIRE_IDLE_NANOS) {
+            if (idle > runtime.config.idleTunnels() && now - s.idleSince > RETIRE_IDLE_NANOS) {
                 log.debug("retiring idle tunnel {} to {}", s.index, name());
                 s.active = false;
                 t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");

@@ -140,7 +140,8 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     private long tickNanos;
     /** Advanced by the idle sweeper; streams note it on activity instead of reading a clock. */
     long tick;
-    private boolean goingAway;
+    private volatile boolean goingAway;
+    private boolean goAwaySent;
     private boolean closing;
     private boolean closed;
     private Throwable closeCause;
@@ -469,9 +470,12 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     /** Announces GOAWAY: no new streams will be opened here; open ones go on. */
     public void goAway(GtErrorCode code, String message) {
+        // At once, not only when the task runs: a frame read before the task (an OPEN the other
+        // side sent after our caller decided to stop) must already see it.
+        goingAway = true;
         runOnLoop(() -> {
-            if (!goingAway && channel.isActive()) {
-                goingAway = true;
+            if (!goAwaySent && channel.isActive()) {
+                goAwaySent = true;
                 writeControl(Protocol.goAway(alloc, code.code(), message));
             }
         });

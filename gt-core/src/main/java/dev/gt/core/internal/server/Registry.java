@@ -12,7 +12,7 @@ import dev.gt.api.spi.AuthResult;
 import dev.gt.api.spi.Authenticator;
 import dev.gt.core.User;
 import dev.gt.core.internal.auth.HttpAuthenticator;
-import dev.gt.core.options.Durations;
+import dev.gt.core.internal.Durations;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -75,21 +75,21 @@ final class Registry {
     Registry(GtServerConfig config, IntFunction<ChannelFuture> tcpBinder) {
         this.config = config;
         this.tcpBinder = tcpBinder;
-        PortPool global = new PortPool(config.tcpRanges());
+        PortPool global = new PortPool(config.tcpPortRanges());
         this.globalRules = Rules.global(config, global);
         for (Map.Entry<String, User> e : config.users().entrySet()) {
             userRules.put(e.getKey(), Rules.of(e.getValue(), config, global));
             reservedIds.put(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
         }
-        this.authTimeout = config.timeout().isZero() ? DEFAULT_AUTH_TIMEOUT : config.timeout();
+        this.authTimeout = config.idleTimeout().isZero() ? DEFAULT_AUTH_TIMEOUT : config.idleTimeout();
         if (config.authenticator() != null) {
             this.authenticator = config.authenticator();
-        } else if (config.authApi() != null) {
-            this.authenticator = new HttpAuthenticator(config.authApi(), authTimeout);
+        } else if (config.authUrl() != null) {
+            this.authenticator = new HttpAuthenticator(config.authUrl(), authTimeout);
         } else {
             this.authenticator = null;
         }
-        this.bans = new BanTable(config.reconnectTimes(), config.reconnectDuration(), config.banTableCapacity(),
+        this.bans = new BanTable(config.failedLoginsBeforeBan(), config.banDuration(), config.banTableCapacity(),
                 System::nanoTime);
     }
 
@@ -180,7 +180,7 @@ final class Registry {
                 String why = e instanceof TimeoutException ? "no answer within " + Durations.format(authTimeout)
                         : e.toString();
                 throw new GtException(GtErrorCode.AUTH_UNAVAILABLE, "cannot authenticate id '" + hello.id() + "': "
-                        + (config.authApi() != null ? "the auth API " : "the authenticator ") + why);
+                        + (config.authUrl() != null ? "the auth API " : "the authenticator ") + why);
             }
             if (!result.accepted()) {
                 throw new GtException(GtErrorCode.INVALID_ID_OR_SECRET, result.reason());

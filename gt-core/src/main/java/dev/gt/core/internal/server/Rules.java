@@ -22,18 +22,18 @@ record Rules(int connections, int tcpNumber, int hostNumber, List<Pattern> hostR
         PortPool pool) {
 
     static Rules global(GtServerConfig c, PortPool pool) {
-        return new Rules(c.connections(), c.tcpNumber(), c.hostNumber(), compile(c.hostRegex()), c.hostWithId(),
-                c.speed(), pool);
+        return new Rules(c.maxTunnelsPerClient(), c.maxTcpPortsPerClient(), c.maxHostPrefixesPerClient(), compile(c.hostPrefixPatterns()), c.prependIdToHostPrefixes(),
+                c.speedLimitPerClient(), pool);
     }
 
     static Rules of(User u, GtServerConfig c, PortPool globalPool) {
-        return new Rules(u.connections() != 0 ? u.connections() : c.connections(),
-                u.tcpNumber() != null ? u.tcpNumber() : c.tcpNumber(),
-                u.hostNumber() != null ? u.hostNumber() : c.hostNumber(),
-                u.hostRegex() != null ? compile(u.hostRegex()) : compile(c.hostRegex()),
-                u.hostWithId() != null ? u.hostWithId() : c.hostWithId(),
-                u.speed() != 0 ? u.speed() : c.speed(),
-                u.tcpRanges().isEmpty() ? globalPool : new PortPool(u.tcpRanges()));
+        return new Rules(u.maxTunnels() != 0 ? u.maxTunnels() : c.maxTunnelsPerClient(),
+                u.maxTcpPorts() != null ? u.maxTcpPorts() : c.maxTcpPortsPerClient(),
+                u.maxHostPrefixes() != null ? u.maxHostPrefixes() : c.maxHostPrefixesPerClient(),
+                u.hostPrefixPatterns() != null ? compile(u.hostPrefixPatterns()) : compile(c.hostPrefixPatterns()),
+                u.prependIdToHostPrefixes() != null ? u.prependIdToHostPrefixes() : c.prependIdToHostPrefixes(),
+                u.speedLimit() != 0 ? u.speedLimit() : c.speedLimitPerClient(),
+                u.tcpPortRanges().isEmpty() ? globalPool : new PortPool(u.tcpPortRanges()));
     }
 
     /** These rules with the limits an authenticator set for an id ({@code null} fields keep ours). */

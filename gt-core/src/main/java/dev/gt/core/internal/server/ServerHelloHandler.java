@@ -16,7 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
-import dev.gt.core.options.Durations;
+import dev.gt.core.internal.Durations;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -166,7 +166,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         ByteBuf body = in.readSlice((int) length);
         Hello hello;
         try {
-            hello = Hello.decodeBody(body, server.config.maxHandshakeOptions());
+            hello = Hello.decodeBody(body, server.config.maxServicesPerHandshake());
         } catch (ProtocolException e) {
             reject(ctx, null, GtErrorCode.PROTOCOL_ERROR, Protocol.NO_SERVICE, e.getMessage());
             return;
@@ -217,7 +217,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
             Integer port = session.ports.get(i);
             ch.write(Protocol.service(ch.alloc(), i, s.kind(), port == null ? 0 : port, host));
         }
-        ch.writeAndFlush(Protocol.ready(ch.alloc(), Protocol.DEFAULT_WINDOW, server.config.timeout().toMillis(),
+        ch.writeAndFlush(Protocol.ready(ch.alloc(), Protocol.DEFAULT_WINDOW, server.config.idleTimeout().toMillis(),
                 tunnel.tunnelId));
         ch.pipeline().addAfter(ctx.name(), "gt-tunnel", tunnel.mux);
         ch.pipeline().replace(this, "gt-frames", new FrameDecoder(tunnel.mux, false));

@@ -108,12 +108,12 @@ public final class ServerRuntime {
         }
         warnAboutOpenLimits();
         List<CompletableFuture<Void>> binds = new ArrayList<>();
-        if (config.addr() != null) {
-            binds.add(listen("addr", config.addr(), "tunnels and HTTP visitors", ch -> addrChannel = ch,
+        if (config.listenAddress() != null) {
+            binds.add(listen("addr", config.listenAddress(), "tunnels and HTTP visitors", ch -> addrChannel = ch,
                     ch -> ch.pipeline().addLast("gt-sniff", new SniffHandler(this))));
         }
-        if (config.tlsAddr() != null) {
-            binds.add(listen("tlsAddr", config.tlsAddr(), "tunnels over TLS and HTTPS visitors, TLS by "
+        if (config.tlsListenAddress() != null) {
+            binds.add(listen("tlsAddr", config.tlsListenAddress(), "tunnels over TLS and HTTPS visitors, TLS by "
                     + TlsContexts.providerName(), ch -> tlsChannel = ch, ch -> {
                         io.netty.handler.ssl.SslHandler tls = sslContext.newHandler(ch.alloc());
                         tls.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
@@ -121,8 +121,8 @@ public final class ServerRuntime {
                         ch.pipeline().addLast("gt-sniff", new SniffHandler(this));
                     }));
         }
-        if (config.sniAddr() != null) {
-            binds.add(listen("sniAddr", config.sniAddr(), "tunnels and TLS visitors routed by SNI",
+        if (config.sniListenAddress() != null) {
+            binds.add(listen("sniAddr", config.sniListenAddress(), "tunnels and TLS visitors routed by SNI",
                     ch -> sniChannel = ch, ch -> ch.pipeline().addLast("gt-sni", new SniSniffer(this))));
         }
         summaryTask = io.group().scheduleAtFixedRate(() -> refusals.summarize(registry.bans.stats()), 1, 1,
@@ -149,37 +149,37 @@ public final class ServerRuntime {
         if (!config.allowAnyClient()) {
             return;
         }
-        if (config.tcpNumber() == 0 && config.hostNumber() == 0) {
+        if (config.maxTcpPortsPerClient() == 0 && config.maxHostPrefixesPerClient() == 0) {
             log.warn("any client id is accepted (allow-any mode) and neither -tcpNumber nor -hostNumber limits "
                     + "what one id may register: each id may take up to {} services per tunnel{}; set -tcpNumber "
                     + "and -hostNumber, or configure users", config.allowAnyClientServices(),
-                    config.tcpRanges().isEmpty() ? "" : " (TCP ports from " + config.tcpRanges() + ")");
-        } else if (config.tcpNumber() == 0 && !config.tcpRanges().isEmpty()) {
+                    config.tcpPortRanges().isEmpty() ? "" : " (TCP ports from " + config.tcpPortRanges() + ")");
+        } else if (config.maxTcpPortsPerClient() == 0 && !config.tcpPortRanges().isEmpty()) {
             log.warn("any client id is accepted (allow-any mode) and -tcpNumber does not limit the TCP ports "
-                    + "one id may take from {}", config.tcpRanges());
+                    + "one id may take from {}", config.tcpPortRanges());
         }
     }
 
     /** The server TLS context of -tlsAddr: given, from files, or a generated self-signed one. */
     private SslContext tlsContext() throws javax.net.ssl.SSLException {
-        if (config.tlsAddr() == null) {
+        if (config.tlsListenAddress() == null) {
             return null;
         }
         if (config.sslContext() != null) {
             return config.sslContext();
         }
-        if (config.certFile() != null) {
-            List<java.security.cert.X509Certificate> chain = Certificates.readCertificates(config.certFile());
+        if (config.certificateFile() != null) {
+            List<java.security.cert.X509Certificate> chain = Certificates.readCertificates(config.certificateFile());
             fingerprint = Certificates.fingerprint(chain.get(0));
-            log.info("-tlsAddr certificate {} (SHA-256 {})", config.certFile(), fingerprint);
-            return TlsContexts.server(Certificates.readPrivateKey(config.keyFile()), chain, config.tlsVersion());
+            log.info("-tlsAddr certificate {} (SHA-256 {})", config.certificateFile(), fingerprint);
+            return TlsContexts.server(Certificates.readPrivateKey(config.privateKeyFile()), chain, config.minTlsVersion());
         }
         Certificates.SelfSigned self = Certificates.generateSelfSigned(
                 List.of("localhost", "127.0.0.1", "::1"), java.time.Duration.ofDays(365));
         fingerprint = self.sha256Fingerprint();
         log.warn("no -certFile/-keyFile: -tlsAddr serves a generated self-signed certificate for localhost; "
                 + "clients can pin it with -remoteCertFingerprint {}", fingerprint);
-        return TlsContexts.server(self.key(), List.of(self.certificate()), config.tlsVersion());
+        return TlsContexts.server(self.key(), List.of(self.certificate()), config.minTlsVersion());
     }
 
     private CompletableFuture<Void> listen(String option, InetSocketAddress address, String what,
@@ -232,8 +232,8 @@ public final class ServerRuntime {
                 ch.pipeline().addLast("gt-tcp-visitor", new TcpVisitorHandler());
             }
         });
-        InetSocketAddress addr = config.tcpBindHost() == null ? new InetSocketAddress(port)
-                : new InetSocketAddress(config.tcpBindHost(), port);
+        InetSocketAddress addr = config.tcpBindAddress() == null ? new InetSocketAddress(port)
+                : new InetSocketAddress(config.tcpBindAddress(), port);
         ChannelFuture f = b.bind(addr);
         f.addListener(x -> {
             if (f.isSuccess()) {
@@ -280,7 +280,7 @@ public final class ServerRuntime {
      */
     java.time.Duration pingInterval() {
         java.time.Duration max = java.time.Duration.ofSeconds(30);
-        java.time.Duration third = config.timeout().dividedBy(3);
+        java.time.Duration third = config.idleTimeout().dividedBy(3);
         return third.isZero() || third.compareTo(max) > 0 ? max : third;
     }
 

@@ -44,9 +44,9 @@ final class ServerTunnel implements MuxTunnel.Owner {
     void start() {
         // The server pings too: it measures the round trip (server.state()) and notices a frozen
         // client within -timeout even when the client sends nothing.
-        mux.startKeepalive(server.pingInterval(), server.config.timeout());
+        mux.startKeepalive(server.pingInterval(), server.config.idleTimeout());
         Duration open = server.config.streamOpenTimeout();
-        Duration idle = server.config.timeout();
+        Duration idle = server.config.idleTimeout();
         mux.startIdleSweeper(idle.isZero() || !open.isZero() && open.compareTo(idle) < 0 ? open : idle);
     }
 
@@ -109,7 +109,7 @@ final class ServerTunnel implements MuxTunnel.Owner {
             }
             int id = nextId();
             mux.newStream(id, relay);
-            relay.idleLimitTicks(mux.ticks(server.config.timeout()));
+            relay.idleLimitTicks(mux.ticks(server.config.idleTimeout()));
             relay.openDeadlineTicks(mux.ticks(server.config.streamOpenTimeout()));
             byte[] ip = null;
             int port = 0;

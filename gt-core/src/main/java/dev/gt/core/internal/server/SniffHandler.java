@@ -21,7 +21,7 @@ final class SniffHandler extends Sniffer {
     @Override
     void sniff(ChannelHandlerContext ctx) {
         if (scanner == null) {
-            scanner = new HttpHeadScanner(server.config.httpMuxHeader(), server.config.maxHeadBytes());
+            scanner = new HttpHeadScanner(server.config.httpRoutingHeader(), server.config.maxHeadBytes());
         }
         switch (scanner.scan(cumulation)) {
             case NEED_MORE:
@@ -72,6 +72,9 @@ final class SniffHandler extends Sniffer {
                 break;
             case DIAL_FAILED:
                 HttpErrors.respond(visitor, 502, "Bad Gateway", "GT: the service is not reachable");
+                break;
+            case STREAM_REFUSED:
+                HttpErrors.respond(visitor, 503, "Service Unavailable", "GT: the service is not taking requests now; try again");
                 break;
             default:
                 HttpErrors.respond(visitor, 502, "Bad Gateway", "GT: the connection to the service was lost");

@@ -40,10 +40,10 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         startNanos = System.nanoTime();
-        long timeout = server.config.timeout().toNanos();
+        long timeout = server.config.idleTimeout().toNanos();
         if (timeout > 0) {
             deadline = ctx.executor().schedule(() -> {
-                log.debug("{} sent too little within {}", ctx.channel().remoteAddress(), server.config.timeout());
+                log.debug("{} sent too little within {}", ctx.channel().remoteAddress(), server.config.idleTimeout());
                 ctx.close();
             }, timeout, TimeUnit.NANOSECONDS);
         }

@@ -1,0 +1,613 @@
+package dev.gt.runner;
+
+import dev.gt.api.GtEventListener;
+import dev.gt.api.GtException;
+import dev.gt.core.Addresses;
+import dev.gt.core.GtClient;
+import dev.gt.core.GtClientConfig;
+import dev.gt.core.GtServer;
+import dev.gt.core.GtServerConfig;
+import dev.gt.runner.options.ClientOptions;
+import dev.gt.runner.options.Durations;
+import dev.gt.runner.options.LogLevel;
+import dev.gt.runner.options.Option;
+import dev.gt.runner.options.OptionTable;
+import dev.gt.runner.options.OptionType;
+import dev.gt.runner.options.OptionValues;
+import dev.gt.runner.options.OptionsException;
+import dev.gt.runner.options.ServerOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code gt} runner: {@code gt server}, {@code gt client} and {@code gt demo} with GT's flags and
+ * YAML files.
+ *
+ * <pre>
+ * java -jar gt.jar server -addr 8080 -id id1 -secret secret1
+ * java -jar gt.jar client -local http://127.0.0.1:80 -remote tcp://id1.example.com:8080 -id id1 -secret secret1
+ * java -jar gt.jar demo
+ * </pre>
+ *
+ * Exit codes: 0 done, 143 or 130 when stopped by SIGTERM or SIGINT (the JVM's convention), 1 a
+ * start failure, 2 a bad command line or configuration. Only {@link #main} exits the JVM;
+ * {@link #run} returns the code, for tests.
+ */
+public final class Gt {
+    /** Exit code of a bad command line or configuration. */
+    static final int USAGE = 2;
+    /** Exit code of a failure to start, or of a failed demo self-check. */
+    static final int FAILURE = 1;
+
+    private static final List<String> COMMANDS = List.of("server", "client", "demo", "help", "version");
+
+    static final OptionTable<Object> DEMO = new OptionTable<>("demo",
+            "Runs a GT server, a GT client and a small HTTP service in this process, all on 127.0.0.1, prints how "
+                    + "to reach the service through the tunnel, and checks it with one request.",
+            null,
+            List.of(Option.define("duration", OptionType.DURATION)
+                            .help("How long to keep running after the self-check; 0 exits right after it. Without "
+                                    + "it the demo runs until Ctrl-C.")
+                            .build(),
+                    OptionTable.LOG_LEVEL,
+                    OptionTable.HELP));
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Path workingDir;
+
+    Gt(PrintStream out, PrintStream err, Path workingDir) {
+        this.out = out;
+        this.err = err;
+        this.workingDir = workingDir;
+    }
+
+    /** Runs the command line and exits the JVM with the command's exit code. */
+    public static void main(String[] args) {
+        int code = new Gt(System.out, System.err, Path.of("").toAbsolutePath()).run(args);
+        System.out.flush();
+        System.err.flush();
+        // After a signal the JVM is already shutting down; exit() then just waits for the hooks to end.
+        System.exit(code);
+    }
+
+    /** Runs a command line and returns the exit code; blocks while a server, client or demo runs. */
+    int run(String... args) {
+        if (args.length == 0) {
+            err.print(overview());
+            return USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "server":
+                return server(rest);
+            case "client":
+                return client(rest);
+            case "demo":
+                return demo(rest);
+            case "help":
+            case "-h":
+            case "--h":
+            case "-help":
+            case "--help":
+                return help(rest);
+            case "version":
+            case "-version":
+            case "--version":
+                out.println(versionLine());
+                return 0;
+            default:
+                return args[0].startsWith("-") ? optionBeforeCommand(args) : unknownCommand(args[0]);
+        }
+    }
+
+    private int help(String[] rest) {
+        if (rest.length == 0) {
+            out.print(overview());
+            return 0;
+        }
+        switch (rest[0]) {
+            case "server":
+                out.print(ServerOptions.usage());
+                return 0;
+            case "client":
+                out.print(ClientOptions.usage());
+                return 0;
+            case "demo":
+                out.print(DEMO.usage());
+                return 0;
+            default:
+                return unknownCommand(rest[0]);
+        }
+    }
+
+    private int unknownCommand(String word) {
+        String suggestion = closestCommand(word);
+        err.println("gt: unknown command '" + word + "'"
+                + (suggestion != null ? "; did you mean " + suggestion + "?" : " (expected server, client, demo, "
+                        + "help or version)"));
+        err.println("run 'gt -h' for help");
+        return USAGE;
+    }
+
+    /**
+     * An option where the command should be: GT 2.x's own top-level options ({@code -c},
+     * {@code -s}, {@code -V}), which this version does not have yet, or an option of a command
+     * written before it. Every hint names a command line that works; a value is shown only when it
+     * cannot be a secret (a file name, a signal name).
+     */
+    private int optionBeforeCommand(String[] args) {
+        String first = args[0];
+        int eq = first.indexOf('=');
+        String written = eq < 0 ? first : first.substring(0, eq);
+        String name = written.startsWith("--") ? written.substring(2) : written.substring(1);
+        String value = eq >= 0 ? first.substring(eq + 1)
+                : args.length > 1 && !args[1].startsWith("-") ? args[1] : null;
+        switch (name) {
+            case "c":
+            case "config": {
+                String file = value == null || value.isBlank() ? "FILE" : value;
+                boolean directory = value != null && !value.isBlank() && isDirectory(value);
+                if (name.equals("c") || first.startsWith("--")) {
+                    err.println("gt: " + written + " (GT 2.x: start from a configuration "
+                            + (directory ? "directory" : "file") + ") is not supported by this version of GT for "
+                            + "Java");
+                } else {
+                    err.println("gt: -config comes after the command");
+                }
+                if (directory) {
+                    err.println("start one process per file of " + value + ": gt server -config " + value
+                            + "/FILE.yaml or gt client -config " + value + "/FILE.yaml");
+                } else {
+                    err.println("run gt server -config " + file + " or gt client -config " + file);
+                }
+                return USAGE;
+            }
+            case "s":
+            case "signal": {
+                String signal = value != null && SIGNALS.contains(value) ? " " + value : "";
+                err.println("gt: " + written + signal + " (GT 2.x: signal the running gt processes) is not supported "
+                        + "by this version of GT for Java");
+                err.println(OptionTable.SIGNAL_INSTEAD);
+                return USAGE;
+            }
+            case "V":
+                err.println("gt: " + written + " (GT 2.x: print the version) is not supported by this version of GT "
+                        + "for Java");
+                err.println("run gt -version (or gt version)");
+                return USAGE;
+            default:
+                break;
+        }
+        List<String> commands = new java.util.ArrayList<>();
+        Option<?, ?> unsupported = null;
+        for (OptionTable<?> t : List.of(OptionTable.SERVER, OptionTable.CLIENT)) {
+            Option<?, ?> o = t.find(name);
+            if (o != null && o.supported()) {
+                commands.add("gt " + t.command() + " " + written + " ...");
+            } else if (o != null) {
+                unsupported = o;
+            }
+        }
+        if (!commands.isEmpty()) {
+            err.println("gt: " + written + " comes after the command; write " + String.join(" or ", commands));
+        } else if (unsupported != null) {
+            err.println("gt: option " + written + " is not supported by this version of GT for Java"
+                    + (unsupported.instead() == null ? "" : "; " + unsupported.instead()));
+        } else {
+            err.println("gt: " + written + ": unknown option; the command comes first (gt server [options], "
+                    + "gt client [options] or gt demo [options])");
+        }
+        err.println("run 'gt -h' for help");
+        return USAGE;
+    }
+
+    /** What GT 2.x's {@code -s} values map to today. */
+    private static final List<String> SIGNALS = List.of("reload", "restart", "stop", "kill");
+
+    private boolean isDirectory(String path) {
+        try {
+            return java.nio.file.Files.isDirectory(workingDir.resolve(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private static String closestCommand(String word) {
+        for (String c : COMMANDS) {
+            if (c.startsWith(word) || word.startsWith(c) || c.equalsIgnoreCase(word)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private int usageError(String command, String message) {
+        err.println("gt " + command + ": " + message);
+        err.println("run 'gt " + command + " -h' for the list of options");
+        return USAGE;
+    }
+
+    // ---- server
+
+    private int server(String[] args) {
+        configureLogging(preScanLogLevel(args));
+        ServerOptions o;
+        try {
+            o = ServerOptions.parse(args, workingDir);
+        } catch (OptionsException e) {
+            return usageError("server", e.getMessage());
+        }
+        if (o.helpRequested()) {
+            out.print(ServerOptions.usage());
+            return 0;
+        }
+        if (o.versionRequested()) {
+            out.println(versionLine());
+            return 0;
+        }
+        configureLogging(o.logLevel());
+        GtServer server;
+        try {
+            server = o.build();
+        } catch (OptionsException e) {
+            return usageError("server", e.getMessage());
+        }
+        Logger log = LoggerFactory.getLogger("gt.server");
+        if (o.configFile() != null) {
+            log.info("configuration file {}", o.configFile());
+        }
+        StopSignal stop = new StopSignal(server::close);
+        try {
+            server.start().get();
+        } catch (ExecutionException e) {
+            stop.remove();
+            server.close();
+            err.println("gt server: failed to start: " + describe(e.getCause()));
+            return FAILURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop.remove();
+            server.close();
+            return FAILURE;
+        }
+        GtServerConfig c = server.config();
+        boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
+        log.info("GT server listening on {} (users: {}, timeout {}, connections {}{})", listeners(server),
+                c.authUrl() != null ? "decided by the -authAPI at " + c.authUrl().getHost()
+                        : o.userIds() + (c.allowAnyClient() || o.userIds().isEmpty() ? ", any client allowed" : ""),
+                Durations.format(c.idleTimeout()), c.maxTunnelsPerClient(), !tcp ? "" : c.tcpBindAddress() == null
+                        ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindAddress()
+                                + " (-tcpBindHost)");
+        stop.await();
+        log.info("GT server stopped");
+        return 0;
+    }
+
+    /** The bound listeners, each with its option: "0.0.0.0:8080 (-addr), 0.0.0.0:443 (-tlsAddr)". */
+    static String listeners(GtServer server) {
+        List<String> l = new java.util.ArrayList<>();
+        if (server.listenAddress() != null) {
+            l.add(Addresses.text(server.listenAddress()) + " (-addr)");
+        }
+        if (server.tlsListenAddress() != null) {
+            l.add(Addresses.text(server.tlsListenAddress()) + " (-tlsAddr)");
+        }
+        if (server.sniListenAddress() != null) {
+            l.add(Addresses.text(server.sniListenAddress()) + " (-sniAddr)");
+        }
+        // "-addr """ turns the plain listener off (GT's HTTPS-only setup): say so rather than leave it out.
+        return String.join(", ", l) + (server.listenAddress() == null ? "; -addr is off" : "");
+    }
+
+    // ---- client
+
+    private int client(String[] args) {
+        configureLogging(preScanLogLevel(args));
+        ClientOptions o;
+        try {
+            o = ClientOptions.parse(args, workingDir);
+        } catch (OptionsException e) {
+            return usageError("client", e.getMessage());
+        }
+        if (o.helpRequested()) {
+            out.print(ClientOptions.usage());
+            return 0;
+        }
+        if (o.versionRequested()) {
+            out.println(versionLine());
+            return 0;
+        }
+        configureLogging(o.logLevel());
+        Logger log = LoggerFactory.getLogger("gt.client");
+        // Says "connected" once, whether the first attempt got in or a later one did.
+        java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<String> id = new AtomicReference<>();
+        o.builder().eventListener(new GtEventListener() {
+            @Override
+            public void tunnelConnected(String remote, int tunnel, java.net.SocketAddress serverAddress) {
+                if (announced.compareAndSet(false, true)) {
+                    log.info("GT client '{}' connected; services registered", id.get());
+                }
+            }
+        });
+        GtClient client;
+        try {
+            client = o.build();
+        } catch (OptionsException e) {
+            return usageError("client", e.getMessage());
+        }
+        GtClientConfig c = client.config();
+        id.set(c.id());
+        if (o.configFile() != null) {
+            log.info("configuration file {}", o.configFile());
+        }
+        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.serverLookupUrl() != null
+                ? "the server named by the -remoteAPI at " + c.serverLookupUrl().getHost() : String.join(", ",
+                        c.servers().stream().map(Object::toString).toList()), c.services());
+        StopSignal stop = new StopSignal(client::close);
+        AtomicReference<Throwable> fatal = new AtomicReference<>();
+        client.start().whenComplete((ok, failure) -> {
+            if (failure == null) {
+                return;
+            }
+            Throwable cause = unwrap(failure);
+            if (cause instanceof GtException && ((GtException) cause).code().isRetryable()) {
+                // GT retries forever, and so does the client: a server may be restarting or a limit free up.
+                log.warn("the server refused the first connection: {}; retrying after {}, doubling the wait while it "
+                        + "refuses", cause.getMessage(),
+                        Durations.format(c.reconnectDelay()));
+            } else {
+                fatal.set(cause);
+                stop.release();
+            }
+        });
+        stop.await();
+        // A signal before the first connection also fails start(): that is a stop, not a failure.
+        if (fatal.get() != null && !stop.signalled()) {
+            stop.remove();
+            client.close();
+            err.println("gt client: failed to start: " + describe(fatal.get()));
+            return FAILURE;
+        }
+        log.info("GT client stopped");
+        return 0;
+    }
+
+    // ---- demo
+
+    private int demo(String[] args) {
+        configureLogging(preScanLogLevel(args));
+        OptionValues v;
+        try {
+            v = DEMO.parse(args);
+        } catch (OptionsException e) {
+            return usageError("demo", e.getMessage());
+        }
+        if (v.helpRequested()) {
+            out.print(DEMO.usage());
+            return 0;
+        }
+        configureLogging(LogLevel.of(v.string("logLevel")));
+        Duration duration = v.duration("duration");
+        DemoRun demo = new DemoRun();
+        StopSignal stop = new StopSignal(demo::close);
+        try {
+            demo.start();
+        } catch (Exception e) {
+            stop.remove();
+            demo.close();
+            err.println("gt demo: failed to start: " + describe(e));
+            return FAILURE;
+        }
+        String serverText = Addresses.text(demo.serverAddress());
+        int port = demo.serverAddress().getPort();
+        out.println("GT demo: a GT server, a GT client and an HTTP service, all in this process on 127.0.0.1");
+        out.println("  HTTP service : http://" + Addresses.text(demo.serviceAddress()) + "/ (built in)");
+        out.println("  GT server    : " + serverText + " (one user, id '" + DemoRun.CLIENT_ID + "')");
+        out.println("  GT client    : id '" + DemoRun.CLIENT_ID + "', forwarding http://"
+                + Addresses.text(demo.serviceAddress()));
+        out.println("Visitor URL    : http://" + DemoRun.HOST + ":" + port + "/  (when " + DemoRun.HOST
+                + " resolves to 127.0.0.1)");
+        out.println("Try it         : curl -H 'Host: " + DemoRun.HOST + "' http://" + serverText + "/hello");
+        out.println("Self-check     : GET /hello with Host: " + DemoRun.HOST + " through the tunnel ...");
+        boolean ok;
+        try {
+            DemoRun.Answer a = demo.request("/hello");
+            out.println("  " + a.statusLine());
+            for (String line : a.body().split("\n")) {
+                out.println("  " + line);
+            }
+            ok = a.status() == 200;
+        } catch (Exception e) {
+            out.println("  failed: " + describe(e));
+            ok = false;
+        }
+        out.println(ok ? "Self-check passed." : "Self-check FAILED.");
+        out.flush();
+        if (duration == null) {
+            out.println("Running until Ctrl-C.");
+            stop.await();
+        } else if (!duration.isZero()) {
+            out.println("Running for " + Durations.format(duration) + " (Ctrl-C stops earlier).");
+            stop.await(duration);
+        }
+        stop.remove();
+        demo.close();
+        return ok ? 0 : FAILURE;
+    }
+
+    // ---- shared
+
+    /**
+     * Sets up slf4j-simple through its system properties, which it reads when the first logger is
+     * created: so this must run before anything logs. Properties given with -D are kept, except the
+     * level, which -logLevel decides.
+     */
+    static void configureLogging(LogLevel level) {
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.slf4jName());
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        if (level == LogLevel.DEBUG) {
+            // Netty's own debug output (allocator, native loading ...) drowns GT's; -logLevel trace shows it.
+            setIfAbsent("org.slf4j.simpleLogger.log.io.netty", "info");
+        }
+    }
+
+    /**
+     * The -logLevel written on the command line, before the full parse: slf4j-simple fixes its
+     * settings when the first logger is created, and that must not happen with the wrong ones
+     * should anything log while the options are read. The file's level is applied afterwards.
+     */
+    static LogLevel preScanLogLevel(String[] args) {
+        LogLevel level = LogLevel.INFO;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i].startsWith("--") ? args[i].substring(1) : args[i];
+            String value = null;
+            if (a.equals("-logLevel") && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (a.startsWith("-logLevel=")) {
+                value = a.substring("-logLevel=".length());
+            }
+            if (value != null) {
+                try {
+                    level = LogLevel.of(value);
+                } catch (OptionsException e) {
+                    // The full parse reports it, with the option's expectation.
+                    level = LogLevel.INFO;
+                }
+            }
+        }
+        return level;
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    /** The version of the runner: the jar's Implementation-Version, or {@code dev} outside a jar. */
+    static String version() {
+        String v = Gt.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static String versionLine() {
+        return "gt (GT for Java) " + version() + ", Java " + Runtime.version();
+    }
+
+    static String overview() {
+        return "gt " + version() + " - GT for Java: reaches services behind NAT or a firewall through a public "
+                + "server,\nwith GT's command-line flags and YAML files.\n"
+                + "\n"
+                + "Usage:\n"
+                + "  gt server [options]     run a GT server (the public side)\n"
+                + "  gt client [options]     run a GT client (next to the private services)\n"
+                + "  gt demo [-duration D]   run a server, a client and an HTTP service here, and test them\n"
+                + "  gt help [command]       print this help, or the options of a command\n"
+                + "  gt version              print the version\n"
+                + "\n"
+                + "Examples:\n"
+                + "  gt server -addr 8080 -id id1 -secret secret1\n"
+                + "  gt client -local http://127.0.0.1:80 -remote tcp://id1.example.com:8080 -id id1 -secret secret1\n"
+                + "  gt client -config client.yaml\n"
+                + "\n"
+                + "Run 'gt server -h', 'gt client -h' or 'gt demo -h' for their options.\n";
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String describe(Throwable t) {
+        t = unwrap(t);
+        String m = t.getMessage();
+        StringBuilder sb = new StringBuilder(m == null || m.isEmpty() ? t.getClass().getSimpleName() : m);
+        // Bind and connect errors often carry the useful part ("Address already in use") in the cause.
+        for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * SIGINT/SIGTERM handling: a shutdown hook runs the close action and then lets the waiting main
+     * thread go; the hook never waits for the main thread, so the JVM cannot hang on exit.
+     */
+    private static final class StopSignal {
+        private final CountDownLatch released = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean signalled =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private final Thread hook;
+
+        StopSignal(Runnable closeAction) {
+            this.hook = new Thread(() -> {
+                signalled.set(true);
+                try {
+                    closeAction.run();
+                } finally {
+                    released.countDown();
+                }
+            }, "gt-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** Whether the stop came from a signal (SIGTERM, Ctrl-C). */
+        boolean signalled() {
+            return signalled.get();
+        }
+
+        /** Wakes {@link #await()} without a signal (a fatal error). */
+        void release() {
+            released.countDown();
+        }
+
+        void await() {
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void await(Duration limit) {
+            try {
+                released.await(limit.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Unregisters the hook when the command ends by itself. */
+        void remove() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // Shutdown has begun, so the hook is running or has run: nothing left to remove.
+                released.countDown();
+            }
+        }
+    }
+}
