@@ -3,6 +3,8 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoTransport;
 import dev.gt.api.spi.TransportProvider;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -32,6 +34,7 @@ public final class EpollTransportProvider implements TransportProvider {
     @Override
     public IoTransport create(int threads, String threadNamePrefix) {
         return new NettyIoTransport(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
-                EpollServerSocketChannel::new, EpollSocketChannel::new);
+                EpollServerSocketChannel::new, EpollSocketChannel::new,
+                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT);
     }
 }

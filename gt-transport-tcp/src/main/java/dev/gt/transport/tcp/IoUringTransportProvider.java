@@ -3,6 +3,8 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoTransport;
 import dev.gt.api.spi.TransportProvider;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -32,6 +34,7 @@ public final class IoUringTransportProvider implements TransportProvider {
     @Override
     public IoTransport create(int threads, String threadNamePrefix) {
         return new NettyIoTransport(name(), IoUringIoHandler.newFactory(), threads, threadNamePrefix,
-                IoUringServerSocketChannel::new, IoUringSocketChannel::new);
+                IoUringServerSocketChannel::new, IoUringSocketChannel::new,
+                IoUringDatagramChannel::new, IoUringChannelOption.SO_REUSEPORT);
     }
 }

@@ -3,10 +3,12 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoTransport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,10 +19,13 @@ final class NettyIoTransport implements IoTransport {
     private final EventLoopGroup group;
     private final ChannelFactory<? extends ServerChannel> serverFactory;
     private final ChannelFactory<? extends Channel> socketFactory;
+    private final ChannelFactory<? extends DatagramChannel> datagramFactory;
+    private final ChannelOption<Boolean> reusePortOption;
     private CompletableFuture<Void> shutdown;
 
     NettyIoTransport(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
-            ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory) {
+            ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory,
+            ChannelFactory<? extends DatagramChannel> datagramFactory, ChannelOption<Boolean> reusePortOption) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
         }
@@ -30,6 +35,8 @@ final class NettyIoTransport implements IoTransport {
                 new DefaultThreadFactory(threadNamePrefix + "-" + name, true), ioHandlerFactory);
         this.serverFactory = serverFactory;
         this.socketFactory = socketFactory;
+        this.datagramFactory = datagramFactory;
+        this.reusePortOption = reusePortOption;
     }
 
     @Override
@@ -50,6 +57,16 @@ final class NettyIoTransport implements IoTransport {
     @Override
     public ChannelFactory<? extends Channel> socketChannelFactory() {
         return socketFactory;
+    }
+
+    @Override
+    public ChannelFactory<? extends DatagramChannel> datagramChannelFactory() {
+        return datagramFactory;
+    }
+
+    @Override
+    public ChannelOption<Boolean> reusePortOption() {
+        return reusePortOption;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoTransport;
 import dev.gt.api.spi.TransportProvider;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
@@ -31,6 +32,7 @@ public final class NioTransportProvider implements TransportProvider {
     @Override
     public IoTransport create(int threads, String threadNamePrefix) {
         return new NettyIoTransport(name(), NioIoHandler.newFactory(), threads, threadNamePrefix,
-                NioServerSocketChannel::new, NioSocketChannel::new);
+                NioServerSocketChannel::new, NioSocketChannel::new,
+                NioDatagramChannel::new, null);
     }
 }
