@@ -30,6 +30,10 @@ final class Allocation {
     final TokenBucket toClient;
 
     int port;
+    /** Whether the port after {@link #port} was taken for a reservation (EVEN-PORT with R). */
+    boolean reserveNext;
+    /** The token of that reservation once made, else 0. */
+    long reservationToken;
     Channel relay;
     InetSocketAddress relayAddress;
     long expiresAt;

@@ -35,6 +35,26 @@ public final class RelayPorts {
         return -1;
     }
 
+    /**
+     * Takes an even port and the odd one after it (RFC 5766 §6.2, EVEN-PORT with the R bit), or
+     * returns -1 when no such pair is free.
+     */
+    public synchronized int takePair() {
+        int size = high - low + 1;
+        int start = ThreadLocalRandom.current().nextInt(size);
+        for (int i = 0; i < size; i++) {
+            int idx = (start + i) % size;
+            int port = low + idx;
+            if ((port & 1) != 0 || port + 1 > high || used.get(idx) || used.get(idx + 1)) {
+                continue;
+            }
+            used.set(idx);
+            used.set(idx + 1);
+            return port;
+        }
+        return -1;
+    }
+
     /** Gives a port back. */
     public synchronized void release(int port) {
         if (port >= low && port <= high) {

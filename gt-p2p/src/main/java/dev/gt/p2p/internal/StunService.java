@@ -70,6 +70,11 @@ public final class StunService {
     private final List<LoopState> allLoopStates = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<String, AtomicInteger> allocationsPerUser = new ConcurrentHashMap<>();
     private final List<UdpEndpoint> endpoints = new CopyOnWriteArrayList<>();
+    /** Ports held for a later Allocate with RESERVATION-TOKEN, by token (RFC 5766 §6.2). */
+    private final ConcurrentHashMap<Long, long[]> reservations = new ConcurrentHashMap<>();
+    /** How long a reserved port waits for its RESERVATION-TOKEN (RFC 5766 suggests about 30 s). */
+    static final long RESERVATION_MILLIS = 30_000;
+    private final SecureRandom random = new SecureRandom();
     private volatile PeerPolicy peers;
     private volatile IoTransport io;
     private boolean ownsIo;
@@ -371,6 +376,11 @@ public final class StunService {
 
     private void sweep(LoopState ls) {
         long now = clock.millis();
+        for (var e : reservations.entrySet()) {
+            if (now >= e.getValue()[1] && reservations.remove(e.getKey(), e.getValue())) {
+                ports.release((int) e.getValue()[0]);
+            }
+        }
         for (Allocation a : new ArrayList<>(ls.allocations)) {
             if (a.active && now >= a.expiresAt) {
                 delete(a, ls, "expired");
@@ -645,11 +655,7 @@ public final class StunService {
             error(m, link, ls, Stun.BAD_REQUEST, key, false, 0);
             return;
         }
-        // No port pairs are reserved, so no reservation can be asked for (R bit) or redeemed.
-        if (rs >= 0 || ev >= 0 && (m.buffer().getUnsignedByte(m.attributeOffset(ev)) & 0x80) != 0) {
-            error(m, link, ls, Stun.INSUFFICIENT_CAPACITY, key, false, 0);
-            return;
-        }
+        boolean reserveNext = ev >= 0 && (m.buffer().getUnsignedByte(m.attributeOffset(ev)) & 0x80) != 0;
         InetAddress relayIp = relayAddressFor(link);
         int fam = m.find(Stun.REQUESTED_ADDRESS_FAMILY);
         if (fam >= 0) {
@@ -669,7 +675,17 @@ public final class StunService {
             error(m, link, ls, quota, key, false, 0);
             return;
         }
-        int p = ports.take(ev >= 0);
+        int p;
+        if (rs >= 0) {
+            long[] held = reservations.remove(m.buffer().getLong(m.attributeOffset(rs)));
+            p = held == null ? -1 : (int) held[0];
+            if (held != null && clock.millis() >= held[1]) {
+                ports.release(p);
+                p = -1;
+            }
+        } else {
+            p = reserveNext ? ports.takePair() : ports.take(ev >= 0);
+        }
         if (p < 0) {
             releaseQuota(username);
             error(m, link, ls, Stun.INSUFFICIENT_CAPACITY, key, false, 0);
@@ -681,8 +697,12 @@ public final class StunService {
                 System.nanoTime());
         a.lifetimeMillis = lifetime(m, false);
         a.port = p;
+        a.reserveNext = reserveNext;
         if (!link.attach(a)) {
             ports.release(p);
+            if (reserveNext) {
+                ports.release(p + 1);
+            }
             releaseQuota(username);
             error(m, link, ls, Stun.ALLOCATION_MISMATCH, key, false, 0);
             return;
@@ -723,9 +743,20 @@ public final class StunService {
                         } else {
                             ports.release(p);
                         }
+                        if (a.reserveNext) {
+                            ports.release(p + 1);
+                        }
                         return;
                     }
                     if (f.isSuccess()) {
+                        if (a.reserveNext) {
+                            long token;
+                            do {
+                                token = random.nextLong();
+                            } while (token == 0 || reservations.putIfAbsent(token,
+                                    new long[] {p + 1, clock.millis() + RESERVATION_MILLIS}) != null);
+                            a.reservationToken = token;
+                        }
                         a.relay = f.channel();
                         a.relayAddress = new InetSocketAddress(a.relayIp, p);
                         a.expiresAt = clock.millis() + a.lifetimeMillis;
@@ -738,8 +769,11 @@ public final class StunService {
                         return;
                     }
                     // Some other program holds the port: keep it marked as taken and try another.
+                    if (a.reserveNext) {
+                        ports.release(p + 1);
+                    }
                     if (attempt < 8 && !stopping) {
-                        int next = ports.take(a.even);
+                        int next = a.reserveNext ? ports.takePair() : ports.take(a.even);
                         if (next > 0) {
                             a.port = next;
                             bindRelay(a, next, attempt + 1);
@@ -769,6 +803,11 @@ public final class StunService {
         long remaining = Math.max(0, a.expiresAt - clock.millis());
         StunEncoder.uint32(out, Stun.LIFETIME, remaining / 1000);
         StunEncoder.xorAddress(out, s, Stun.XOR_MAPPED_ADDRESS, a.link.remote());
+        if (a.reservationToken != 0) {
+            out.writeShort(Stun.RESERVATION_TOKEN);
+            out.writeShort(8);
+            out.writeLong(a.reservationToken);
+        }
         signAndSend(out, s, a.key, a.link, ls);
         counters.successResponses.increment();
     }
