@@ -524,9 +524,27 @@ public final class StunService {
         }
     }
 
-    /** Comprehension-required attributes a Binding request may carry and the server ignores. */
+    /**
+     * Comprehension-required attributes a Binding request may carry and the server ignores: RFC
+     * 5389's own (known but unexpected, §7.3) and ICE's (RFC 8445). RFC 3489's RESPONSE-ADDRESS is
+     * not among them: honouring it would make the server a reflector.
+     */
     private static boolean bindingAttribute(int t) {
-        return t == Stun.USERNAME || t == Stun.MESSAGE_INTEGRITY || t == Stun.PRIORITY || t == Stun.USE_CANDIDATE;
+        switch (t) {
+            case Stun.MAPPED_ADDRESS:
+            case Stun.USERNAME:
+            case Stun.MESSAGE_INTEGRITY:
+            case Stun.ERROR_CODE:
+            case Stun.UNKNOWN_ATTRIBUTES:
+            case Stun.REALM:
+            case Stun.NONCE:
+            case Stun.XOR_MAPPED_ADDRESS:
+            case Stun.PRIORITY:
+            case Stun.USE_CANDIDATE:
+                return true;
+            default:
+                return false;
+        }
     }
 
     // ------------------------------------------------------------------ TURN
