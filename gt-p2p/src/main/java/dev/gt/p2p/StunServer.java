@@ -115,13 +115,13 @@ public final class StunServer implements AutoCloseable {
     /**
      * A handler that serves STUN and TURN on a TCP connection another server accepted, such as
      * the GT server's main port after its sniffer recognised STUN
-     * ({@link StunMessages#looksLikeStun(ByteBuf)}). Add it in place of the sniffer, then pass it
-     * the bytes already read:
+     * ({@link StunMessages#looksLikeStun(ByteBuf)}). Add it after the sniffer, give it the bytes
+     * already read from the sniffer's own context, then remove the sniffer:
      *
      * <pre>{@code
-     * ChannelHandler stun = stunServer.tcpHandler();
-     * ctx.pipeline().replace(this, "stun", stun);
-     * stun.channelRead(ctx.pipeline().context(stun), bytesReadSoFar);   // or fire from the sniffer's context
+     * ctx.pipeline().addAfter(ctx.name(), "stun", stunServer.tcpHandler());
+     * ctx.fireChannelRead(bytesReadSoFar);
+     * ctx.pipeline().remove(this);
      * }</pre>
      *
      * It turns {@code AUTO_READ} on. TURN relays of such a connection are bound on the connection's

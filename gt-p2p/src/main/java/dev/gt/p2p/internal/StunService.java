@@ -1,7 +1,6 @@
 package dev.gt.p2p.internal;
 
 import dev.gt.api.spi.IoTransport;
-import dev.gt.api.spi.TransportProvider;
 import dev.gt.p2p.StunCounters;
 import dev.gt.p2p.StunServerConfig;
 import dev.gt.p2p.StunServerListener;
@@ -28,10 +27,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -130,7 +127,7 @@ public final class StunService {
         if (config.ioTransport() != null) {
             io = config.ioTransport();
         } else {
-            io = select(config.transport()).create(config.threads(), "gt-stun");
+            io = Transports.select(config.transport()).create(config.threads(), "gt-stun");
             ownsIo = true;
         }
         Set<InetAddress> own = new HashSet<>(localAddresses());
@@ -149,27 +146,6 @@ public final class StunService {
                     config.udp() ? "UDP " + udpAddresses() : "", config.udp() && config.tcp() ? ", " : "",
                     config.tcp() ? "TCP " + tcpAddress() : "", io.name());
         }
-    }
-
-    private static TransportProvider select(TransportProvider explicit) {
-        if (explicit != null) {
-            if (!explicit.isAvailable()) {
-                throw new IllegalStateException("engine " + explicit.name() + " is not available: "
-                        + explicit.unavailabilityCause());
-            }
-            return explicit;
-        }
-        List<TransportProvider> all = new ArrayList<>();
-        ServiceLoader.load(TransportProvider.class, TransportProvider.class.getClassLoader()).forEach(all::add);
-        all.sort(Comparator.comparingInt(TransportProvider::priority).reversed());
-        String forced = System.getProperty("gt.transport");
-        for (TransportProvider p : all) {
-            if ((forced == null || p.name().equalsIgnoreCase(forced)) && p.isAvailable()) {
-                return p;
-            }
-        }
-        throw new IllegalStateException(forced != null ? "engine '" + forced + "' (from -Dgt.transport) is not available"
-                : "no I/O engine found (is gt-transport-tcp on the class path?)");
     }
 
     private void bindListeners(InetSocketAddress addr) throws Exception {
