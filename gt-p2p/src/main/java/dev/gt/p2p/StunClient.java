@@ -199,34 +199,14 @@ public final class StunClient implements AutoCloseable {
                     || m.method() != Stun.BINDING) {
                 return; // not ours, or damaged: keep waiting
             }
-            if (m.cls() == Stun.ERROR) {
-                int i = m.find(Stun.ERROR_CODE);
-                int code = 0;
-                String reason = "";
-                if (i >= 0 && m.attributeLength(i) >= 4) {
-                    int off = m.attributeOffset(i);
-                    code = (m.buffer().getByte(off + 2) & 7) * 100 + m.buffer().getUnsignedByte(off + 3);
-                    reason = m.buffer().toString(off + 4, m.attributeLength(i) - 4,
-                            java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                InetSocketAddress mapped = interpret(m, server);
+                if (mapped != null) {
+                    finish(mapped, null);
                 }
-                finish(null, new StunException("STUN server " + server + " answered " + code + " " + reason,
-                        code == 0 ? 500 : code));
-                return;
+            } catch (StunException e) {
+                finish(null, e);
             }
-            if (m.cls() != Stun.SUCCESS) {
-                return;
-            }
-            int x = m.find(Stun.XOR_MAPPED_ADDRESS);
-            InetSocketAddress mapped = x >= 0 ? m.address(x, true) : null;
-            if (mapped == null) {
-                int plain = m.find(Stun.MAPPED_ADDRESS);
-                mapped = plain >= 0 ? m.address(plain, false) : null;
-            }
-            if (mapped == null) {
-                finish(null, new StunException("STUN server " + server + " answered without a mapped address", 500));
-                return;
-            }
-            finish(mapped, null);
         }
 
         private void finish(InetSocketAddress mapped, Throwable failure) {
@@ -239,6 +219,42 @@ public final class StunClient implements AutoCloseable {
                 result.complete(mapped);
             }
         }
+    }
+
+    /**
+     * What a Binding response (already matched to its transaction) says: the reflexive address,
+     * or a {@link StunException} for an error response or an answer without an address. An
+     * indication or request is not an answer: {@code null}.
+     */
+    static InetSocketAddress interpret(StunParser m, InetSocketAddress server) {
+        if (m.cls() == Stun.ERROR) {
+            int i = m.find(Stun.ERROR_CODE);
+            int code = 0;
+            String reason = "";
+            if (i >= 0 && m.attributeLength(i) >= 4) {
+                int off = m.attributeOffset(i);
+                code = (m.buffer().getByte(off + 2) & 7) * 100 + m.buffer().getUnsignedByte(off + 3);
+                int len = Math.min(m.attributeLength(i) - 4, 128);
+                // Shown in messages: printable ASCII only, whatever the server sent.
+                reason = m.buffer().toString(off + 4, len, java.nio.charset.StandardCharsets.US_ASCII)
+                        .replaceAll("[^\\x20-\\x7E]", "?");
+            }
+            throw new StunException("STUN server " + server + " answered " + code + " " + reason,
+                    code >= 300 && code <= 699 ? code : 500);
+        }
+        if (m.cls() != Stun.SUCCESS) {
+            return null;
+        }
+        int x = m.find(Stun.XOR_MAPPED_ADDRESS);
+        InetSocketAddress mapped = x >= 0 ? m.address(x, true) : null;
+        if (mapped == null) {
+            int plain = m.find(Stun.MAPPED_ADDRESS);
+            mapped = plain >= 0 ? m.address(plain, false) : null;
+        }
+        if (mapped == null) {
+            throw new StunException("STUN server " + server + " answered without a mapped address", 500);
+        }
+        return mapped;
     }
 
     /** Builds a {@link StunClient}. */

@@ -1171,6 +1171,16 @@ public final class StunService {
         }
     }
 
+    /** For tests: the bound UDP endpoints. */
+    List<UdpEndpoint> endpoints() {
+        return endpoints;
+    }
+
+    /** For tests: a nonce valid for {@code client} now. */
+    String nonceFor(InetAddress client) {
+        return nonces.issue(client, Crypto.hmacSha256());
+    }
+
     /** For tests: ports taken by relays now. */
     public int relayPortsInUse() {
         return ports.inUse();
