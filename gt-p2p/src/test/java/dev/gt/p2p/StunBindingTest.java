@@ -217,6 +217,16 @@ class StunBindingTest {
     }
 
     @Test
+    void aPortInUseIsABindErrorNotASharedPort() {
+        try (StunServer second = StunServer.builder().stunAddr(udp).build()) {
+            java.util.concurrent.CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> second.start().join());
+            assertTrue(e.getCause() instanceof java.net.BindException, e.toString());
+            assertTrue(e.getCause().getMessage().contains(Integer.toString(udp.getPort())), e.getCause().getMessage());
+        }
+    }
+
+    @Test
     void countersCountBindings() throws Exception {
         long before = server.counters().bindingRequests();
         try (TestClient c = TestClient.udp(udp)) {

@@ -14,9 +14,12 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,6 +79,8 @@ public final class StunService {
     private volatile IoTransport io;
     private boolean ownsIo;
     private volatile Channel tcpListener;
+    /** Connections accepted by our own TCP listener, closed on stop even when the loops are the host's. */
+    private final ChannelGroup tcpConnections = new DefaultChannelGroup("gt-stun-tcp", GlobalEventExecutor.INSTANCE);
     private volatile int port;
     private volatile boolean stopping;
     private CompletableFuture<Void> startFuture;
@@ -177,7 +182,8 @@ public final class StunService {
                             .childHandler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel c) {
-                                    c.pipeline().addLast(newTcpHandler());
+                                    tcpConnections.add(c);
+                                    c.pipeline().addLast(new StunTcpHandler(StunService.this));
                                 }
                             })
                             .bind(new InetSocketAddress(addr.getAddress(), p)).sync().channel();
@@ -209,6 +215,14 @@ public final class StunService {
         }
         ChannelOption<Boolean> reuse = io.reusePortOption();
         int sockets = reuse == null ? 1 : loops.size();
+        if (reuse != null && addr.getPort() != 0) {
+            // SO_REUSEPORT would let us share a port another server (of the same user) holds: refuse that.
+            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(addr)) {
+                probe.getLocalPort();
+            } catch (SocketException e) {
+                throw new java.net.BindException("UDP " + addr + " is in use");
+            }
+        }
         UdpEndpoint ep = null;
         InetSocketAddress target = addr;
         for (int i = 0; i < sockets; i++) {
@@ -267,6 +281,9 @@ public final class StunService {
                 if (t != null) {
                     steps.add(toFuture(t.close()));
                 }
+                CompletableFuture<Void> connections = new CompletableFuture<>();
+                tcpConnections.close().addListener(x -> connections.complete(null));
+                steps.add(connections);
                 for (LoopState ls : allLoopStates) {
                     CompletableFuture<Void> s = new CompletableFuture<>();
                     steps.add(s);
@@ -343,9 +360,11 @@ public final class StunService {
             ls = new LoopState(loop);
             loopStates.set(ls);
             allLoopStates.add(ls);
-            long every = config.maintenanceInterval().toNanos();
-            LoopState state = ls;
-            ls.sweeper = loop.scheduleAtFixedRate(() -> sweep(state), every, every, TimeUnit.NANOSECONDS);
+            if (!stopping) {
+                long every = config.maintenanceInterval().toNanos();
+                LoopState state = ls;
+                ls.sweeper = loop.scheduleAtFixedRate(() -> sweep(state), every, every, TimeUnit.NANOSECONDS);
+            }
         }
         return ls;
     }
@@ -366,6 +385,7 @@ public final class StunService {
         }
     }
 
+    /** Runs on the loop of {@code ls}: ends its allocations and forgets the loop's state. */
     private void closeAll(LoopState ls, String reason) {
         if (ls.sweeper != null) {
             ls.sweeper.cancel(false);
@@ -373,6 +393,7 @@ public final class StunService {
         for (Allocation a : new ArrayList<>(ls.allocations)) {
             delete(a, ls, reason);
         }
+        loopStates.remove(); // this thread's entry: a host's loops outlive the server
     }
 
     // ------------------------------------------------------------------ datagrams
