@@ -3,11 +3,14 @@ package dev.gt.p2p;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import dev.gt.p2p.internal.StunParser;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 
 /** The client's reading of an answer: an address, nothing, or a StunException with a sane message. */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // a fuzzing run (JAZZER_FUZZ=1) lasts maxDuration
 class StunClientFuzzTest {
     private static final InetSocketAddress SERVER = new InetSocketAddress("127.0.0.1", 3478);
 

@@ -2,6 +2,8 @@ package dev.gt.p2p;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import dev.gt.p2p.internal.Cidr;
 import dev.gt.p2p.internal.Crypto;
 import dev.gt.p2p.internal.Nonces;
@@ -15,6 +17,7 @@ import java.time.Clock;
  * The text decoders: stun: URIs, address ranges, passwords, REST usernames and nonces from
  * peers. Each accepts, or refuses with IllegalArgumentException; nothing else may escape.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // a fuzzing run (JAZZER_FUZZ=1) lasts maxDuration
 class TextFuzzTest {
     private static final Nonces NONCES = new Nonces(60_000, Clock.systemUTC(), new SecureRandom());
 

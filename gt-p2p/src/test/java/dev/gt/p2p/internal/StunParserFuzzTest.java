@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.zip.CRC32;
  * has every attribute inside the message, every accessor works on it, and re-encoding the
  * attributes it saw gives a message it parses the same way.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // a fuzzing run (JAZZER_FUZZ=1) lasts maxDuration
 class StunParserFuzzTest {
     private final StunParser parser = new StunParser();
     private final CRC32 crc = new CRC32();
