@@ -65,10 +65,15 @@ JOPTS=()
 java "${JOPTS[@]}" -jar "$JAR" stun -stunAddr "127.0.0.1:$GT_PORT" -turnUser bench:bench -turnRealm gt \
   -turnAllowPeer 127.0.0.0/8 -turnRelayPorts 51000-51999 -logLevel warn > "$WORK/gt.out" 2>&1 &
 GT_PID=$!
-for i in $(seq 100); do
-  "$WORK/stunload" -t 0.2 -s 1 -w 1 127.0.0.1 $GT_PORT >/dev/null 2>&1 \
-    && "$WORK/stunload" -t 0.2 -s 1 -w 1 127.0.0.1 $COTURN_PORT >/dev/null 2>&1 && break
-  sleep 0.1
+answers() { "$WORK/stunload" -t 0.2 -s 1 -w 1 127.0.0.1 "$1" 2>/dev/null | grep -q 'ok=[1-9]'; }
+for i in $(seq 50); do
+  answers $GT_PORT && answers $COTURN_PORT && break
+  if [ "$i" = 50 ]; then
+    echo "stun-bench: the servers do not answer; coturn said:" >&2
+    tail -5 "$WORK/turnserver.out" "$WORK/turnserver.log" "$WORK/gt.out" >&2 || true
+    exit 1
+  fi
+  sleep 0.2
 done
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -83,10 +88,10 @@ run() {
   t1=$(ticks "$pid")
   ok=$(sed 's/.*ok=\([0-9]*\).*/\1/' <<<"$out")
   awk -v n="$name" -v o="$out" -v d=$((t1 - t0)) -v ok="$ok" -v hz="$HZ" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-    'BEGIN { split(o, f, " "); printf "%-7s %-9s %-12s %-11s server_us_per_req=%.2f %s load=%s\n", n, f[2], f[3], f[4], d * 1e6 / hz / ok, f[5], l }'
+    'BEGIN { split(o, f, " "); printf "%-7s %-11s %-6s %-7s %-7s server_us_per_req=%.2f %s load=%s\n", n, f[2], f[3], f[4], f[5], d * 1e6 / hz / ok, f[6], l }'
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $(uname -r); coturn $(turnserver -h 2>&1 | sed -n 's/.*Version Coturn-\([^ ]*\).*/\1/p' | head -1); GT engine ${ENGINE:-default}"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(uname -r); coturn $(dpkg-query -W -f='${Version}' coturn 2>/dev/null || echo '?'); GT engine ${ENGINE:-default}"
 echo "# warm-up (GT's JIT)"
 run gt "$GT_PID" $GT_PORT -s 16 -w 8 >/dev/null
 run gt "$GT_PID" $GT_PORT -s 50 -w 1 >/dev/null
