@@ -98,9 +98,13 @@ class StunClientTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             socket.close();
-            thread.join(5000);
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
