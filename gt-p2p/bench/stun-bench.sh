@@ -118,7 +118,7 @@ turn() {
     'BEGIN { printf "%-7s relayed_msgs=%d msgs_per_s=%.0f MB_per_s=%.1f server_us_per_msg=%.2f lost=%s\n", n, m, m / w, m * '"${TURN_SIZE:-1000}"' / w / 1e6, (m ? d * 1e6 / hz / m : 0), lost }'
 }
 echo "# TURN over UDP, turnutils_uclient -y -m ${TURN_SESSIONS:-20} -n ${TURN_MESSAGES:-2000} -l ${TURN_SIZE:-1000} -z ${TURN_INTERVAL:-1}"
-turn gt "$GT_PID" $GT_PORT >/dev/null   # warm-up
+for w in 1 2 3 4; do turn gt "$GT_PID" $GT_PORT >/dev/null; done   # warm-up: C2 compiles the relay path for a while
 for r in $(seq "$ROUNDS"); do
   turn coturn "$COTURN_PID" $COTURN_PORT
   turn gt "$GT_PID" $GT_PORT

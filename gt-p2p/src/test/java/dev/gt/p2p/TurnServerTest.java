@@ -467,6 +467,30 @@ class TurnServerTest {
     }
 
     @Test
+    void ipv6RelayOverIpv6() throws Exception {
+        try (StunServer v6 = StunServer.builder().stunAddr("[::1]:0").turnUser("alice", "wonderland")
+                .turnAllowPeer("::1/128").clock(clock).build();
+                DatagramSocket peer = new DatagramSocket(new InetSocketAddress("::1", 0))) {
+            v6.start().join();
+            peer.setSoTimeout(5000);
+            try (TurnClient c = new TurnClient(TestClient.udp(v6.udpAddresses().get(0)), "alice", "wonderland")) {
+                InetSocketAddress relay = c.allocate();
+                assertEquals(InetAddress.getByName("::1"), relay.getAddress());
+                InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
+                assertEquals(443, c.permit(new InetSocketAddress("127.0.0.1", 9)).errorCode(), "IPv4 peer, IPv6 relay");
+                assertEquals(0, c.permit(peerAddr).errorCode());
+                c.send(peerAddr, bytes("over v6"));
+                assertEquals("over v6", new String(receive(peer), StandardCharsets.UTF_8));
+                byte[] back = bytes("back over v6");
+                peer.send(new DatagramPacket(back, back.length, relay));
+                TestMessage.Answer d = new TestMessage.Answer(c.socket.receive());
+                assertEquals(peerAddr, d.address(Stun.XOR_PEER_ADDRESS, true));
+                assertArrayEquals(back, d.data());
+            }
+        }
+    }
+
+    @Test
     void bandwidthLimitDropsWhatExceedsTheBucket() throws Exception {
         server.close();
         server = builder().allocationBandwidth(1000).build();
