@@ -513,6 +513,25 @@ class TurnServerTest {
     }
 
     @Test
+    void aRelayPortHeldByAnotherProgramIsSkippedAndNotLost() throws Exception {
+        server.close();
+        server = builder().turnRelayPorts("61100-61101").build();
+        server.start().join();
+        udp = server.udpAddresses().get(0);
+        try (DatagramSocket squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", 61100));
+                TurnClient c = alice()) {
+            assertEquals(61101, c.allocate().getPort(), "61100 is taken by someone else");
+            c.request(Stun.REFRESH, m -> m.uint32(Stun.LIFETIME, 0));
+            squatter.close();
+            // Both ports are free again: two allocations fit.
+            try (TurnClient d = alice()) {
+                assertNotNull(c.allocate());
+                assertNotNull(d.allocate());
+            }
+        }
+    }
+
+    @Test
     void stopEndsEveryAllocationAndFreesTheRelayPorts() throws Exception {
         try (TurnClient c = alice(); TurnClient d = new TurnClient(TestClient.tcp(server.tcpAddress()), "bob",
                 "builder")) {

@@ -783,7 +783,9 @@ public final class StunService {
                         notifyCreated(a);
                         return;
                     }
-                    // Some other program holds the port: keep it marked as taken and try another.
+                    // Some other program holds the port (or the bind failed otherwise): give it back, since
+                    // that program may let it go, and try another; the random pick rarely lands on it again.
+                    ports.release(p);
                     if (a.reserveNext) {
                         ports.release(p + 1);
                     }
