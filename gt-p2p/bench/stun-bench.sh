@@ -14,8 +14,10 @@
 # comes from /proc/PID/stat (utime+stime) around each run; the generator reports its own CPU.
 #
 # TURN: turnutils_uclient -y (pairs of clients relaying to each other through two allocations, so
-# every message crosses the server twice) against both servers; server CPU per relayed message and
-# the message rate. Environment: ENGINE=io_uring|epoll|nio forces GT's engine; DURATION (s) per run.
+# every message crosses the server twice; it paces itself), then gt-p2p/bench/TurnLoad.java (JDK
+# only: pairs of allocations with a channel each way, ChannelData A->B as a closed loop with a
+# window) for the relay throughput; server CPU per relayed message for both.
+# Environment: ENGINE=io_uring|epoll|nio forces GT's engine; DURATION (s) per run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
@@ -122,4 +124,21 @@ for w in 1 2 3 4; do turn gt "$GT_PID" $GT_PORT >/dev/null; done   # warm-up: C2
 for r in $(seq "$ROUNDS"); do
   turn coturn "$COTURN_PID" $COTURN_PORT
   turn gt "$GT_PID" $GT_PORT
+done
+
+# TURN throughput: TurnLoad, 8 pairs, window 16, 1000-byte messages; each crosses the server twice.
+turnload() {
+  local name=$1 pid=$2 port=$3 t0 t1 out msgs
+  t0=$(ticks "$pid")
+  out=$(java gt-p2p/bench/TurnLoad.java 127.0.0.1 "$port" bench bench "$DURATION" 8 1000 16)
+  t1=$(ticks "$pid")
+  msgs=$(sed 's/relayed_msgs=\([0-9]*\).*/\1/' <<<"$out")
+  awk -v n="$name" -v o="$out" -v d=$((t1 - t0)) -v m="$msgs" -v hz="$HZ" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+    'BEGIN { split(o, f, " "); printf "%-7s %-19s %-15s %-7s server_us_per_msg=%.2f %s load=%s\n", n, f[2], f[3], f[4], (m ? d * 1e6 / hz / m : 0), f[5], l }'
+}
+echo "# TURN throughput, TurnLoad.java 8 pairs x window 16, 1000-byte ChannelData, ${DURATION}s per run"
+for w in 1 2; do turnload gt "$GT_PID" $GT_PORT >/dev/null; done   # warm-up
+for r in $(seq "$ROUNDS"); do
+  turnload coturn "$COTURN_PID" $COTURN_PORT
+  turnload gt "$GT_PID" $GT_PORT
 done
