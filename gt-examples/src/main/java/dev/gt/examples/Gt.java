@@ -143,7 +143,7 @@ public final class Gt {
         } else {
             String suggestion = closestCommand(word);
             err.println("gt: unknown command '" + word + "'"
-                    + (suggestion != null ? "; did you mean " + suggestion + "?" : " (expected server, client, demo, stun, "
+                    + (suggestion != null ? "; did you mean " + suggestion + "?" : " (expected server, client, demo, "
                             + "help or version)"));
         }
         err.println("run 'gt -h' for help");
