@@ -723,7 +723,6 @@ public final class StunService {
             return;
         }
         ls.allocations.add(a);
-        counters.allocations.incrementAndGet();
         bindRelay(a, p, 1);
     }
 
@@ -802,7 +801,6 @@ public final class StunService {
                     a.closed = true;
                     a.link.detach(a);
                     ls.allocations.remove(a);
-                    counters.allocations.decrementAndGet();
                     releaseQuota(a.username);
                     ByteBuf out = a.link.channel.alloc().buffer(128);
                     int s = StunEncoder.begin(out, Stun.type(Stun.ALLOCATE, Stun.ERROR), a.transactionId);
@@ -1092,7 +1090,6 @@ public final class StunService {
         a.active = false;
         a.link.detach(a);
         ls.allocations.remove(a);
-        counters.allocations.decrementAndGet();
         releaseQuota(a.username);
         int p = a.port;
         if (a.relay != null) {
@@ -1104,9 +1101,13 @@ public final class StunService {
         }
     }
 
-    /** 0, or the error code for a quota: 508 when the server is full, 486 when the user is. */
+    /**
+     * Counts a new allocation against the quotas; returns 0, or the error code: 508 when the server
+     * is full, 486 when the user is. {@link #releaseQuota} undoes it.
+     */
     private int reserveQuota(String username) {
-        if (counters.allocations.get() >= config.maxAllocations()) {
+        if (counters.allocations.incrementAndGet() > config.maxAllocations()) {
+            counters.allocations.decrementAndGet();
             return Stun.INSUFFICIENT_CAPACITY;
         }
         int max = config.maxAllocationsPerUser();
@@ -1121,6 +1122,7 @@ public final class StunService {
                 return c.get() == 0 ? null : c;
             });
             if (!ok[0]) {
+                counters.allocations.decrementAndGet();
                 return Stun.ALLOCATION_QUOTA_REACHED;
             }
         }
@@ -1128,6 +1130,7 @@ public final class StunService {
     }
 
     private void releaseQuota(String username) {
+        counters.allocations.decrementAndGet();
         if (config.maxAllocationsPerUser() > 0) {
             allocationsPerUser.computeIfPresent(username, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
         }
