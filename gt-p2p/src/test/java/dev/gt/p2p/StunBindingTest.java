@@ -227,6 +227,25 @@ class StunBindingTest {
     }
 
     @Test
+    void tcpConnectionsAreLimitedAndSilentOnesClosed() throws Exception {
+        try (StunServer small = StunServer.builder().stunAddr("127.0.0.1:0").maxTcpConnections(2)
+                .tcpIdleTimeout(java.time.Duration.ofMillis(200)).build()) {
+            small.start().join();
+            try (TestClient a = TestClient.tcp(small.tcpAddress()); TestClient b = TestClient.tcp(small.tcpAddress())) {
+                assertEquals(Stun.SUCCESS, a.exchange(TestMessage.request(Stun.BINDING)).cls());
+                assertEquals(Stun.SUCCESS, b.exchange(TestMessage.request(Stun.BINDING)).cls());
+                try (TestClient third = TestClient.tcp(small.tcpAddress())) {
+                    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                            () -> third.exchange(TestMessage.request(Stun.BINDING)), "over the limit: closed");
+                }
+                // A and B now say nothing: the idle timeout closes them (a read sees the end of the stream).
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.EOFException.class, a::receive);
+            }
+            org.awaitility.Awaitility.await().until(() -> small.counters().tcpConnections() == 0);
+        }
+    }
+
+    @Test
     void countersCountBindings() throws Exception {
         long before = server.counters().bindingRequests();
         try (TestClient c = TestClient.udp(udp)) {
