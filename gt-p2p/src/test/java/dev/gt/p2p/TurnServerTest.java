@@ -44,6 +44,8 @@ class TurnServerTest {
                 .turnUser("alice", "wonderland").turnUser("bob:builder")
                 .turnSecret("rest-secret")
                 .turnAllowPeer("127.0.0.0/8")
+                // Above the kernel's ephemeral ports (to 60999), so no client socket takes a relay port.
+                .turnRelayPorts("61200-61999")
                 .listener(new StunServerListener() {
                     @Override
                     public void allocationCreated(String user, InetSocketAddress client, InetSocketAddress relay,
@@ -183,7 +185,7 @@ class TurnServerTest {
             assertEquals(0, a.errorCode());
             InetSocketAddress relay = a.address(Stun.XOR_RELAYED_ADDRESS, true);
             assertEquals(InetAddress.getByName("127.0.0.1"), relay.getAddress());
-            assertTrue(relay.getPort() >= 49152, relay.toString());
+            assertTrue(relay.getPort() >= 61200 && relay.getPort() <= 61999, relay.toString());
             assertEquals(c.socket.local(), a.address(Stun.XOR_MAPPED_ADDRESS, true));
             assertEquals(600, a.uint32(Stun.LIFETIME));
             assertTrue(a.integrityValid(Crypto.longTermKey("alice", "gt", "wonderland")));

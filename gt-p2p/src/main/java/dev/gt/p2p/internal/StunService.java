@@ -290,9 +290,11 @@ public final class StunService {
                     try {
                         ls.loop.execute(() -> {
                             try {
-                                closeAll(ls, "server stopped");
-                            } finally {
+                                // Completes once every relay socket is really closed, so its port is free.
+                                closeAll(ls, "server stopped").whenComplete((v, e) -> s.complete(null));
+                            } catch (RuntimeException e) {
                                 s.complete(null);
+                                throw e;
                             }
                         });
                     } catch (RuntimeException e) {
@@ -385,15 +387,24 @@ public final class StunService {
         }
     }
 
-    /** Runs on the loop of {@code ls}: ends its allocations and forgets the loop's state. */
-    private void closeAll(LoopState ls, String reason) {
+    /**
+     * Runs on the loop of {@code ls}: ends its allocations and forgets the loop's state; the future
+     * completes when their relay sockets have closed.
+     */
+    private CompletableFuture<Void> closeAll(LoopState ls, String reason) {
         if (ls.sweeper != null) {
             ls.sweeper.cancel(false);
         }
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Allocation a : new ArrayList<>(ls.allocations)) {
+            Channel relay = a.relay;
             delete(a, ls, reason);
+            if (relay != null) {
+                closing.add(toFuture(relay.closeFuture()));
+            }
         }
         loopStates.remove(); // this thread's entry: a host's loops outlive the server
+        return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]));
     }
 
     // ------------------------------------------------------------------ datagrams
