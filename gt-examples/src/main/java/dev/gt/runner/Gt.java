@@ -49,7 +49,7 @@ public final class Gt {
     /** Exit code of a failure to start, or of a failed demo self-check. */
     static final int FAILURE = 1;
 
-    private static final List<String> COMMANDS = List.of("server", "client", "demo", "help", "version");
+    private static final List<String> COMMANDS = List.of("server", "client", "demo", "stun", "help", "version");
 
     static final OptionTable<Object> DEMO = new OptionTable<>("demo",
             "Runs a GT server, a GT client and a small HTTP service in this process, all on 127.0.0.1, prints how "
@@ -95,6 +95,8 @@ public final class Gt {
                 return client(rest);
             case "demo":
                 return demo(rest);
+            case "stun":
+                return new StunCommand(out, err).run(rest);
             case "help":
             case "-h":
             case "--h":
@@ -125,6 +127,9 @@ public final class Gt {
                 return 0;
             case "demo":
                 out.print(DEMO.usage());
+                return 0;
+            case "stun":
+                out.print(StunCommand.TABLE.usage());
                 return 0;
             default:
                 return unknownCommand(rest[0]);
@@ -518,6 +523,7 @@ public final class Gt {
                 + "  gt server [options]     run a GT server (the public side)\n"
                 + "  gt client [options]     run a GT client (next to the private services)\n"
                 + "  gt demo [-duration D]   run a server, a client and an HTTP service here, and test them\n"
+                + "  gt stun [options]       run a STUN server, and a TURN relay with -turnUser/-turnSecret\n"
                 + "  gt help [command]       print this help, or the options of a command\n"
                 + "  gt version              print the version\n"
                 + "\n"

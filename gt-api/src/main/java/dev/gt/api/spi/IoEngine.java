@@ -2,6 +2,7 @@ package dev.gt.api.spi;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DatagramChannel;
@@ -26,8 +27,18 @@ public interface IoEngine extends AutoCloseable {
     /** Creates outgoing TCP channels. */
     ChannelFactory<? extends Channel> socketChannelFactory();
 
-    /** Creates UDP channels (for QUIC tunnels, STUN and TURN). */
+    /** Creates UDP channels, for listening (bind) and for sending to any address. */
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory();
+
+    /**
+     * The option that lets several datagram channels of this transport bind the same address and
+     * port, the kernel spreading datagrams among them by source address (Linux
+     * {@code SO_REUSEPORT}), or {@code null} when the transport has none. A UDP server uses it to
+     * run one channel per event loop.
+     */
+    default ChannelOption<Boolean> reusePortOption() {
+        return null;
+    }
 
     /** Shuts the event loops down gracefully; the future completes when they have terminated. */
     CompletableFuture<Void> shutdown();

@@ -3,8 +3,9 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoEngine;
 import dev.gt.api.spi.IoEngineProvider;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 
@@ -33,6 +34,7 @@ public final class EpollEngineProvider implements IoEngineProvider {
     @Override
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
-                EpollServerSocketChannel::new, EpollSocketChannel::new, EpollDatagramChannel::new);
+                EpollServerSocketChannel::new, EpollSocketChannel::new,
+                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT);
     }
 }

@@ -4,6 +4,7 @@ import dev.gt.api.spi.IoEngine;
 import dev.gt.api.spi.IoEngineProvider;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -51,6 +52,7 @@ public final class IoUringEngineProvider implements IoEngineProvider {
     @Override
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), IoUringIoHandler.newFactory(), threads, threadNamePrefix,
-                IoUringServerSocketChannel::new, IoUringSocketChannel::new, IoUringDatagramChannel::new);
+                IoUringServerSocketChannel::new, IoUringSocketChannel::new,
+                IoUringDatagramChannel::new, IoUringChannelOption.SO_REUSEPORT);
     }
 }

@@ -3,6 +3,7 @@ package dev.gt.transport.tcp;
 import dev.gt.api.spi.IoEngine;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -19,11 +20,12 @@ final class NettyIoEngine implements IoEngine {
     private final ChannelFactory<? extends ServerChannel> serverFactory;
     private final ChannelFactory<? extends Channel> socketFactory;
     private final ChannelFactory<? extends DatagramChannel> datagramFactory;
+    private final ChannelOption<Boolean> reusePortOption;
     private CompletableFuture<Void> shutdown;
 
     NettyIoEngine(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
             ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory,
-            ChannelFactory<? extends DatagramChannel> datagramFactory) {
+            ChannelFactory<? extends DatagramChannel> datagramFactory, ChannelOption<Boolean> reusePortOption) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
         }
@@ -34,6 +36,7 @@ final class NettyIoEngine implements IoEngine {
         this.serverFactory = serverFactory;
         this.socketFactory = socketFactory;
         this.datagramFactory = datagramFactory;
+        this.reusePortOption = reusePortOption;
     }
 
     @Override
@@ -59,6 +62,11 @@ final class NettyIoEngine implements IoEngine {
     @Override
     public ChannelFactory<? extends DatagramChannel> datagramChannelFactory() {
         return datagramFactory;
+    }
+
+    @Override
+    public ChannelOption<Boolean> reusePortOption() {
+        return reusePortOption;
     }
 
     @Override

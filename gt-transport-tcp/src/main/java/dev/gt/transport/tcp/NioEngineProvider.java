@@ -32,6 +32,7 @@ public final class NioEngineProvider implements IoEngineProvider {
     @Override
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), NioIoHandler.newFactory(), threads, threadNamePrefix,
-                NioServerSocketChannel::new, NioSocketChannel::new, NioDatagramChannel::new);
+                NioServerSocketChannel::new, NioSocketChannel::new,
+                NioDatagramChannel::new, null);
     }
 }
