@@ -18,7 +18,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -94,9 +93,7 @@ class HostRewriterJazzerTest {
             int fed = 0;
             for (int i = 0; fed < input.length; i++) {
                 int n = Math.min(pieces[i % pieces.length], input.length - fed);
-                // Not from an allocator: paranoid leak tracking of thousands of one-byte pieces would
-                // dominate; the refCnt check below covers them.
-                ByteBuf piece = Unpooled.wrappedBuffer(Arrays.copyOfRange(input, fed, fed + n));
+                ByteBuf piece = Unpooled.buffer(n).writeBytes(input, fed, n);
                 written.add(piece);
                 futures.add(ch.write(piece));
                 fed += n;

@@ -16,7 +16,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -77,9 +76,7 @@ class ProtocolJazzerTest {
             int at = 0;
             for (int i = 0; at < input.length; i++) {
                 int n = Math.min(pieces[i % pieces.length], input.length - at);
-                // Not from an allocator: paranoid leak tracking of thousands of one-byte pieces would
-                // dominate; the refCnt check below covers them.
-                ByteBuf piece = Unpooled.wrappedBuffer(Arrays.copyOfRange(input, at, at + n));
+                ByteBuf piece = Unpooled.buffer(n).writeBytes(input, at, n);
                 fed.add(piece);
                 at += n;
                 try {
