@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.gt.core.RemoteUrl;
 import dev.gt.core.internal.client.RemoteApiAccess;
 import dev.gt.core.testkit.FuzzInputs;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import java.util.Set;
  * parse the same once written back as JSON (non-ASCII escaped, so lone surrogates survive). The remote API parser must return a non-blank address
  * that the answer really holds, or fail with an {@link IOException} whose message is its own,
  * starting with {@code -remoteAPI <url>:} as {@code RemoteApi.serverAddress} documents, never
- * the parser library's text quoting the answer.
+ * the parser library's text quoting the answer; an address it returns must be accepted or refused
+ * by {@link RemoteUrl#parse} with the {@link IllegalArgumentException} the client handles.
  *
  * <p>Without {@code JAZZER_FUZZ} this replays the committed inputs in
  * {@code src/test/resources/dev/gt/core/internal/auth/ApiAnswerJazzerTestInputs/<method>}.
@@ -89,6 +91,12 @@ class ApiAnswerJazzerTest {
             return;
         }
         assertFalse(address.isBlank(), what);
+        // serverAddress checks the address with RemoteUrl.parse and relies on IllegalArgumentException.
+        try {
+            RemoteUrl.parse(address);
+        } catch (IllegalArgumentException expected) {
+            assertNotNull(expected.getMessage(), what);
+        }
     }
 
     private static String escape(String s) {
