@@ -1,7 +1,6 @@
 package dev.gt.core.testkit;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -10,6 +9,8 @@ import java.util.SplittableRandom;
  * a peer sends, so the committed seeds stay readable and the fuzzer explores both.
  */
 public final class FuzzInputs {
+    private static final String HEX = "0123456789abcdef";
+
     private FuzzInputs() {
     }
 
@@ -49,7 +50,7 @@ public final class FuzzInputs {
             if (c >= 0x20 && c < 0x7f && c != '\\') {
                 sb.append((char) c);
             } else {
-                sb.append(String.format(Locale.ROOT, "\\x%02x", c));
+                sb.append("\\x").append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
             }
         }
         return sb.toString();
