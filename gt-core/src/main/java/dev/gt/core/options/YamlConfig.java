@@ -72,6 +72,9 @@ final class YamlConfig {
             throw new OptionsException(where + ": not valid YAML: " + e.getProblem().trim() + context, e);
         } catch (YamlEngineException e) {
             throw new OptionsException(label + ": not valid YAML: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // snakeyaml-engine's Tag refuses a tag like !<%20x> this way rather than with a YamlEngineException.
+            throw new OptionsException(label + ": not valid YAML: " + e.getMessage(), e);
         }
         if (node.isEmpty() || isNull(node.get())) {
             return new YamlConfig(label, null);
