@@ -5,16 +5,18 @@
 # client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing);
 # MODE=tls runs the tunnel over TLS (-tlsAddr PUBLIC+2, tls:// client); MODE=https terminates
 # HTTPS for visitors on PUBLIC (tunnel over plain TCP on PUBLIC+2): point wrk at https://.
-# THREADS (default 1) sets -workerThreads of both processes: one event loop each, like the
-# single-threaded HAProxy baseline.
+# Both processes run as users run them: the runner's default flags and the default JVM. THREADS
+# sets -workerThreads of both and JAVA_OPTS adds JVM flags, for experiments only.
 #   relay-bench.sh relay --url http://127.0.0.1:18090/short \
 #     --relay-cmd 'bash bench/gt-pair.sh 18090 18080' --runs 3 --warmup 30s --relay-wait 90
 set -euo pipefail
 PUBLIC=${1:-18090} ORIGIN=${2:-18080} MODE=${MODE:-http}
 here=$(cd "$(dirname "$0")/.." && pwd)
-jar="$here/gt-examples/target/gt.jar"
+jar=${JAR:-"$here/gt-examples/target/gt.jar"}
 [ -f "$jar" ] || { echo "gt-pair: $jar not found (mvn -B -q -DskipTests package)" >&2; exit 2; }
-JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC"}
+JAVA_OPTS=${JAVA_OPTS:-}
+threads=()
+[ -n "${THREADS:-}" ] && threads=(-workerThreads "$THREADS")
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -32,12 +34,12 @@ case "$MODE" in
     remote="tcp://127.0.0.1:$((PUBLIC + 2))" ;;
 esac
 java $JAVA_OPTS -jar "$jar" server "${server_flags[@]}" -id bench -secret bench-secret \
-  -tcpRange "$((PUBLIC + 1))" -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
+  -tcpRange "$((PUBLIC + 1))" "${threads[@]}" & pids+=($!)
 if [ "$MODE" = tcp ]; then
   local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
 else
   local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
 fi
 java $JAVA_OPTS -jar "$jar" client -remote "$remote" "${client_tls[@]}" -id bench -secret bench-secret \
-  "${local_flags[@]}" -remoteConnections 3 -workerThreads "${THREADS:-1}" -logLevel warn & pids+=($!)
+  "${local_flags[@]}" "${threads[@]}" & pids+=($!)
 wait
