@@ -448,7 +448,7 @@ public final class GtClient implements AutoCloseable {
 
         /**
          * Runs on this I/O engine (event loops and socket types) instead of the best one found on
-         * the class path (io_uring, then epoll, then NIO).
+         * the class path (epoll, then io_uring, then NIO).
          */
         public Builder ioEngine(IoEngineProvider engine) {
             this.ioEngine = engine;

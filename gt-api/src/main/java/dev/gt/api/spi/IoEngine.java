@@ -40,6 +40,16 @@ public interface IoEngine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether an open channel can leave one of the engine's loops for another (deregistered, then
+     * registered again) without losing bytes: the server moves a visitor to its tunnel's loop so
+     * that no byte of the stream crosses threads. Netty's epoll and NIO can; its io_uring cancels
+     * reads in flight, so it says no.
+     */
+    default boolean canMoveChannels() {
+        return false;
+    }
+
     /** Shuts the event loops down gracefully; the future completes when they have terminated. */
     CompletableFuture<Void> shutdown();
 

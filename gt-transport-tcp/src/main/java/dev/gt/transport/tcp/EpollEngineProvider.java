@@ -18,7 +18,7 @@ public final class EpollEngineProvider implements IoEngineProvider {
 
     @Override
     public int priority() {
-        return 20;
+        return 30;
     }
 
     @Override
@@ -35,6 +35,6 @@ public final class EpollEngineProvider implements IoEngineProvider {
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
                 EpollServerSocketChannel::new, EpollSocketChannel::new,
-                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT);
+                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT, true);
     }
 }

@@ -21,11 +21,13 @@ final class NettyIoEngine implements IoEngine {
     private final ChannelFactory<? extends Channel> socketFactory;
     private final ChannelFactory<? extends DatagramChannel> datagramFactory;
     private final ChannelOption<Boolean> reusePortOption;
+    private final boolean canMoveChannels;
     private CompletableFuture<Void> shutdown;
 
     NettyIoEngine(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
             ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory,
-            ChannelFactory<? extends DatagramChannel> datagramFactory, ChannelOption<Boolean> reusePortOption) {
+            ChannelFactory<? extends DatagramChannel> datagramFactory, ChannelOption<Boolean> reusePortOption,
+            boolean canMoveChannels) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
         }
@@ -37,6 +39,12 @@ final class NettyIoEngine implements IoEngine {
         this.socketFactory = socketFactory;
         this.datagramFactory = datagramFactory;
         this.reusePortOption = reusePortOption;
+        this.canMoveChannels = canMoveChannels;
+    }
+
+    @Override
+    public boolean canMoveChannels() {
+        return canMoveChannels;
     }
 
     @Override
