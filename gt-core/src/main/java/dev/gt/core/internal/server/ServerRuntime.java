@@ -209,6 +209,14 @@ public final class ServerRuntime {
         return done;
     }
 
+    /** The options {@link #bootstrap} gives every accepted visitor, for those registered by hand. */
+    private static void configureVisitor(Channel child) {
+        child.config().setAutoRead(false);
+        child.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        child.config().setOption(ChannelOption.TCP_NODELAY, true);
+        child.config().setWriteBufferWaterMark(WATER_MARK);
+    }
+
     private ServerBootstrap bootstrap(ChannelInitializer<Channel> init) {
         return new ServerBootstrap()
                 .group(io.group())
@@ -225,11 +233,27 @@ public final class ServerRuntime {
 
     /** Binds the listener of a TCP service on {@code port}. */
     private ChannelFuture bindTcpService(int port) {
-        ServerBootstrap b = bootstrap(new ChannelInitializer<Channel>() {
+        ChannelInitializer<Channel> init = new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 channels.add(ch);
                 ch.pipeline().addLast("gt-tcp-visitor", new TcpVisitorHandler());
+            }
+        };
+        ServerBootstrap b = bootstrap(init);
+        // The route is known at accept: the visitor goes straight to the loop of the tunnel that
+        // will carry it (the least busy one), rather than to the next loop in turn.
+        b.handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel listener) {
+                listener.pipeline().addLast(acceptGuard, new TunnelLoopAcceptor(l -> {
+                    Route route = l.attr(ROUTE).get();
+                    ServerTunnel t = route == null ? null : route.session().pickTunnel(null);
+                    return t == null ? null : t.loop();
+                }, child -> {
+                    configureVisitor(child);
+                    child.pipeline().addLast(init);
+                }));
             }
         });
         InetSocketAddress addr = config.tcpBindAddress() == null ? new InetSocketAddress(port)
@@ -286,6 +310,11 @@ public final class ServerRuntime {
 
     int nextTunnelId() {
         return tunnelIds.incrementAndGet();
+    }
+
+    /** Whether the I/O engine can move a visitor to its tunnel's event loop. */
+    boolean canMoveChannels() {
+        return io != null && io.canMoveChannels();
     }
 
     String transportName() {

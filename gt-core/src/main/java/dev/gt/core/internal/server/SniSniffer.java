@@ -71,8 +71,7 @@ final class SniSniffer extends Sniffer {
             reject(ctx, UNRECOGNIZED_NAME, "the client serving '" + key + "' has no tunnel connected");
             return;
         }
-        ByteBuf hello = takeCumulation();
-        tunnel.openStream(ch, this, route.serviceIndex(), hello, null);
+        openStream(ctx, tunnel, route.serviceIndex(), null);
     }
 
     /** Ends the connection: with a fatal TLS alert when {@code alert} >= 0, else a plain close. */

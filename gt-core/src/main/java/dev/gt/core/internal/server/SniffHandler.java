@@ -91,8 +91,7 @@ final class SniffHandler extends Sniffer {
                     "GT: the client serving '" + key + "' has no tunnel connected");
             return;
         }
-        ByteBuf head = takeCumulation();
-        tunnel.openStream(ch, this, route.serviceIndex(), head, SniffHandler::badGateway);
+        openStream(ctx, tunnel, route.serviceIndex(), SniffHandler::badGateway);
     }
 
     /**

@@ -29,6 +29,8 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
     private long startNanos;
     /** Bytes of {@link #cumulation} taken from the server's handshake budget. */
     private long budgeted;
+    /** Routed, and on its way to the tunnel's event loop: bytes are kept, not sniffed. */
+    private boolean moving;
 
     Sniffer(ServerRuntime server) {
         this.server = server;
@@ -68,6 +70,9 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
         }
         budgeted += in.readableBytes();
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        if (moving) {
+            return;
+        }
         if (!cumulation.isReadable()) {
             ctx.read();
             return;
@@ -99,6 +104,48 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
         // through a TLS handler in front of it.
         ctx.fireChannelRead(buf);
         ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * Opens the routed visitor's stream on {@code tunnel}, with the bytes read so far. When the
+     * visitor is on another event loop than the tunnel and the engine can move channels, the
+     * visitor first moves to the tunnel's loop: then no byte of the stream crosses threads on the
+     * server (a cross-thread hop costs a task and often a wake-up, each way, for every read). Not
+     * for TLS-terminated visitors, whose TLS engine keeps its own state on the loop.
+     */
+    void openStream(ChannelHandlerContext ctx, ServerTunnel tunnel, int serviceIndex,
+            dev.gt.core.internal.relay.StreamRelay.EarlyEndHandler onEarlyEnd) {
+        io.netty.channel.Channel ch = ctx.channel();
+        io.netty.channel.EventLoop target = tunnel.loop();
+        if (target == ch.eventLoop() || !server.canMoveChannels()
+                || ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
+            tunnel.openStream(ch, this, serviceIndex, takeCumulation(), onEarlyEnd);
+            return;
+        }
+        // Not on the way: a deadline on the old loop must not fire while the channel changes loops.
+        cancelDeadline();
+        moving = true;
+        ch.deregister().addListener(deregistered -> {
+            if (!deregistered.isSuccess() || !ch.isOpen()) {
+                ch.close();
+                return;
+            }
+            target.register(ch).addListener(registered -> {
+                if (!registered.isSuccess()) {
+                    log.debug("visitor {} could not move to its tunnel's loop: {}", ch.remoteAddress(),
+                            registered.cause().toString());
+                    finish();
+                    ch.unsafe().closeForcibly();
+                    return;
+                }
+                if (!ch.isActive() || ctx.isRemoved()) {
+                    finish();
+                    ch.close();
+                    return;
+                }
+                tunnel.openStream(ch, this, serviceIndex, takeCumulation(), onEarlyEnd);
+            });
+        });
     }
 
     /** Hands the gathered bytes over (the caller owns them) and stops the deadline. */
