@@ -172,6 +172,10 @@ public final class Protocol {
     /** SERVICE: index(2) kind(1) tcpPort(2) hostLen(1) host. */
     public static ByteBuf service(ByteBufAllocator alloc, int index, int kind, int tcpPort, String host) {
         byte[] h = host == null ? new byte[0] : host.getBytes(StandardCharsets.UTF_8);
+        if (h.length > 255) {
+            // The frame gives the host one length byte: a longer one would be cut and misframe the rest.
+            throw new IllegalArgumentException("service host is " + h.length + " bytes in UTF-8, at most 255 fit a SERVICE frame");
+        }
         int len = 2 + 1 + 2 + 1 + h.length;
         return header(alloc, TYPE_SERVICE, 0, 0, len, len).writeShort(index).writeByte(kind).writeShort(tcpPort)
                 .writeByte(h.length).writeBytes(h);

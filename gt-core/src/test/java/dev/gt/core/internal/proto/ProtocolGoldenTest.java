@@ -83,6 +83,15 @@ class ProtocolGoldenTest {
     }
 
     @Test
+    void serviceHostIsRefusedWhenItsLengthByteCannotHoldIt() {
+        String fits = "a".repeat(255);
+        assertTrue(hex(Protocol.service(A, 0, Protocol.KIND_HTTP, 0, fits)).endsWith("FF" + "61".repeat(255)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Protocol.service(A, 0, Protocol.KIND_HTTP, 0, "é".repeat(128)));
+        assertTrue(e.getMessage().contains("256 bytes") && e.getMessage().contains("at most 255"), e.getMessage());
+    }
+
+    @Test
     void controlFramesMatchTheTable() {
         assertEquals("00010000000500000000", hex(Protocol.dataHeader(A, 5, 0, true)));
         assertEquals("0000000000070000000A", hex(Protocol.dataHeader(A, 7, 10, false)));
