@@ -11,13 +11,23 @@ import java.util.List;
  * @param bytesFromVisitors bytes visitors sent toward the services so far
  * @param bytesToVisitors bytes the services sent toward visitors so far
  * @param droppedEvents events the event listener did not get because it did not keep up
+ * @param paths what the client measured on its paths to one host over different transports, and
+ *     which one new streams take (empty without such a choice)
+ * @param pathChoice why the preferred path was chosen, or {@code null} before a choice
  */
 public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
-        long bytesFromVisitors, long bytesToVisitors, long droppedEvents) {
+        long bytesFromVisitors, long bytesToVisitors, long droppedEvents, List<PathInfo> paths, String pathChoice) {
     /** Compact constructor: copies the lists. */
     public ClientState {
         tunnels = List.copyOf(tunnels);
         services = List.copyOf(services);
+        paths = List.copyOf(paths);
+    }
+
+    /** A snapshot without a choice of paths. */
+    public ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
+            long bytesFromVisitors, long bytesToVisitors, long droppedEvents) {
+        this(running, tunnels, services, bytesFromVisitors, bytesToVisitors, droppedEvents, List.of(), null);
     }
 
     /**
