@@ -45,6 +45,8 @@ public final class ClientRuntime {
     /** Tunnel transports by scheme, created on first use. */
     private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
+    /** The servers whose transports can run here, in the order of the configuration. */
+    private List<RemoteUrl> servers = List.of();
     private final ClientState.RegisteredService[] registered;
     final EventDispatcher events;
     private ExecutorService resolver;
@@ -90,17 +92,33 @@ public final class ClientRuntime {
             started.completeExceptionally(e);
             return started;
         }
-        try {
-            // Known schemes are set up now, so that a bad CA file or a missing transport module
-            // fails the start at once rather than every connection attempt.
-            for (RemoteUrl r : config.servers()) {
+        // Known schemes are set up now, so that a bad CA file or a missing transport module fails
+        // the start at once rather than every connection attempt. A transport that cannot run here
+        // (QUIC without its native library) is said once; the other servers are used.
+        List<RemoteUrl> usable = new ArrayList<>();
+        RuntimeException unusable = null;
+        for (RemoteUrl r : config.servers()) {
+            try {
                 transport(r.scheme());
+                usable.add(r);
+            } catch (RuntimeException e) {
+                if (unusable == null) {
+                    unusable = e;
+                }
+                if (config.servers().size() > 1) {
+                    log.error("-remote {} cannot be used: {}", r, e.getMessage());
+                }
             }
-        } catch (RuntimeException e) {
+        }
+        if (usable.isEmpty() && config.serverLookupUrl() == null) {
             io.shutdown();
-            started.completeExceptionally(e);
+            started.completeExceptionally(unusable);
             return started;
         }
+        if (unusable != null) {
+            log.warn("GT client '{}' goes on with {}", config.id(), usable);
+        }
+        servers = usable;
         log.info("GT client '{}' using the {} I/O engine; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.servers().size() > 1 ? "s" : "",
@@ -128,7 +146,7 @@ public final class ClientRuntime {
                     pools.add(p);
                     p.start();
                 }
-                for (RemoteUrl r : config.servers()) {
+                for (RemoteUrl r : servers) {
                     RemotePool p = new RemotePool(this, r, null);
                     pools.add(p);
                     p.start();
@@ -162,7 +180,8 @@ public final class ClientRuntime {
         X509TrustManager trustManager = config.trustManager() != null ? config.trustManager()
                 : TlsContexts.trustManager(trust, config.trustedCertificates(), config.pinnedCertificateSha256());
         t = TunnelTransports.forScheme(scheme).create(new TunnelTransportSettings(io, trustManager,
-                TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols()));
+                TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols(), null, List.of(),
+                config.congestionControl()));
         transports.put(scheme, t);
         if (!scheme.equals("tcp")) {
             log.info("{}:// tunnels use {}; server certificates are checked against {}", scheme, t.description(),
@@ -265,7 +284,7 @@ public final class ClientRuntime {
             }
         }
         String remote = pool.name();
-        java.net.SocketAddress server = t.channel().remoteAddress();
+        java.net.SocketAddress server = t.peer();
         events.dispatch(l -> l.tunnelConnected(remote, t.slot, server));
         if (started.complete(null) && startDeadline != null) {
             startDeadline.cancel(false);

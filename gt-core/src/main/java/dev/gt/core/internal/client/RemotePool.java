@@ -141,24 +141,35 @@ final class RemotePool {
             connectFailed(slot, e);
             return;
         }
-        if (remote.isTls() && runtime.config.trustAnyCertificate()) {
+        if (!remote.scheme().equals("tcp") && runtime.config.trustAnyCertificate()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
         }
         Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.serverTimeout().toMillis(), 30_000));
-        transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, ch -> {
+        // A transport's own idle timeout (QUIC) only backs up the keepalive, which closes a silent
+        // tunnel after -remoteTimeout with a clearer reason.
+        Duration transportIdle = runtime.config.serverTimeout().plusSeconds(5);
+        ClientTunnel[] made = new ClientTunnel[1];
+        transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, transportIdle, ch -> {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
             ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
+            made[0] = t;
             synchronized (RemotePool.this) {
                 slot.tunnel = t;
             }
             ch.pipeline().addLast("gt-frames", new FrameDecoder(t.mux, true));
             ch.pipeline().addLast("gt-tunnel", t.mux);
+            ch.pipeline().addLast("gt-probe", t.writability);
         })).whenComplete((connection, failure) -> {
             if (failure != null) {
                 connectFailed(slot, failure instanceof java.util.concurrent.CompletionException
                         && failure.getCause() != null ? failure.getCause() : failure);
-            } else if (remote.isTls()) {
+                return;
+            }
+            if (made[0] != null) {
+                made[0].connected(connection);
+            }
+            if (remote.isTls()) {
                 // Only now: on a connection that never came about the handshake "fails" too, and
                 // that is no certificate problem.
                 logTlsFailure(connection.channel(), remote);
@@ -235,7 +246,7 @@ final class RemotePool {
             slot.rejections = 0;
             slot.idleSince = System.nanoTime();
         }
-        log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.channel().remoteAddress(),
+        log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.peer(),
                 runtime.io.name());
         runtime.onTunnelReady(this, t, registered);
     }
