@@ -208,6 +208,7 @@ public final class GtClient implements AutoCloseable {
         Duration drainTimeout = Duration.ofSeconds(5);
         CongestionControl congestionControl = CongestionControl.CUBIC;
         Duration pathProbeInterval = Duration.ofSeconds(30);
+        java.util.function.Supplier<CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
         Builder() {
         }
@@ -237,6 +238,7 @@ public final class GtClient implements AutoCloseable {
             this.drainTimeout = c.drainTimeout;
             this.congestionControl = c.congestionControl;
             this.pathProbeInterval = c.pathProbeInterval;
+            this.publicAddressProbe = c.publicAddressProbe;
         }
 
         /**
@@ -458,6 +460,16 @@ public final class GtClient implements AutoCloseable {
          */
         public Builder eventListenerFactory(GtEventListener.Factory factory) {
             this.eventListenerFactory = factory;
+            return this;
+        }
+
+        /**
+         * Finds this client's public (server-reflexive) address, for instance with a STUN query
+         * ({@code gt-p2p}'s {@code StunClient}); asked at start and every five minutes, the answer is
+         * in {@link ClientState#publicAddress()}. GT's {@code -remoteSTUN}.
+         */
+        public Builder publicAddressProbe(java.util.function.Supplier<CompletableFuture<java.net.InetSocketAddress>> probe) {
+            this.publicAddressProbe = probe;
             return this;
         }
 

@@ -38,6 +38,7 @@ public final class GtClientConfig {
     final Duration drainTimeout;
     final CongestionControl congestionControl;
     final Duration pathProbeInterval;
+    final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
     GtClientConfig(GtClient.Builder b, String secret) {
         this.id = b.id;
@@ -63,6 +64,7 @@ public final class GtClientConfig {
         this.drainTimeout = b.drainTimeout;
         this.congestionControl = b.congestionControl;
         this.pathProbeInterval = b.pathProbeInterval;
+        this.publicAddressProbe = b.publicAddressProbe;
     }
 
     /** The congestion control of {@code quic://} tunnels. GT's {@code -bbr}. */
@@ -91,6 +93,11 @@ public final class GtClientConfig {
     /** Whether the client keeps retrying after a refusal that needs a configuration change. */
     public boolean keepRetryingAfterRefusal() {
         return keepRetryingAfterRefusal;
+    }
+
+    /** The public-address probe (GT's {@code -remoteSTUN}), or {@code null}. */
+    public java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe() {
+        return publicAddressProbe;
     }
 
     /** How long stopping lets open streams finish before they are reset. */

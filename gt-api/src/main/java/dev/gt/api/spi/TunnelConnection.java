@@ -32,6 +32,11 @@ public interface TunnelConnection {
         return channel().remoteAddress();
     }
 
+    /** This end's address (for QUIC the UDP socket's, not a stream's). */
+    default SocketAddress localAddress() {
+        return channel().localAddress();
+    }
+
     /** Whether visitor streams are streams of the transport itself rather than multiplexed over {@link #channel()}. */
     default boolean hasNativeStreams() {
         return false;

@@ -63,6 +63,11 @@ final class QuicConnection implements TunnelConnection {
     }
 
     @Override
+    public SocketAddress localAddress() {
+        return quic.localSocketAddress();
+    }
+
+    @Override
     public boolean hasNativeStreams() {
         return true;
     }

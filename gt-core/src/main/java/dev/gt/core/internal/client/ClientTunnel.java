@@ -428,6 +428,14 @@ final class ClientTunnel implements MuxTunnel.Owner {
     }
 
     @Override
+    public void onIceServers(List<dev.gt.api.IceServer> servers) {
+        if (!ready) {
+            throw new ProtocolException("ICE_SERVERS before READY");
+        }
+        pool.runtime.onIceServers(servers);
+    }
+
+    @Override
     public void onStreamOpened(CarriedStream s) {
         if (pool.runtime.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);

@@ -130,6 +130,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 listener.onService(index, kind, port, host);
                 break;
             }
+            case Protocol.TYPE_ICE_SERVERS:
+                listener.onIceServers(iceServers(p));
+                break;
             case Protocol.TYPE_ERROR:
                 need(p, 4, type);
                 listener.onError(p.readUnsignedShort(), p.readUnsignedShort(), text(p));
@@ -151,6 +154,39 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 // Unknown control frames are skipped so that a newer peer can add optional frames.
                 break;
         }
+    }
+
+    private static java.util.List<dev.gt.api.IceServer> iceServers(ByteBuf p) {
+        need(p, 1, Protocol.TYPE_ICE_SERVERS);
+        int count = p.readUnsignedByte();
+        java.util.List<dev.gt.api.IceServer> servers = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            need(p, 1, Protocol.TYPE_ICE_SERVERS);
+            int urls = p.readUnsignedByte();
+            java.util.List<String> list = new java.util.ArrayList<>(urls);
+            for (int u = 0; u < urls; u++) {
+                list.add(string2(p));
+            }
+            String user = string2(p);
+            String credential = string2(p);
+            need(p, 8, Protocol.TYPE_ICE_SERVERS);
+            long expires = p.readLong();
+            java.time.Instant at = expires >= java.time.Instant.MAX.getEpochSecond() ? java.time.Instant.MAX
+                    : expires <= java.time.Instant.MIN.getEpochSecond() ? java.time.Instant.MIN
+                    : java.time.Instant.ofEpochSecond(expires);
+            if (list.isEmpty()) {
+                throw new ProtocolException("ICE_SERVERS frame with a server without URLs");
+            }
+            servers.add(new dev.gt.api.IceServer(list, user, credential, at));
+        }
+        return servers;
+    }
+
+    private static String string2(ByteBuf p) {
+        need(p, 2, Protocol.TYPE_ICE_SERVERS);
+        int n = p.readUnsignedShort();
+        need(p, n, Protocol.TYPE_ICE_SERVERS);
+        return p.readCharSequence(n, StandardCharsets.UTF_8).toString();
     }
 
     private static void need(ByteBuf p, int n, int type) {

@@ -51,4 +51,9 @@ public interface FrameListener {
     /** PROBE_ACK (optional): {@code received} bytes of probe {@code probeId} arrived at the server. */
     default void onProbeAck(int probeId, long received, boolean fin) {
     }
+
+    /** ICE_SERVERS: STUN/TURN servers for peer-to-peer connections; a server receiving it breaks the protocol. */
+    default void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
+        throw new ProtocolException("unexpected ICE_SERVERS frame");
+    }
 }

@@ -245,6 +245,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ch.config().setAutoRead(true);
         tunnel.start();
+        tunnel.sendIceServers();
         int n = session.tunnels.size();
         SocketAddress from = peer(ch);
         log.info("client '{}' tunnel {} from {} accepted ({} tunnel{}{})", session.id, tunnel.tunnelId, from, n,
