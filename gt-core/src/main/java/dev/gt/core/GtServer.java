@@ -741,7 +741,7 @@ public final class GtServer implements AutoCloseable {
             if (listenAddress == null && tlsListenAddress == null && sniListenAddress == null
                     && tunnelListeners.isEmpty()) {
                 throw new IllegalArgumentException("no listener is configured (expected listenAddress, "
-                        + "tlsListenAddress, sniListenAddress or a tunnelListener)");
+                        + "tlsListenAddress, sniListenAddress or tunnelListener)");
             }
             if ((certificateFile == null) != (privateKeyFile == null)) {
                 throw new IllegalArgumentException(certificateFile == null ? "privateKeyFile is set without certificateFile"

@@ -27,6 +27,8 @@ final class QuicConnection implements TunnelConnection {
     private final QuicStreamChannel control;
     private final String description;
     private Consumer<Channel> acceptor;
+    /** The peer's last known address: the channel forgets it once closed, logs still name it. */
+    private volatile SocketAddress lastRemote;
     /** Streams of the other side that came before the acceptor. */
     private ArrayDeque<QuicStreamChannel> held;
 
@@ -34,6 +36,7 @@ final class QuicConnection implements TunnelConnection {
         this.quic = quic;
         this.control = control;
         this.description = description;
+        this.lastRemote = quic.remoteSocketAddress();
         control.closeFuture().addListener(f -> quic.close());
     }
 
@@ -59,7 +62,12 @@ final class QuicConnection implements TunnelConnection {
     @Override
     public SocketAddress remoteAddress() {
         // The UDP address the connection reaches its peer at now (it follows a migrating client).
-        return quic.remoteSocketAddress();
+        SocketAddress now = quic.remoteSocketAddress();
+        if (now != null) {
+            lastRemote = now;
+            return now;
+        }
+        return lastRemote;
     }
 
     @Override

@@ -166,6 +166,8 @@ final class QuicServer implements TunnelListener {
     private void bindNext(IoEngine engine, QuicCodecDispatcher dispatcher, InetSocketAddress address, int left,
             CompletableFuture<TunnelListener> done) {
         Bootstrap b = new Bootstrap().group(engine.group()).channelFactory(engine.datagramChannelFactory())
+                .option(ChannelOption.SO_RCVBUF, QuicTunnelTransport.UDP_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, QuicTunnelTransport.UDP_BUFFER)
                 .handler(dispatcher);
         if (engine.reusePortOption() != null) {
             b.option(engine.reusePortOption(), true);

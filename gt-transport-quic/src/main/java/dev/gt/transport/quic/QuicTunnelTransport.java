@@ -54,6 +54,12 @@ final class QuicTunnelTransport implements TunnelTransport {
     static final long STREAM_WINDOW = 1L << 20;
     /** Streams the server may open on a client's connection at once (the client refuses more). */
     static final long SERVER_STREAMS = 16_384;
+    /**
+     * The UDP socket buffers: QUIC sends a congestion window in a burst (Netty does not pace), and
+     * the kernel's default of about 200 KiB drops the tail of a fast burst, which QUIC reads as loss.
+     * The kernel caps this at {@code net.core.rmem_max}/{@code wmem_max}; raise those to let it take.
+     */
+    static final int UDP_BUFFER = 4 << 20;
     /** Streams a client may open: the control stream, and a few that are refused. */
     static final long CLIENT_STREAMS = 4;
 
@@ -126,6 +132,7 @@ final class QuicTunnelTransport implements TunnelTransport {
         InetSocketAddress local = new InetSocketAddress(request.address() instanceof Inet6Address
                 ? "::" : "0.0.0.0", 0);
         new Bootstrap().group(loop).channelFactory(engine.datagramChannelFactory())
+                .option(ChannelOption.SO_RCVBUF, UDP_BUFFER).option(ChannelOption.SO_SNDBUF, UDP_BUFFER)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -27,6 +27,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +46,7 @@ public final class ClientRuntime {
     /** Tunnel transports by scheme, created on first use. */
     private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
+    private final List<PathChooser> choosers = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The servers whose transports can run here, in the order of the configuration. */
     private List<RemoteUrl> servers = List.of();
     private final ClientState.RegisteredService[] registered;
@@ -157,6 +159,7 @@ public final class ClientRuntime {
                     pools.add(p);
                     p.start();
                 }
+                startChoosers();
                 long period = Math.max(1000, config.serverTimeout().toMillis() / 2);
                 shrinkTask = io.group().scheduleAtFixedRate(() -> {
                     for (RemotePool p : poolsSnapshot()) {
@@ -197,6 +200,31 @@ public final class ClientRuntime {
                     : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
         }
         return t;
+    }
+
+    /**
+     * A chooser for each host reached over several -remote URLs (tcp:// and quic://): it measures
+     * the paths and tells the server which tunnels new streams should take.
+     */
+    private void startChoosers() {
+        if (config.pathProbeInterval().isZero()) {
+            return;
+        }
+        Map<String, List<RemotePool>> byHost = new java.util.LinkedHashMap<>();
+        for (RemotePool p : pools) {
+            RemoteUrl r = p.remote;
+            if (r != null && p.isFixed()) {
+                byHost.computeIfAbsent(r.host().toLowerCase(java.util.Locale.ROOT), h -> new ArrayList<>()).add(p);
+            }
+        }
+        for (Map.Entry<String, List<RemotePool>> e : byHost.entrySet()) {
+            if (e.getValue().size() < 2) {
+                continue;
+            }
+            PathChooser c = new PathChooser(this, e.getKey(), e.getValue(), config.pathProbeInterval(), io.group().next());
+            choosers.add(c);
+            c.start();
+        }
     }
 
     private synchronized List<RemotePool> poolsSnapshot() {
@@ -405,8 +433,16 @@ public final class ClientRuntime {
                 }
             }
         }
+        List<dev.gt.api.PathInfo> paths = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (PathChooser c : choosers) {
+            paths.addAll(c.info());
+            if (c.reason() != null) {
+                reasons.add(c.reason());
+            }
+        }
         return new ClientState(running, tunnels, services, from, to, events.droppedEvents(), publicAddress,
-                iceServers);
+                iceServers, paths, reasons.isEmpty() ? null : String.join("; ", reasons));
     }
 
     /**
@@ -437,6 +473,9 @@ public final class ClientRuntime {
             probeTask.cancel(false);
         }
         List<ClientTunnel> open = new ArrayList<>();
+        for (PathChooser c : choosers) {
+            c.stop();
+        }
         for (RemotePool p : pools) {
             open.addAll(p.stop());
         }

@@ -45,6 +45,11 @@ final class RemotePool {
     final dev.gt.core.internal.events.Traffic traffic = new dev.gt.core.internal.events.Traffic();
     private final Slot[] slots;
     private boolean stopped;
+    /**
+     * How new streams should rank this server's tunnels (PRIORITY, 0 first), as the client's
+     * choice of path decided; -1 before any choice (the server then treats all tunnels alike).
+     */
+    private volatile int rank = -1;
 
     private static final class Slot {
         final int index;
@@ -125,6 +130,11 @@ final class RemotePool {
     String transportName() {
         RemoteUrl r = remote;
         return r == null ? "tcp" : r.scheme();
+    }
+
+    /** Whether the server's address is fixed (-remote), not asked from -remoteAPI. */
+    boolean isFixed() {
+        return api == null;
     }
 
     /** The server as logs and events name it. */
@@ -248,6 +258,10 @@ final class RemotePool {
         }
         log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.peer(),
                 runtime.io.name());
+        int r = rank;
+        if (r >= 0) {
+            t.sendRank(r);
+        }
         runtime.onTunnelReady(this, t, registered);
     }
 
@@ -345,6 +359,17 @@ final class RemotePool {
                 t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");
                 idle--;
             }
+        }
+    }
+
+    /** Ranks this server's tunnels for new streams (0 first), now and as they reconnect. */
+    void rank(int r) {
+        if (r == rank) {
+            return;
+        }
+        rank = r;
+        for (ClientTunnel t : readyTunnels()) {
+            t.sendRank(r);
         }
     }
 
