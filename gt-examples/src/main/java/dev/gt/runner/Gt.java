@@ -263,28 +263,56 @@ public final class Gt {
         }
         configureLogging(o.logLevel());
         GtServer server;
+        dev.gt.p2p.StunServer stun;
         try {
+            stun = PeerToPeer.configureServer(o.values(), o.builder());
             server = o.build();
         } catch (OptionsException e) {
+            return usageError("server", e.getMessage());
+        } catch (IllegalArgumentException e) {
             return usageError("server", e.getMessage());
         }
         Logger log = LoggerFactory.getLogger("gt.server");
         if (o.configFile() != null) {
             log.info("configuration file {}", o.configFile());
         }
-        StopSignal stop = new StopSignal(server::close);
+        Runnable closeAll = () -> {
+            server.close();
+            if (stun != null) {
+                stun.close();
+            }
+        };
+        StopSignal stop = new StopSignal(closeAll);
         try {
+            if (stun != null) {
+                try {
+                    stun.start().get();
+                } catch (ExecutionException e) {
+                    throw new ExecutionException(new java.io.IOException("STUN server (-stunAddr): "
+                            + describe(e.getCause()), e.getCause()));
+                }
+            }
             server.start().get();
         } catch (ExecutionException e) {
             stop.remove();
-            server.close();
+            closeAll.run();
             err.println("gt server: failed to start: " + describe(e.getCause()));
             return FAILURE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop.remove();
-            server.close();
+            closeAll.run();
             return FAILURE;
+        }
+        if (stun != null) {
+            dev.gt.p2p.StunServerConfig sc = stun.config();
+            log.info("STUN{} server on port {} (-stunAddr){}{}", sc.turnEnabled() ? "/TURN" : "", stun.port(),
+                    o.values().bool("stunOnAddr") ? " and on -addr" : "", !sc.turnEnabled() ? ""
+                            : "; TURN " + String.join(", ", java.util.stream.Stream.of(
+                                    sc.turnUserNames().isEmpty() ? null : "users " + sc.turnUserNames(),
+                                    !sc.turnRestEnabled() ? null : "REST credentials handed to clients for "
+                                            + Durations.format(o.values().duration("turnCredentialsTTL")))
+                                    .filter(java.util.Objects::nonNull).toList()));
         }
         GtServerConfig c = server.config();
         boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
@@ -352,9 +380,13 @@ public final class Gt {
             }
         });
         GtClient client;
+        dev.gt.p2p.StunClient stunClient;
         try {
+            stunClient = PeerToPeer.configureClient(o.values(), o.builder());
             client = o.build();
         } catch (OptionsException e) {
+            return usageError("client", e.getMessage());
+        } catch (IllegalArgumentException e) {
             return usageError("client", e.getMessage());
         }
         GtClientConfig c = client.config();
@@ -365,7 +397,13 @@ public final class Gt {
         log.info("GT client '{}' connecting to {} with services {}", c.id(), c.serverLookupUrl() != null
                 ? "the server named by the -remoteAPI at " + c.serverLookupUrl().getHost() : String.join(", ",
                         c.servers().stream().map(Object::toString).toList()), c.services());
-        StopSignal stop = new StopSignal(client::close);
+        Runnable closeAll = () -> {
+            client.close();
+            if (stunClient != null) {
+                stunClient.close();
+            }
+        };
+        StopSignal stop = new StopSignal(closeAll);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         client.start().whenComplete((ok, failure) -> {
             if (failure == null) {
@@ -386,7 +424,7 @@ public final class Gt {
         // A signal before the first connection also fails start(): that is a stop, not a failure.
         if (fatal.get() != null && !stop.signalled()) {
             stop.remove();
-            client.close();
+            closeAll.run();
             err.println("gt client: failed to start: " + describe(fatal.get()));
             return FAILURE;
         }

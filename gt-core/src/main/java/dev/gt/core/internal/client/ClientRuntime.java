@@ -401,7 +401,9 @@ public final class ClientRuntime {
     /** The server offered STUN/TURN servers for peer-to-peer connections. */
     void onIceServers(List<dev.gt.api.IceServer> servers) {
         iceServers = List.copyOf(servers);
-        log.debug("GT client '{}': {} ICE servers from the server", config.id(), servers.size());
+        // URLs only: the credentials are secrets.
+        log.info("GT client '{}': peer-to-peer servers from the server: {}", config.id(),
+                servers.stream().flatMap(s -> s.urls().stream()).collect(java.util.stream.Collectors.joining(", ")));
     }
 
     /** Feeds the metrics recorder: the bytes through each server since the last tick. */

@@ -16,6 +16,11 @@ import java.util.List;
 public final class FrameDecoder extends ByteToMessageDecoder {
     private final FrameListener listener;
     private boolean expectMagic;
+    /**
+     * Set by a protocol error: what is left is discarded, since the channel closes and Netty decodes
+     * the rest of the cumulation once more then (the magic check would fail again on the next bytes).
+     */
+    private boolean failed;
 
     public FrameDecoder(FrameListener listener, boolean expectMagic) {
         this.listener = listener;
@@ -30,6 +35,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodeFrames(ctx, in);
+        } catch (ProtocolException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void decodeFrames(ChannelHandlerContext ctx, ByteBuf in) {
         if (expectMagic) {
             if (in.readableBytes() < 2) {
                 return;
