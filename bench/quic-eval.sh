@@ -12,7 +12,8 @@
 #
 # Clients, all with the same server and service: "t" over tcp:// only, "q" over quic:// only
 # (both run throughout), and per condition a fresh "b" with both remotes whose log line "new
-# streams to ... take ..." is the chooser's pick. Per condition: a bulk download (/big, 8 s)
+# streams to ... take ..." is the chooser's pick. Per condition: plain TCP to nginx over the link
+# (4 s, no tunnel: what the link carries); a bulk download (/big, 8 s)
 # through t, with small requests (/short, a new connection each) running beside it for 6 s; the
 # same through q; a 1 MiB random file through t and q checked with sha256; then b's pick.
 #
@@ -20,8 +21,9 @@
 # and Ctrl-C included. Output: one markdown table row per condition on stdout, progress on stderr.
 #   sudo bash bench/quic-eval.sh                # LOSSES="0 1 3 5 10" DELAYS="0 20" (ms each way)
 #   LOSSES="3" DELAYS="0" bash bench/quic-eval.sh
+#   GT_FLAGS=-bbr bash bench/quic-eval.sh      # flags for the server and every client (BBR for QUIC)
 set -euo pipefail
-LOSSES=${LOSSES:-"0 1 3 5 10"} DELAYS=${DELAYS:-"0 20"} BULK_SECONDS=${BULK_SECONDS:-8}
+LOSSES=${LOSSES:-"0 1 3 5 10"} DELAYS=${DELAYS:-"0 20"} BULK_SECONDS=${BULK_SECONDS:-8} GT_FLAGS=${GT_FLAGS:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 jar="$here/gt-examples/target/gt.jar"
 JAVA_OPTS=${JAVA_OPTS:-"-Xms128m -Xmx256m -XX:+UseParallelGC"}
@@ -108,6 +110,7 @@ http {
   uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
   server {
     listen 127.0.0.1:18080;
+    listen 10.78.0.2:18080;
     root $tmp/www;
     location = /short { default_type text/plain; return 200 "hello bnch"; }
   }
@@ -123,8 +126,8 @@ gt() { # NS LOGFILE ARGS...: the runner in a namespace
   local ns=$1 out=$2; shift 2
   ip netns exec "$ns" java $JAVA_OPTS -jar "$jar" "$@" > "$out" 2>&1
 }
-gt $S "$tmp/server.log" server -addr $SRV:$PORT -quicAddr $SRV:$QPORT -users "$tmp/users.yaml" & pids+=($!)
-client_args=(client -local http://127.0.0.1:18080 -secret eval-secret -remoteCertInsecure)
+gt $S "$tmp/server.log" server -addr $SRV:$PORT -quicAddr $SRV:$QPORT -users "$tmp/users.yaml" $GT_FLAGS & pids+=($!)
+client_args=(client -local http://127.0.0.1:18080 -secret eval-secret -remoteCertInsecure $GT_FLAGS)
 gt $C "$tmp/t.log" "${client_args[@]}" -id t -remote tcp://$SRV:$PORT & pids+=($!)
 gt $C "$tmp/q.log" "${client_args[@]}" -id q -remote quic://$SRV:$QPORT & pids+=($!)
 
@@ -160,15 +163,17 @@ pick() { # -> tcp | quic | none: a fresh chooser client's first choice
   : > "$log"
   gt $C "$log" "${client_args[@]}" -id b -remote tcp://$SRV:$PORT -remote quic://$SRV:$QPORT \
     -remoteProbeInterval 60s & chooser_pid=$!
-  for i in $(seq 1 90); do
-    if grep -q "new streams to .* take" "$log"; then
-      picked=$(grep -o "take [a-z]*://" "$log" | head -1 | sed 's/take //; s/:\/\///')
+  for i in $(seq 1 180); do
+    if grep -aq "new streams to .* take" "$log"; then
+      picked=$(grep -ao "take [a-z]*://" "$log" | head -1 | sed 's/take //; s/:\/\///')
       break
     fi
     sleep 0.5
   done
   kill $chooser_pid 2>/dev/null || true; wait $chooser_pid 2>/dev/null || true; chooser_pid=""
-  grep -m1 "new streams to" "$log" | sed 's/.*new streams to/  chooser: new streams to/' >&2 || true
+  grep -a -m1 "new streams to" "$log" | sed 's/.*new streams to/  chooser: new streams to/' >&2 || true
+  [ "$picked" != none ] || { log "no choice within 90 s; the chooser client's log ends:"; tail -5 "$log" >&2;
+    [ -z "${KEEP_LOGS:-}" ] || cp "$log" "$KEEP_LOGS/b-$(date +%s).log"; }
   echo "$picked"
 }
 
@@ -176,10 +181,10 @@ use_delay 0
 use_loss 0
 ready t || die "no answer through the tcp:// client (see logs: run with the temp dir kept)"
 ready q || die "no answer through the quic:// client"
-log "server and clients up; $(grep -m1 -io 'congestion[^,;]*' "$tmp/q.log" || true)"
+log "server and clients up (GT_FLAGS: ${GT_FLAGS:-none})"
 
-echo "| loss | added RTT | TCP MB/s | QUIC MB/s | TCP small p50 / p99 ms (n, err) | QUIC small p50 / p99 ms (n, err) | 1 MiB sha256 TCP / QUIC | chooser | faster | right |"
-echo "| ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- | --- |"
+echo "| loss | added RTT | link MB/s | TCP MB/s | QUIC MB/s | TCP small p50 / p99 ms (n, err) | QUIC small p50 / p99 ms (n, err) | 1 MiB sha256 TCP / QUIC | chooser | faster | right |"
+echo "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- | --- |"
 right=0 total=0 ties=0
 for delay in $DELAYS; do
   use_delay "$delay"
@@ -188,6 +193,9 @@ for delay in $DELAYS; do
     log "loss $loss%, delay $delay ms each way"
     ready t || log "t not answering"
     ready q || log "q not answering"
+    # What the link itself carries: plain TCP straight to nginx, no tunnel.
+    direct=$(ip netns exec $S curl -s -o /dev/null -m 4 -w '%{size_download} %{time_total}' \
+      http://10.78.0.2:18080/big | awk '{ if ($2 > 0) printf "%.1f", $1 / $2 / 1e6; else print "-" }' || true)
     read -r tb tn terr tp50 tp99 _ <<< "$(measure t)"
     read -r qb qn qerr qp50 qp99 _ <<< "$(measure q)"
     ti=$(intact t) qi=$(intact q)
@@ -198,7 +206,7 @@ print('tie' if max(t, q) > 0 and abs(t - q) <= 0.1 * max(t, q) else 'tcp' if t >
     verdict=no
     if [ "$faster" = tie ]; then verdict="tie"; ties=$((ties + 1)); elif [ "$faster" = "$chosen" ]; then verdict=yes; right=$((right + 1)); fi
     total=$((total + 1))
-    echo "| $loss% | $((2 * delay)) ms | $tb | $qb | ${tp50#p50=} / ${tp99#p99=} (${tn#n=}, ${terr#err=}) | ${qp50#p50=} / ${qp99#p99=} (${qn#n=}, ${qerr#err=}) | $ti / $qi | $chosen | $faster | $verdict |"
+    echo "| $loss% | $((2 * delay)) ms | $direct | $tb | $qb | ${tp50#p50=} / ${tp99#p99=} (${tn#n=}, ${terr#err=}) | ${qp50#p50=} / ${qp99#p99=} (${qn#n=}, ${qerr#err=}) | $ti / $qi | $chosen | $faster | $verdict |"
   done
 done
 echo
