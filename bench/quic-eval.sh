@@ -46,7 +46,11 @@ cleanup() {
   set +e
   for p in $chooser_pid $bridge_pid "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in $chooser_pid $bridge_pid "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  # Deleting a namespace removes its veth ends and its iptables rules with it.
+  # Anything still running in our namespaces is ours; then deleting a namespace removes its veth
+  # ends and its iptables rules with it.
+  for ns in $S $C $M; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; done
+  sleep 1
+  for ns in $S $C $M; do ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; done
   for ns in $S $C $M; do ip netns del "$ns" 2>/dev/null; done
   rm -rf "$tmp"
 }
@@ -122,9 +126,9 @@ t: {secret: eval-secret}
 q: {secret: eval-secret}
 b: {secret: eval-secret}
 EOF
-gt() { # NS LOGFILE ARGS...: the runner in a namespace
+gt() { # NS LOGFILE ARGS...: the runner in a namespace; run with & it is java's own PID in $!
   local ns=$1 out=$2; shift 2
-  ip netns exec "$ns" java $JAVA_OPTS -jar "$jar" "$@" > "$out" 2>&1
+  exec ip netns exec "$ns" java $JAVA_OPTS -jar "$jar" "$@" > "$out" 2>&1
 }
 gt $S "$tmp/server.log" server -addr $SRV:$PORT -quicAddr $SRV:$QPORT -users "$tmp/users.yaml" $GT_FLAGS & pids+=($!)
 client_args=(client -local http://127.0.0.1:18080 -secret eval-secret -remoteCertInsecure $GT_FLAGS)

@@ -121,7 +121,7 @@ public final class NativeStream extends CarriedStream implements TransportStream
             return;
         }
         channel = ch;
-        ch.write(open, ch.voidPromise());
+        ch.writeAndFlush(open, ch.voidPromise());
         ch.config().setAutoRead(true);
         if (finPending) {
             finPending = false;
@@ -160,7 +160,7 @@ public final class NativeStream extends CarriedStream implements TransportStream
             return;
         }
         answered = true;
-        channel.write(Protocol.accept(channel.alloc(), id), channel.voidPromise());
+        channel.writeAndFlush(Protocol.accept(channel.alloc(), id), channel.voidPromise());
     }
 
     // ---- TransportStream ----
@@ -184,7 +184,10 @@ public final class NativeStream extends CarriedStream implements TransportStream
     public void write(ByteBuf data) {
         tunnel.countSent(data.readableBytes());
         // Each write is handed to the transport at once (it sends as its congestion window allows).
-        channel.write(data, channel.voidPromise());
+        // Flushed now: a QUIC stream channel left unflushed sends only when its connection next
+        // reports the stream writable (an ACK, a timer), which held small answers back by about
+        // an ACK delay and paced bulk transfers by incoming packets.
+        channel.writeAndFlush(data, channel.voidPromise());
     }
 
     @Override
