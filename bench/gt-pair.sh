@@ -3,7 +3,8 @@
 # ../shared/bench/relay-bench.sh --relay-cmd. Visitors reach nginx (127.0.0.1:ORIGIN) through the
 # tunnel on 127.0.0.1:PUBLIC, routed by Host: the first label of 127.0.0.1 is "127", which is the
 # client's host prefix. MODE=tcp forwards the TCP port PUBLIC+1 instead (no HTTP routing);
-# MODE=tls runs the tunnel over TLS (-tlsAddr PUBLIC+2, tls:// client); MODE=https terminates
+# MODE=tls runs the tunnel over TLS (-tlsAddr PUBLIC+2, tls:// client); MODE=quic over QUIC
+# (-quicAddr PUBLIC+2 on UDP, quic:// client, BBR=1 adds -bbr to both); MODE=https terminates
 # HTTPS for visitors on PUBLIC (tunnel over plain TCP on PUBLIC+2): point wrk at https://.
 # Both processes run as users run them: the runner's default flags and the default JVM. THREADS
 # sets -workerThreads of both and JAVA_OPTS adds JVM flags, for experiments only.
@@ -27,6 +28,10 @@ case "$MODE" in
   tls)
     server_flags+=(-tlsAddr "127.0.0.1:$((PUBLIC + 2))")
     remote="tls://127.0.0.1:$((PUBLIC + 2))"; client_tls=(-remoteCertInsecure) ;;
+  quic)
+    server_flags+=(-quicAddr "127.0.0.1:$((PUBLIC + 2))")
+    remote="quic://127.0.0.1:$((PUBLIC + 2))"; client_tls=(-remoteCertInsecure)
+    [ -n "${BBR:-}" ] && { server_flags+=(-bbr); client_tls+=(-bbr); } ;;
   https)
     server_flags=(-tlsAddr "127.0.0.1:$PUBLIC" -addr "127.0.0.1:$((PUBLIC + 2))")
     # CERT/KEY: PEM files the load generator's probe trusts (CURL_CA_BUNDLE); default: generated.

@@ -15,15 +15,34 @@ import java.util.List;
  *     address, from the public-address probe such as a STUN query), or {@code null} when unknown
  * @param iceServers the STUN/TURN servers (with short-lived credentials) the server offers for
  *     peer-to-peer connections; empty when it offers none
+ * @param paths what the client measured on its paths to one host over different transports, and
+ *     which one new streams take (empty without such a choice)
+ * @param pathChoice why the preferred path was chosen, or {@code null} before a choice
  */
 public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
         long bytesFromVisitors, long bytesToVisitors, long droppedEvents, java.net.InetSocketAddress publicAddress,
-        List<IceServer> iceServers) {
+        List<IceServer> iceServers, List<PathInfo> paths, String pathChoice) {
     /** Compact constructor: copies the lists. */
     public ClientState {
         iceServers = List.copyOf(iceServers);
         tunnels = List.copyOf(tunnels);
         services = List.copyOf(services);
+        paths = List.copyOf(paths);
+    }
+
+    /** A snapshot without a choice of paths. */
+    public ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
+            long bytesFromVisitors, long bytesToVisitors, long droppedEvents, java.net.InetSocketAddress publicAddress,
+            List<IceServer> iceServers) {
+        this(running, tunnels, services, bytesFromVisitors, bytesToVisitors, droppedEvents, publicAddress, iceServers,
+                List.of(), null);
+    }
+
+    /** A snapshot without peer-to-peer hooks or a choice of paths. */
+    public ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
+            long bytesFromVisitors, long bytesToVisitors, long droppedEvents) {
+        this(running, tunnels, services, bytesFromVisitors, bytesToVisitors, droppedEvents, null, List.of(), List.of(),
+                null);
     }
 
     /**

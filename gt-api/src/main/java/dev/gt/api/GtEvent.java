@@ -32,6 +32,14 @@ public interface GtEvent {
     /** Client: the server refused the tunnel's hello with {@code code}. */
     record HandshakeRejected(String remote, int tunnel, GtErrorCode code, String message) implements GtEvent { }
 
+    /**
+     * Client: new streams to a host now take {@code preferred} (a server URL), chosen over
+     * {@code previous} ({@code null} for the first choice) for {@code reason}; {@code paths} are
+     * the measurements it was made on.
+     */
+    record PathChosen(String preferred, String previous, String reason, java.util.List<PathInfo> paths)
+            implements GtEvent { }
+
     /** Server: a tunnel of client {@code id} from {@code address} was accepted. */
     record ClientConnected(String id, SocketAddress address, int tunnels) implements GtEvent { }
 

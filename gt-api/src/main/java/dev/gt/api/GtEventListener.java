@@ -65,6 +65,15 @@ public abstract class GtEventListener {
     public void handshakeRejected(String remote, int tunnel, GtErrorCode code, String message) {
     }
 
+    /**
+     * New streams to a host now take the path to {@code preferred} (a server URL) rather than
+     * {@code previous} ({@code null} for the first choice): the client measured its paths over
+     * different transports and asked the server so. {@code reason} says why in words;
+     * {@code paths} are the figures.
+     */
+    public void pathChosen(String preferred, String previous, String reason, java.util.List<PathInfo> paths) {
+    }
+
     // ---- server ----
 
     /** Server: a tunnel of client {@code id} from {@code address} was accepted; {@code tunnels} it has now. */
@@ -154,6 +163,11 @@ public abstract class GtEventListener {
         @Override
         public void handshakeRejected(String remote, int tunnel, GtErrorCode code, String message) {
             onEvent(new GtEvent.HandshakeRejected(remote, tunnel, code, message));
+        }
+
+        @Override
+        public void pathChosen(String preferred, String previous, String reason, java.util.List<PathInfo> paths) {
+            onEvent(new GtEvent.PathChosen(preferred, previous, reason, paths));
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.gt.core;
 
 import dev.gt.api.ClientState;
+import dev.gt.api.CongestionControl;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.ServiceKind;
 import dev.gt.api.ServiceSpec;
@@ -205,6 +206,8 @@ public final class GtClient implements AutoCloseable {
         Duration startTimeout = Duration.ofSeconds(30);
         boolean keepRetryingAfterRefusal;
         Duration drainTimeout = Duration.ofSeconds(5);
+        CongestionControl congestionControl = CongestionControl.CUBIC;
+        Duration pathProbeInterval = Duration.ofSeconds(30);
         java.util.function.Supplier<CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
         Builder() {
@@ -233,6 +236,8 @@ public final class GtClient implements AutoCloseable {
             this.startTimeout = c.startTimeout;
             this.keepRetryingAfterRefusal = c.keepRetryingAfterRefusal;
             this.drainTimeout = c.drainTimeout;
+            this.congestionControl = c.congestionControl;
+            this.pathProbeInterval = c.pathProbeInterval;
             this.publicAddressProbe = c.publicAddressProbe;
         }
 
@@ -409,6 +414,34 @@ public final class GtClient implements AutoCloseable {
          */
         public Builder drainTimeout(Duration timeout) {
             this.drainTimeout = Checks.nonNegative("drainTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * The congestion control of tunnels whose transport runs its own ({@code quic://}); TCP
+         * tunnels use the operating system's. {@link CongestionControl#CUBIC} by default; GT's
+         * {@code -bbr} selects {@link CongestionControl#BBR}. It governs what the client sends: the
+         * answers of its services to visitors.
+         */
+        public Builder congestionControl(CongestionControl algorithm) {
+            this.congestionControl = Objects.requireNonNull(algorithm, "congestionControl");
+            return this;
+        }
+
+        /**
+         * With several {@link #server servers} on one host over different transports ({@code tcp://}
+         * and {@code quic://}), how often the client measures each path on its live tunnel (round
+         * trip, loss, a throughput probe) and tells the server which transport new streams should
+         * take; it measures again at once when the preferred path degrades. Live streams stay where
+         * they are. 30 seconds by default; {@link Duration#ZERO} turns the measuring off (the server
+         * then spreads streams over all tunnels). GT for Java's own option ({@code -remoteProbeInterval}).
+         */
+        public Builder pathProbeInterval(Duration interval) {
+            Checks.nonNegative("pathProbeInterval", interval);
+            if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("pathProbeInterval " + interval + " (expected 0 or at least 1s)");
+            }
+            this.pathProbeInterval = interval;
             return this;
         }
 

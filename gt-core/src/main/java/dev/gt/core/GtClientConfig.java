@@ -1,5 +1,6 @@
 package dev.gt.core;
 
+import dev.gt.api.CongestionControl;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.ServiceSpec;
 import dev.gt.api.spi.IoEngineProvider;
@@ -35,6 +36,8 @@ public final class GtClientConfig {
     final Duration startTimeout;
     final boolean keepRetryingAfterRefusal;
     final Duration drainTimeout;
+    final CongestionControl congestionControl;
+    final Duration pathProbeInterval;
     final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
     GtClientConfig(GtClient.Builder b, String secret) {
@@ -59,7 +62,19 @@ public final class GtClientConfig {
         this.startTimeout = b.startTimeout;
         this.keepRetryingAfterRefusal = b.keepRetryingAfterRefusal;
         this.drainTimeout = b.drainTimeout;
+        this.congestionControl = b.congestionControl;
+        this.pathProbeInterval = b.pathProbeInterval;
         this.publicAddressProbe = b.publicAddressProbe;
+    }
+
+    /** The congestion control of {@code quic://} tunnels. GT's {@code -bbr}. */
+    public CongestionControl congestionControl() {
+        return congestionControl;
+    }
+
+    /** How often the paths to one server over different transports are measured; zero = never. */
+    public Duration pathProbeInterval() {
+        return pathProbeInterval;
     }
 
     /**

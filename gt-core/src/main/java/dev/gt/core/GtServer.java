@@ -1,5 +1,6 @@
 package dev.gt.core;
 
+import dev.gt.api.CongestionControl;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.ServerState;
@@ -78,6 +79,14 @@ public final class GtServer implements AutoCloseable {
     /** The address the {@linkplain Builder#tlsListenAddress TLS listener} is bound to, or {@code null}. */
     public InetSocketAddress tlsListenAddress() {
         return runtime.boundTlsAddr();
+    }
+
+    /**
+     * The address the {@linkplain Builder#tunnelListener tunnel listener} of {@code scheme}
+     * ({@code "quic"}) is bound to, or {@code null} before start or when none is configured.
+     */
+    public InetSocketAddress tunnelListenAddress(String scheme) {
+        return runtime.boundTunnelAddr(scheme);
     }
 
     /** The address the {@linkplain Builder#sniListenAddress SNI listener} is bound to, or {@code null}. */
@@ -203,6 +212,8 @@ public final class GtServer implements AutoCloseable {
         InetSocketAddress listenAddress;
         InetSocketAddress tlsListenAddress;
         InetSocketAddress sniListenAddress;
+        final Map<String, InetSocketAddress> tunnelListeners = new LinkedHashMap<>();
+        CongestionControl congestionControl = CongestionControl.CUBIC;
         Path certificateFile;
         Path privateKeyFile;
         TlsVersion minTlsVersion = TlsVersion.TLS1_2;
@@ -247,6 +258,8 @@ public final class GtServer implements AutoCloseable {
             this.listenAddress = c.listenAddress;
             this.tlsListenAddress = c.tlsListenAddress;
             this.sniListenAddress = c.sniListenAddress;
+            this.tunnelListeners.putAll(c.tunnelListeners);
+            this.congestionControl = c.congestionControl;
             this.certificateFile = c.certificateFile;
             this.privateKeyFile = c.privateKeyFile;
             this.minTlsVersion = c.minTlsVersion;
@@ -337,6 +350,61 @@ public final class GtServer implements AutoCloseable {
         /** {@link #sniListenAddress(String)} as an address. GT's {@code -sniAddr}. */
         public Builder sniListenAddress(InetSocketAddress address) {
             this.sniListenAddress = address;
+            return this;
+        }
+
+        /**
+         * Where to listen for tunnels of a transport that has a port of its own, such as
+         * {@code "quic"} (UDP), in the notation of {@link #listenAddress(String)}; {@code null} or
+         * blank removes it. The transport's module (gt-transport-quic) must be on the class path:
+         * without it, or without its native library, {@link GtServer#start()} fails naming the
+         * cause. It serves the certificate of {@link #certificateFile}/{@link #privateKeyFile}, or the
+         * generated one of {@link #tlsListenAddress} (one is generated for it otherwise).
+         * GT's {@code -quicAddr}.
+         */
+        public Builder tunnelListener(String scheme, String address) {
+            String s = tunnelScheme(scheme);
+            if (address == null || address.isBlank()) {
+                tunnelListeners.remove(s);
+            } else {
+                tunnelListeners.put(s, Addresses.parseListen(s + " tunnelListener", address));
+            }
+            return this;
+        }
+
+        /** {@link #tunnelListener(String, String)} with an address; {@code null} removes it. GT's {@code -quicAddr}. */
+        public Builder tunnelListener(String scheme, InetSocketAddress address) {
+            String s = tunnelScheme(scheme);
+            if (address == null) {
+                tunnelListeners.remove(s);
+            } else {
+                tunnelListeners.put(s, address);
+            }
+            return this;
+        }
+
+        private static String tunnelScheme(String scheme) {
+            Objects.requireNonNull(scheme, "scheme");
+            String s = scheme.toLowerCase(java.util.Locale.ROOT);
+            if (s.equals("tcp") || s.equals("tls")) {
+                throw new IllegalArgumentException("tunnelListener scheme '" + scheme + "': tcp and tls tunnels are "
+                        + "accepted on listenAddress and tlsListenAddress (expected a transport with a port of its "
+                        + "own, such as quic)");
+            }
+            if (!s.matches("[a-z][a-z0-9+.-]*")) {
+                throw new IllegalArgumentException("tunnelListener scheme '" + scheme + "' (expected a URL scheme "
+                        + "such as quic)");
+            }
+            return s;
+        }
+
+        /**
+         * The congestion control of tunnels whose transport runs its own (QUIC); TCP tunnels use the
+         * operating system's. {@link CongestionControl#CUBIC} by default; GT's {@code -bbr} selects
+         * {@link CongestionControl#BBR} (which GT itself never applied).
+         */
+        public Builder congestionControl(CongestionControl algorithm) {
+            this.congestionControl = Objects.requireNonNull(algorithm, "congestionControl");
             return this;
         }
 
@@ -670,9 +738,10 @@ public final class GtServer implements AutoCloseable {
          * @throws IllegalArgumentException when no listener is configured
          */
         public GtServerConfig buildConfig() {
-            if (listenAddress == null && tlsListenAddress == null && sniListenAddress == null) {
+            if (listenAddress == null && tlsListenAddress == null && sniListenAddress == null
+                    && tunnelListeners.isEmpty()) {
                 throw new IllegalArgumentException("no listener is configured (expected listenAddress, "
-                        + "tlsListenAddress or sniListenAddress)");
+                        + "tlsListenAddress, sniListenAddress or tunnelListener)");
             }
             if ((certificateFile == null) != (privateKeyFile == null)) {
                 throw new IllegalArgumentException(certificateFile == null ? "privateKeyFile is set without certificateFile"

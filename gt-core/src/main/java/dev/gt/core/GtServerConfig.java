@@ -1,5 +1,6 @@
 package dev.gt.core;
 
+import dev.gt.api.CongestionControl;
 import dev.gt.api.GtEventListener;
 import dev.gt.api.PortRange;
 import dev.gt.api.spi.Authenticator;
@@ -23,6 +24,8 @@ public final class GtServerConfig {
     final InetSocketAddress listenAddress;
     final InetSocketAddress tlsListenAddress;
     final InetSocketAddress sniListenAddress;
+    final Map<String, InetSocketAddress> tunnelListeners;
+    final CongestionControl congestionControl;
     final Path certificateFile;
     final Path privateKeyFile;
     final TlsVersion minTlsVersion;
@@ -63,6 +66,8 @@ public final class GtServerConfig {
         this.listenAddress = b.listenAddress;
         this.tlsListenAddress = b.tlsListenAddress;
         this.sniListenAddress = b.sniListenAddress;
+        this.tunnelListeners = Collections.unmodifiableMap(new LinkedHashMap<>(b.tunnelListeners));
+        this.congestionControl = b.congestionControl;
         this.certificateFile = b.certificateFile;
         this.privateKeyFile = b.privateKeyFile;
         this.minTlsVersion = b.minTlsVersion;
@@ -107,6 +112,19 @@ public final class GtServerConfig {
      */
     public GtServer.Builder toBuilder() {
         return new GtServer.Builder(this);
+    }
+
+    /**
+     * The listeners of tunnel transports with a port of their own, by scheme ({@code quic}); empty
+     * when there are none. GT's {@code -quicAddr}.
+     */
+    public Map<String, InetSocketAddress> tunnelListeners() {
+        return tunnelListeners;
+    }
+
+    /** The congestion control of tunnels whose transport runs its own (QUIC). GT's {@code -bbr}. */
+    public CongestionControl congestionControl() {
+        return congestionControl;
     }
 
     /** The listener for client tunnels and HTTP visitors, or {@code null}. GT's {@code -addr}. */
@@ -310,7 +328,10 @@ public final class GtServerConfig {
     public String toString() {
         // Secrets never appear: only ids are listed.
         return "GtServerConfig{listenAddress=" + listenAddress + ", tlsListenAddress=" + tlsListenAddress
-                + ", sniListenAddress=" + sniListenAddress + ", users=" + users.keySet()
+                + ", sniListenAddress=" + sniListenAddress
+                + (tunnelListeners.isEmpty() ? "" : ", tunnelListeners=" + tunnelListeners + ", congestionControl="
+                        + congestionControl)
+                + ", users=" + users.keySet()
                 + ", allowAnyClient=" + allowAnyClient() + ", tcpPortRanges=" + tcpPortRanges
                 + ", maxTcpPortsPerClient=" + maxTcpPortsPerClient + ", httpRoutingHeader=" + httpRoutingHeader
                 + ", idleTimeout=" + idleTimeout + ", maxTunnelsPerClient=" + maxTunnelsPerClient

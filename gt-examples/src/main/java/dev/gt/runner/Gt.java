@@ -339,6 +339,11 @@ public final class Gt {
         if (server.sniListenAddress() != null) {
             l.add(Addresses.text(server.sniListenAddress()) + " (-sniAddr)");
         }
+        for (String scheme : server.config().tunnelListeners().keySet()) {
+            if (server.tunnelListenAddress(scheme) != null) {
+                l.add(Addresses.text(server.tunnelListenAddress(scheme)) + " (-" + scheme + "Addr, UDP)");
+            }
+        }
         // "-addr """ turns the plain listener off (GT's HTTPS-only setup): say so rather than leave it out.
         return String.join(", ", l) + (server.listenAddress() == null ? "; -addr is off" : "");
     }

@@ -52,15 +52,15 @@ class GtTest {
         assertTrue(err().startsWith("gt client: -remoteTcpPort: unknown option; did you mean -remoteTCPPort?\n"
                 + "run 'gt client -h'"), err());
         err.reset();
-        assertEquals(2, run("server", "-quicAddr", "443"));
-        assertTrue(err().startsWith("gt server: option -quicAddr is not supported by this version of GT for Java\n"),
+        assertEquals(2, run("server", "-sentryDSN", "https://key@sentry.example/1"));
+        assertTrue(err().startsWith("gt server: option -sentryDSN is not supported by this version of GT for Java\n"),
                 err());
     }
 
     @Test
     void incompleteConfigurationsExitWithTwo() throws IOException {
         assertEquals(2, run("server"));
-        assertTrue(err().startsWith("gt server: no listener is configured (expected -addr, -tlsAddr or -sniAddr)\n"), err());
+        assertTrue(err().startsWith("gt server: no listener is configured (expected -addr, -tlsAddr, -sniAddr or -quicAddr)\n"), err());
         err.reset();
         assertEquals(2, run("client", "-id", "a", "-local", "http://127.0.0.1"));
         assertTrue(err().startsWith("gt client: no server is configured (expected -remote or -remoteAPI)\n"), err());

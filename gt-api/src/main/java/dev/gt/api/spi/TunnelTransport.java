@@ -18,6 +18,17 @@ public interface TunnelTransport extends AutoCloseable {
      */
     CompletableFuture<TunnelConnection> dial(TunnelDialRequest request);
 
+    /**
+     * Accepts tunnels on a port of the transport's own, for a transport that the server's shared
+     * listeners cannot take (QUIC over UDP). The future completes once it listens, and fails with
+     * the bind error. Byte-pipe transports (tcp, tls) are accepted on the shared listeners and do
+     * not support this.
+     */
+    default CompletableFuture<TunnelListener> listen(TunnelListenRequest request) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(scheme()
+                + " tunnels are accepted on the server's shared listeners, not on a port of their own"));
+    }
+
     /** Releases what {@link TunnelTransportProvider#create} set up; idempotent. */
     @Override
     void close();

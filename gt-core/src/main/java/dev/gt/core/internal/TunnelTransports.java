@@ -34,7 +34,8 @@ public final class TunnelTransports {
             unavailable = p.unavailabilityCause();
         }
         if (unavailable != null) {
-            throw new IllegalArgumentException(s + ":// tunnels are not available here: " + unavailable);
+            throw new IllegalArgumentException(s + ":// tunnels are not available here: "
+                    + (unavailable.getMessage() != null ? unavailable.getMessage() : unavailable.toString()), unavailable);
         }
         TreeSet<String> schemes = new TreeSet<>();
         for (TunnelTransportProvider p : all) {

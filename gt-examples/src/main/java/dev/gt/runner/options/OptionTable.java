@@ -10,6 +10,7 @@ import static dev.gt.runner.options.OptionType.STRING_LIST;
 import static dev.gt.runner.options.OptionType.UINT;
 import static dev.gt.runner.options.OptionType.ULONG;
 
+import dev.gt.api.CongestionControl;
 import dev.gt.api.PortRange;
 import dev.gt.api.ServiceSpec;
 import dev.gt.core.GtClient;
@@ -485,8 +486,6 @@ public final class OptionTable<B> {
         l.add(Option.define("s", STRING).unsupported()
                 .help("Send a signal to running processes of this program: " + signals + ".")
                 .instead(SIGNAL_INSTEAD).build());
-        l.add(Option.define("bbr", BOOL).yaml().unsupported()
-                .help("Use BBR congestion control (through msquic) for QUIC connections.").build());
         return l;
     }
 
@@ -621,7 +620,16 @@ public final class OptionTable<B> {
         s.add(Option.define("sniAddr", STRING).yaml()
                 .help("Listen address for TLS visitors routed by server name (SNI), passed through undecrypted.")
                 .to("sniListenAddress", GtServer.Builder::sniListenAddress));
-        s.add(Option.define("quicAddr", STRING).yaml().unsupported().help("QUIC listen address for tunnels.").build());
+        s.add(Option.define("quicAddr", STRING).yaml()
+                .help("QUIC listen address (UDP) for tunnels from quic:// clients: 443, :443 or 127.0.0.1:443. It "
+                        + "serves the certificate of -certFile/-keyFile, or the generated one of -tlsAddr (its SHA-256 "
+                        + "fingerprint logged); QUIC is TLS 1.3 whatever -tlsVersion says.")
+                .to("tunnelListener", (GtServer.Builder b, String addr) -> b.tunnelListener("quic", addr)));
+        s.add(Option.define("bbr", BOOL).yaml()
+                .help("BBR congestion control for QUIC tunnels instead of CUBIC (it governs what the server sends "
+                        + "to clients); TCP tunnels keep the system's.")
+                .to("congestionControl", (GtServer.Builder b, Boolean bbr) ->
+                        b.congestionControl(bbr ? CongestionControl.BBR : CongestionControl.CUBIC)));
         s.addAll(commonUnsupported("restart, stop, kill"));
         SERVER = new OptionTable<>("server",
                 "Runs a GT server: accepts tunnels from GT clients and forwards visitors through them, HTTP "
@@ -647,7 +655,10 @@ public final class OptionTable<B> {
                 .help("The secret that proves the id; a random one is generated when none is given.")
                 .to("secret", GtClient.Builder::secret));
         c.add(Option.define("remote", STRING_LIST).yaml()
-                .help("The server: tcp://host[:port] (port 80 by default) or host:port; or use -remoteAPI instead.")
+                .help("The server: tcp://host[:port] (port 80 by default), tls://host[:port] or quic://host[:port] "
+                        + "(443 by default), or host:port; or use -remoteAPI instead. Several: the client connects to "
+                        + "each; to one host over several transports it measures the paths and picks the faster "
+                        + "one for new streams (-remoteProbeInterval).")
                 .to("server", (GtClient.Builder b, List<String> urls) -> urls.forEach(b::server)));
         // -local starts a service (ClientOptions builds it); the per-service flags after it describe it.
         services.add(Option.define("local", STRING).perService()
@@ -694,6 +705,16 @@ public final class OptionTable<B> {
         c.add(VERSION);
         c.add(HELP);
 
+        c.add(Option.define("remoteProbeInterval", DURATION).yaml().defaultValue(CLIENT_DEFAULTS.pathProbeInterval())
+                .help("With several -remote URLs of one host over different transports (tcp:// and quic://): how "
+                        + "often each path is measured on its live tunnel (round trip, loss, a throughput probe) to "
+                        + "pick the faster one for new streams; 0 turns it off (GT for Java's own option).")
+                .to("pathProbeInterval", GtClient.Builder::pathProbeInterval));
+        c.add(Option.define("bbr", BOOL).yaml()
+                .help("BBR congestion control for quic:// tunnels instead of CUBIC (it governs what the client sends: "
+                        + "its services' answers); TCP tunnels keep the system's.")
+                .to("congestionControl", (GtClient.Builder b, Boolean bbr) ->
+                        b.congestionControl(bbr ? CongestionControl.BBR : CongestionControl.CUBIC)));
         c.add(Option.define("remoteSTUN", STRING_LIST).yaml()
                 .help("STUN server that tells the client its public address for peer-to-peer connections "
                         + "(stun:host:3478); the first one answering counts.").build());
@@ -703,15 +724,16 @@ public final class OptionTable<B> {
                         + "attempt. Instead of -remote.")
                 .to("serverLookupUrl", GtClient.Builder::serverLookupUrl));
         c.add(Option.define("remoteCert", STRING).yaml()
-                .help("CA certificates (PEM) that verify tls:// servers (default: the system trust store).")
+                .help("CA certificates (PEM) that verify tls:// and quic:// servers (default: the system trust "
+                        + "store).")
                 .to("trustedCertificates", file(GtClient.Builder::trustedCertificates)));
         c.add(Option.define("remoteCertInsecure", BOOL).yaml()
                 .help("Accept any server certificate: insecure, warned on every connect; prefer "
                         + "-remoteCertFingerprint.")
                 .to("trustAnyCertificate", GtClient.Builder::trustAnyCertificate));
         c.add(Option.define("remoteCertFingerprint", STRING).yaml()
-                .help("Trust exactly the tls:// server certificate with this SHA-256 fingerprint (GT for Java's "
-                        + "own option; the server logs it for its generated certificate).")
+                .help("Trust exactly the tls:// or quic:// server certificate with this SHA-256 fingerprint (GT "
+                        + "for Java's own option; the server logs it for its generated certificate).")
                 .to("pinnedCertificateSha256", (GtClient.Builder b, String pin) -> {
                     if (!pin.isEmpty()) {
                         b.pinnedCertificateSha256(pin);

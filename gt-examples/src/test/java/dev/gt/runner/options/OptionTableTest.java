@@ -28,13 +28,14 @@ class OptionTableTest {
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
             "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
             "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID",
-            "tcpBindHost", "stunAddr", "stunOnAddr", "turnUser", "turnSecret", "turnRealm", "turnRelayPorts",
-            "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota", "turnBandwidth",
-            "stunSoftware", "turnCredentialsTTL");
+            "tcpBindHost", "quicAddr", "bbr", "stunAddr", "stunOnAddr", "turnUser", "turnSecret", "turnRealm",
+            "turnRelayPorts", "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota",
+            "turnBandwidth", "stunSoftware", "turnCredentialsTTL");
     private static final Set<String> CLIENT_SUPPORTED = Set.of("id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
-            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN");
+            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN",
+            "remoteProbeInterval", "bbr");
 
     /**
      * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
@@ -59,7 +60,7 @@ class OptionTableTest {
             "tcpForwardAddr", "tcpForwardConnections", "tcpForwardHostPrefix", "useLocalAsHTTPHost", "version",
             "webrtcConnectionIdleTimeout", "webrtcLogLevel", "webrtcMaxPort", "webrtcMinPort", "webrtcConnections",
             "webrtcThreadMode", "webAddr", "webCertFile", "webKeyFile", "pprof", "signingKey", "admin", "password",
-            "bbr", "h", "workerThreads", "remoteCertFingerprint");
+            "bbr", "h", "workerThreads", "remoteCertFingerprint", "remoteProbeInterval");
 
     private static Set<String> names(OptionTable<?> t) {
         return t.options().stream().map(Option::name).collect(Collectors.toSet());

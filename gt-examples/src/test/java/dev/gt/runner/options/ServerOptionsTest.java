@@ -290,9 +290,9 @@ class ServerOptionsTest {
         assertEquals("-maxHandShakeOptions '0' is out of range (expected 1 to 65535)",
                 error("-maxHandShakeOptions", "0"));
         // The library names its setters; the runner says which option to write.
-        assertEquals("no listener is configured (expected listenAddress, tlsListenAddress or sniListenAddress)",
+        assertEquals("no listener is configured (expected listenAddress, tlsListenAddress, sniListenAddress or tunnelListener)",
                 assertThrows(IllegalArgumentException.class, () -> parse("-addr", "").builder().build()).getMessage());
-        assertEquals("no listener is configured (expected -addr, -tlsAddr or -sniAddr)",
+        assertEquals("no listener is configured (expected -addr, -tlsAddr, -sniAddr or -quicAddr)",
                 assertThrows(OptionsException.class, () -> parse("-addr=").build()).getMessage());
         assertTrue(error("-addr", "1", "-httpMUXHeader=").startsWith("-httpMUXHeader ''"));
     }

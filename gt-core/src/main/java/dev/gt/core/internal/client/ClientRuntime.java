@@ -27,6 +27,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +46,9 @@ public final class ClientRuntime {
     /** Tunnel transports by scheme, created on first use. */
     private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
+    private final List<PathChooser> choosers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The servers whose transports can run here, in the order of the configuration. */
+    private List<RemoteUrl> servers = List.of();
     private final ClientState.RegisteredService[] registered;
     final EventDispatcher events;
     private ExecutorService resolver;
@@ -93,17 +97,33 @@ public final class ClientRuntime {
             started.completeExceptionally(e);
             return started;
         }
-        try {
-            // Known schemes are set up now, so that a bad CA file or a missing transport module
-            // fails the start at once rather than every connection attempt.
-            for (RemoteUrl r : config.servers()) {
+        // Known schemes are set up now, so that a bad CA file or a missing transport module fails
+        // the start at once rather than every connection attempt. A transport that cannot run here
+        // (QUIC without its native library) is said once; the other servers are used.
+        List<RemoteUrl> usable = new ArrayList<>();
+        RuntimeException unusable = null;
+        for (RemoteUrl r : config.servers()) {
+            try {
                 transport(r.scheme());
+                usable.add(r);
+            } catch (RuntimeException e) {
+                if (unusable == null) {
+                    unusable = e;
+                }
+                if (config.servers().size() > 1) {
+                    log.error("-remote {} cannot be used: {}", r, e.getMessage());
+                }
             }
-        } catch (RuntimeException e) {
+        }
+        if (usable.isEmpty() && config.serverLookupUrl() == null) {
             io.shutdown();
-            started.completeExceptionally(e);
+            started.completeExceptionally(unusable);
             return started;
         }
+        if (unusable != null) {
+            log.warn("GT client '{}' goes on with {}", config.id(), usable);
+        }
+        servers = usable;
         log.info("GT client '{}' using the {} I/O engine; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.servers().size() > 1 ? "s" : "",
@@ -134,11 +154,12 @@ public final class ClientRuntime {
                     pools.add(p);
                     p.start();
                 }
-                for (RemoteUrl r : config.servers()) {
+                for (RemoteUrl r : servers) {
                     RemotePool p = new RemotePool(this, r, null);
                     pools.add(p);
                     p.start();
                 }
+                startChoosers();
                 long period = Math.max(1000, config.serverTimeout().toMillis() / 2);
                 shrinkTask = io.group().scheduleAtFixedRate(() -> {
                     for (RemotePool p : poolsSnapshot()) {
@@ -168,7 +189,8 @@ public final class ClientRuntime {
         X509TrustManager trustManager = config.trustManager() != null ? config.trustManager()
                 : TlsContexts.trustManager(trust, config.trustedCertificates(), config.pinnedCertificateSha256());
         t = TunnelTransports.forScheme(scheme).create(new TunnelTransportSettings(io, trustManager,
-                TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols()));
+                TlsContexts.verifiesHostname(trust), TlsVersion.TLS1_2.protocols(), null, List.of(),
+                config.congestionControl()));
         transports.put(scheme, t);
         if (!scheme.equals("tcp")) {
             log.info("{}:// tunnels use {}; server certificates are checked against {}", scheme, t.description(),
@@ -178,6 +200,31 @@ public final class ClientRuntime {
                     : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
         }
         return t;
+    }
+
+    /**
+     * A chooser for each host reached over several -remote URLs (tcp:// and quic://): it measures
+     * the paths and tells the server which tunnels new streams should take.
+     */
+    private void startChoosers() {
+        if (config.pathProbeInterval().isZero()) {
+            return;
+        }
+        Map<String, List<RemotePool>> byHost = new java.util.LinkedHashMap<>();
+        for (RemotePool p : pools) {
+            RemoteUrl r = p.remote;
+            if (r != null && p.isFixed()) {
+                byHost.computeIfAbsent(r.host().toLowerCase(java.util.Locale.ROOT), h -> new ArrayList<>()).add(p);
+            }
+        }
+        for (Map.Entry<String, List<RemotePool>> e : byHost.entrySet()) {
+            if (e.getValue().size() < 2) {
+                continue;
+            }
+            PathChooser c = new PathChooser(this, e.getKey(), e.getValue(), config.pathProbeInterval(), io.group().next());
+            choosers.add(c);
+            c.start();
+        }
     }
 
     private synchronized List<RemotePool> poolsSnapshot() {
@@ -271,7 +318,7 @@ public final class ClientRuntime {
             }
         }
         String remote = pool.name();
-        java.net.SocketAddress server = t.channel().remoteAddress();
+        java.net.SocketAddress server = t.peer();
         events.dispatch(l -> l.tunnelConnected(remote, t.slot, server));
         if (started.complete(null) && startDeadline != null) {
             startDeadline.cancel(false);
@@ -388,8 +435,16 @@ public final class ClientRuntime {
                 }
             }
         }
+        List<dev.gt.api.PathInfo> paths = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (PathChooser c : choosers) {
+            paths.addAll(c.info());
+            if (c.reason() != null) {
+                reasons.add(c.reason());
+            }
+        }
         return new ClientState(running, tunnels, services, from, to, events.droppedEvents(), publicAddress,
-                iceServers);
+                iceServers, paths, reasons.isEmpty() ? null : String.join("; ", reasons));
     }
 
     /**
@@ -420,6 +475,9 @@ public final class ClientRuntime {
             probeTask.cancel(false);
         }
         List<ClientTunnel> open = new ArrayList<>();
+        for (PathChooser c : choosers) {
+            c.stop();
+        }
         for (RemotePool p : pools) {
             open.addAll(p.stop());
         }

@@ -4,12 +4,17 @@ import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtException;
 import dev.gt.api.ServiceSpec;
 import dev.gt.core.internal.http.HostRewriter;
+import dev.gt.api.spi.TunnelConnection;
+import dev.gt.core.internal.mux.CarriedStream;
 import dev.gt.core.internal.mux.MuxTunnel;
+import dev.gt.core.internal.mux.NativeStream;
 import dev.gt.core.internal.relay.RelayHandler;
 import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
 import dev.gt.core.internal.Durations;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -17,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +40,41 @@ final class ClientTunnel implements MuxTunnel.Owner {
     /** What the server announced for one service. */
     record Registered(int index, String host, int tcpPort) { }
 
+    /**
+     * A finished throughput probe: {@code bytes} reached the server in {@code nanos}; not
+     * {@code complete} when the deadline passed first.
+     */
+    record ProbeResult(long bytes, long nanos, boolean complete) {
+        long bytesPerSecond() {
+            return nanos <= 0 ? 0 : (long) (bytes * 1e9 / nanos);
+        }
+    }
+
+    /** Zeros that probe frames carry (read-only, never released: it is shared). */
+    private static final ByteBuf PADDING = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(java.nio.ByteBuffer.allocateDirect(Protocol.MAX_DATA_CHUNK)).asReadOnly());
+    /** How far a probe may run ahead of the server's acknowledgements on a transport of its own flow control. */
+    private static final int NATIVE_PROBE_WINDOW = 16 << 20;
+
+    /** A probe in flight (on the tunnel's loop). */
+    private static final class Probe {
+        final int id;
+        final long total;
+        final long window;
+        final long start = System.nanoTime();
+        final CompletableFuture<ProbeResult> done;
+        long sent;
+        long acked;
+        ScheduledFuture<?> deadline;
+
+        Probe(int id, long total, long window, CompletableFuture<ProbeResult> done) {
+            this.id = id;
+            this.total = total;
+            this.window = window;
+            this.done = done;
+        }
+    }
+
     final RemotePool pool;
     final int slot;
     final MuxTunnel mux;
@@ -42,6 +83,12 @@ final class ClientTunnel implements MuxTunnel.Owner {
     private boolean ready;
     private int serverTunnelId;
     private ScheduledFuture<?> handshakeDeadline;
+    /** The connection when its transport carries the streams itself (QUIC), else {@code null}. */
+    private volatile TunnelConnection connection;
+    /** The dial's connection, whatever its transport (for path statistics). */
+    private volatile TunnelConnection dialed;
+    private Probe probe;
+    private int probeIds;
 
     ClientTunnel(RemotePool pool, Channel channel, int slot) {
         this.mux = new MuxTunnel(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, System::nanoTime, this);
@@ -56,6 +103,24 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     Channel channel() {
         return channel;
+    }
+
+    /**
+     * The dial completed with {@code c}: a transport with native streams hands the server's streams
+     * to this tunnel from now on (none come before READY, which needs the hello sent on activation).
+     */
+    void connected(TunnelConnection c) {
+        dialed = c;
+        if (c.hasNativeStreams()) {
+            connection = c;
+            c.acceptStreams(this::onNativeStream);
+        }
+    }
+
+    /** The server's address: for a migrating connection (QUIC), where it is reached now. */
+    java.net.SocketAddress peer() {
+        TunnelConnection c = connection;
+        return c != null ? c.remoteAddress() : channel.remoteAddress();
     }
 
     int streamCount() {
@@ -150,6 +215,22 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     @Override
     public void onOpen(int id, int serviceIndex, byte[] visitorIp, int visitorPort) {
+        checkOpen(id);
+        openStream(id, serviceIndex, relay -> mux.newStream(id, relay), () -> mux.writeControl(Protocol.accept(mux.alloc(), id)));
+    }
+
+    /** A stream the server opened on a transport with native streams: its OPEN frame comes first. */
+    private void onNativeStream(Channel ch) {
+        TunnelConnection c = connection;
+        NativeStream.accept(mux, c, ch, (stream, id, serviceIndex, ip, port) -> {
+            checkOpen(id);
+            NativeStream[] bound = new NativeStream[1];
+            openStream(id, serviceIndex, relay -> bound[0] = NativeStream.bind(mux, c, stream, id, relay),
+                    () -> bound[0].accepted());
+        });
+    }
+
+    private void checkOpen(int id) {
         if (!ready) {
             throw new ProtocolException("OPEN before READY");
         }
@@ -159,10 +240,19 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (mux.hasStream(id)) {
             throw new ProtocolException("OPEN for stream " + id + ", which is open");
         }
+    }
+
+    /**
+     * Serves the server's stream {@code id}: registers it with {@code carrier} (multiplexed or native)
+     * and dials the service; {@code accept} answers the OPEN once the service is connected, a reset
+     * of the relay answers it otherwise.
+     */
+    private void openStream(int id, int serviceIndex, java.util.function.Function<StreamRelay, ?> carrier,
+            Runnable accept) {
         StreamRelay s = new StreamRelay(mux.loop());
         s.describe("service " + serviceIndex, null);
         s.countInto(pool.traffic, false);
-        mux.newStream(id, s);
+        carrier.apply(s);
         if (mux.isGoingAway()) {
             // Our GOAWAY crossed this OPEN on the way: the client is stopping or retiring the tunnel.
             s.reset(GtErrorCode.STREAM_REFUSED, "the client is going away");
@@ -199,11 +289,109 @@ final class ClientTunnel implements MuxTunnel.Owner {
                 ch.close();
                 return;
             }
-            mux.writeControl(Protocol.accept(mux.alloc(), id));
+            accept.run();
             s.describe("service " + serviceIndex, ch.remoteAddress());
             s.attach(ch);
         });
     }
+
+    /** Tells the server how much new streams should prefer this tunnel (0 first). */
+    void sendRank(int rank) {
+        mux.runOnLoop(() -> {
+            if (ready && channel.isActive()) {
+                mux.writeControl(Protocol.priority(mux.alloc(), rank));
+            }
+        });
+    }
+
+    /** What the transport knows about the path (QUIC: loss, its RTT); unknown for TCP. */
+    CompletableFuture<dev.gt.api.spi.PathStats> pathStats() {
+        TunnelConnection c = dialed;
+        return c == null ? CompletableFuture.completedFuture(dev.gt.api.spi.PathStats.UNKNOWN) : c.pathStats();
+    }
+
+    /** Sends a PING now (the next keepalive round trip). */
+    void ping() {
+        mux.ping();
+    }
+
+    /**
+     * Sends {@code bytes} of PROBE frames and completes when the server acknowledged them all, or
+     * with what was acknowledged when {@code deadline} passes. The probe runs under the flow
+     * control a new stream of this tunnel would get: our credit window for a multiplexed tunnel
+     * (the server acknowledges as it would return credit), the transport's own for QUIC.
+     */
+    CompletableFuture<ProbeResult> probe(long bytes, Duration deadline) {
+        CompletableFuture<ProbeResult> done = new CompletableFuture<>();
+        mux.runOnLoop(() -> {
+            if (probe != null || !ready || !channel.isActive() || mux.isGoingAway()) {
+                done.completeExceptionally(new IllegalStateException("tunnel " + slot + " cannot probe now"));
+                return;
+            }
+            long window = connection != null ? NATIVE_PROBE_WINDOW : mux.streamSendWindow();
+            Probe p = new Probe(++probeIds, bytes, window, done);
+            probe = p;
+            p.deadline = channel.eventLoop().schedule(() -> finishProbe(p, false), deadline.toNanos(),
+                    TimeUnit.NANOSECONDS);
+            pumpProbe();
+        });
+        return done;
+    }
+
+    private void pumpProbe() {
+        Probe p = probe;
+        if (p == null) {
+            return;
+        }
+        boolean wrote = false;
+        while (p.sent < p.total && p.sent - p.acked < p.window && channel.isWritable()) {
+            int n = (int) Math.min(Protocol.MAX_DATA_CHUNK - 4, Math.min(p.total - p.sent, p.window - (p.sent - p.acked)));
+            boolean fin = p.sent + n == p.total;
+            channel.write(Protocol.probeHeader(channel.alloc(), p.id, n, fin), channel.voidPromise());
+            channel.write(PADDING.retainedSlice(0, n), channel.voidPromise());
+            p.sent += n;
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void onProbeAck(int id, long received, boolean fin) {
+        Probe p = probe;
+        if (p == null || id != p.id) {
+            return;
+        }
+        p.acked = Math.max(p.acked, received);
+        if (fin) {
+            finishProbe(p, true);
+        } else {
+            pumpProbe();
+        }
+    }
+
+    private void finishProbe(Probe p, boolean complete) {
+        if (probe != p) {
+            return;
+        }
+        probe = null;
+        if (p.deadline != null) {
+            p.deadline.cancel(false);
+        }
+        p.done.complete(new ProbeResult(p.acked, System.nanoTime() - p.start, complete));
+    }
+
+    /** The tunnel's writability changed: a probe waiting for it goes on. */
+    final io.netty.channel.ChannelHandler writability = new io.netty.channel.ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                pumpProbe();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+    };
 
     @Override
     public void onIdleTimeout(MuxTunnel m, Duration idle) {
@@ -232,6 +420,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (handshakeDeadline != null) {
             handshakeDeadline.cancel(false);
         }
+        Probe p = probe;
+        if (p != null) {
+            finishProbe(p, false);
+        }
         pool.onClosed(this, ready, cause);
     }
 
@@ -244,7 +436,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
     }
 
     @Override
-    public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
+    public void onStreamOpened(CarriedStream s) {
         if (pool.runtime.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             pool.runtime.events.dispatchStream(info.owner(), slot, l -> l.streamOpened(info));
@@ -252,14 +444,14 @@ final class ClientTunnel implements MuxTunnel.Owner {
     }
 
     @Override
-    public void onStreamClosed(dev.gt.core.internal.mux.MuxStream s, Throwable cause) {
+    public void onStreamClosed(CarriedStream s, Throwable cause) {
         if (pool.runtime.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             pool.runtime.events.dispatchStream(info.owner(), slot, l -> l.streamClosed(info, cause));
         }
     }
 
-    private dev.gt.api.StreamInfo streamInfo(dev.gt.core.internal.mux.MuxStream s) {
+    private dev.gt.api.StreamInfo streamInfo(CarriedStream s) {
         StreamRelay r = s.relay();
         return new dev.gt.api.StreamInfo(pool.name(), slot, s.id(), r.route(), r.peerAddress(), r.sentBytes(),
                 r.deliveredBytes(), r.age());
@@ -268,10 +460,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
     /** A snapshot of this tunnel. */
     dev.gt.api.TunnelInfo info(String transport, String ioEngine) {
         java.util.List<dev.gt.api.StreamInfo> open = new java.util.ArrayList<>();
-        for (dev.gt.core.internal.mux.MuxStream s : mux.liveStreams()) {
+        for (CarriedStream s : mux.liveStreams()) {
             open.add(streamInfo(s));
         }
-        return new dev.gt.api.TunnelInfo(pool.name(), slot, channel.remoteAddress(), mux.streamCount(), mux.rtt(),
+        return new dev.gt.api.TunnelInfo(pool.name(), slot, peer(), mux.streamCount(), mux.rtt(),
                 transport, ioEngine, mux.age(), mux.bytesSent(), mux.bytesReceived(), open);
     }
 

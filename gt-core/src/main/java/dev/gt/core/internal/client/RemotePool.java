@@ -45,6 +45,11 @@ final class RemotePool {
     final dev.gt.core.internal.events.Traffic traffic = new dev.gt.core.internal.events.Traffic();
     private final Slot[] slots;
     private boolean stopped;
+    /**
+     * How new streams should rank this server's tunnels (PRIORITY, 0 first), as the client's
+     * choice of path decided; -1 before any choice (the server then treats all tunnels alike).
+     */
+    private volatile int rank = -1;
 
     private static final class Slot {
         final int index;
@@ -127,6 +132,11 @@ final class RemotePool {
         return r == null ? "tcp" : r.scheme();
     }
 
+    /** Whether the server's address is fixed (-remote), not asked from -remoteAPI. */
+    boolean isFixed() {
+        return api == null;
+    }
+
     /** The server as logs and events name it. */
     String name() {
         RemoteUrl r = remote;
@@ -141,24 +151,35 @@ final class RemotePool {
             connectFailed(slot, e);
             return;
         }
-        if (remote.isTls() && runtime.config.trustAnyCertificate()) {
+        if (!remote.scheme().equals("tcp") && runtime.config.trustAnyCertificate()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
         }
         Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.serverTimeout().toMillis(), 30_000));
-        transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, ch -> {
+        // A transport's own idle timeout (QUIC) only backs up the keepalive, which closes a silent
+        // tunnel after -remoteTimeout with a clearer reason.
+        Duration transportIdle = runtime.config.serverTimeout().plusSeconds(5);
+        ClientTunnel[] made = new ClientTunnel[1];
+        transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, transportIdle, ch -> {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
             ClientTunnel t = new ClientTunnel(RemotePool.this, ch, slot.index);
+            made[0] = t;
             synchronized (RemotePool.this) {
                 slot.tunnel = t;
             }
             ch.pipeline().addLast("gt-frames", new FrameDecoder(t.mux, true));
             ch.pipeline().addLast("gt-tunnel", t.mux);
+            ch.pipeline().addLast("gt-probe", t.writability);
         })).whenComplete((connection, failure) -> {
             if (failure != null) {
                 connectFailed(slot, failure instanceof java.util.concurrent.CompletionException
                         && failure.getCause() != null ? failure.getCause() : failure);
-            } else if (remote.isTls()) {
+                return;
+            }
+            if (made[0] != null) {
+                made[0].connected(connection);
+            }
+            if (remote.isTls()) {
                 // Only now: on a connection that never came about the handshake "fails" too, and
                 // that is no certificate problem.
                 logTlsFailure(connection.channel(), remote);
@@ -235,8 +256,12 @@ final class RemotePool {
             slot.rejections = 0;
             slot.idleSince = System.nanoTime();
         }
-        log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.channel().remoteAddress(),
+        log.info("tunnel {} to {} ready ({} via {})", t.slot, name(), t.peer(),
                 runtime.io.name());
+        int r = rank;
+        if (r >= 0) {
+            t.sendRank(r);
+        }
         runtime.onTunnelReady(this, t, registered);
     }
 
@@ -334,6 +359,17 @@ final class RemotePool {
                 t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");
                 idle--;
             }
+        }
+    }
+
+    /** Ranks this server's tunnels for new streams (0 first), now and as they reconnect. */
+    void rank(int r) {
+        if (r == rank) {
+            return;
+        }
+        rank = r;
+        for (ClientTunnel t : readyTunnels()) {
+            t.sendRank(r);
         }
     }
 

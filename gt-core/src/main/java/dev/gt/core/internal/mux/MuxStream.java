@@ -15,10 +15,8 @@ import io.netty.buffer.Unpooled;
  * credit with WINDOW frames once the bytes left its relay ({@link #consumed}). More than the
  * window from the other side is a flow-control error that resets this stream only.
  */
-public final class MuxStream implements TransportStream {
+public final class MuxStream extends CarriedStream implements TransportStream {
     final MuxTunnel tunnel;
-    final StreamRelay relay;
-    int id;
     private int sendCredit;
     private int recvAllowed;
     private int creditReady;
@@ -30,19 +28,10 @@ public final class MuxStream implements TransportStream {
     boolean windowWaiting;
 
     MuxStream(MuxTunnel tunnel, int id, StreamRelay relay) {
+        super(id, relay);
         this.tunnel = tunnel;
-        this.id = id;
-        this.relay = relay;
         this.sendCredit = tunnel.sendWindow;
         this.recvAllowed = tunnel.recvWindow;
-    }
-
-    public int id() {
-        return id;
-    }
-
-    public StreamRelay relay() {
-        return relay;
     }
 
     // ---- TransportStream: called by the relay ----
@@ -140,6 +129,7 @@ public final class MuxStream implements TransportStream {
 
     // ---- frames from the other side ----
 
+    @Override
     void onRemoteData(ByteBuf payload, boolean fin) {
         int n = payload.readableBytes();
         if (remoteFin) {
@@ -160,6 +150,7 @@ public final class MuxStream implements TransportStream {
         relay.onData(payload, fin);
     }
 
+    @Override
     void onRemoteWindow(int increment) {
         long c = (long) sendCredit + increment;
         if (c > Integer.MAX_VALUE) {
@@ -170,6 +161,7 @@ public final class MuxStream implements TransportStream {
         relay.onCredit();
     }
 
+    @Override
     void onRemoteReset(int code, String message) {
         gone = true;
         GtErrorCode c = GtErrorCode.orInternal(code);
@@ -178,7 +170,7 @@ public final class MuxStream implements TransportStream {
         relay.onRemoteReset(c, message);
     }
 
-    /** The tunnel is gone: nothing can be sent any more. */
+    @Override
     void onTunnelLost() {
         gone = true;
         relay.abort();

@@ -58,11 +58,11 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         void onPeerGoAway(GtErrorCode code, String message);
 
         /** A stream was registered (its relay knows its route and peer). */
-        default void onStreamOpened(MuxStream stream) {
+        default void onStreamOpened(CarriedStream stream) {
         }
 
         /** A stream left the table: {@code cause} is {@code null} when it ended cleanly. */
-        default void onStreamClosed(MuxStream stream, Throwable cause) {
+        default void onStreamClosed(CarriedStream stream, Throwable cause) {
         }
 
         /** The tunnel channel became active. */
@@ -101,6 +101,18 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         default void onError(int code, int serviceIndex, String message) {
             throw new ProtocolException("unexpected ERROR frame");
         }
+
+        /** PRIORITY (optional, client to server): ignored where it means nothing. */
+        default void onPriority(int rank) {
+        }
+
+        /** PROBE (optional, client to server): ignored where it means nothing. */
+        default void onProbe(int probeId, int length, boolean fin) {
+        }
+
+        /** PROBE_ACK (optional, server to client): ignored where it means nothing. */
+        default void onProbeAck(int probeId, long received, boolean fin) {
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(MuxTunnel.class);
@@ -118,9 +130,9 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     int sendWindow;
     final int recvWindow;
     final int creditThreshold;
-    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
+    private final IntObjectHashMap<CarriedStream> streams = new IntObjectHashMap<>();
     /** The same streams, readable from any thread, for snapshots. */
-    private final java.util.Set<MuxStream> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<CarriedStream> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long openedAtNanos = System.nanoTime();
     /** Stream payload bytes sent and received; written on the loop, read by snapshots. */
     private volatile long bytesSent;
@@ -225,20 +237,31 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         return s;
     }
 
+    /**
+     * Registers a stream carried by the transport itself ({@link NativeStream}), bound to its relay
+     * by the caller: it counts, expires and ends with the tunnel like a multiplexed one.
+     */
+    public void register(CarriedStream s) {
+        streams.put(s.id, s);
+        live.add(s);
+        streamCount = streams.size();
+        owner.onStreamOpened(s);
+    }
+
     public boolean hasStream(int id) {
         return streams.containsKey(id);
     }
 
-    public MuxStream stream(int id) {
+    public CarriedStream stream(int id) {
         return streams.get(id);
     }
 
     /** A copy of the open streams (on the tunnel's loop). */
-    public List<MuxStream> streams() {
+    public List<CarriedStream> streams() {
         return new ArrayList<>(streams.values());
     }
 
-    void removeStream(MuxStream s, Throwable cause) {
+    void removeStream(CarriedStream s, Throwable cause) {
         if (streams.get(s.id) == s) {
             streams.remove(s.id);
             live.remove(s);
@@ -249,7 +272,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     }
 
     /** The open streams, from any thread (a weakly consistent view). */
-    public java.util.Collection<MuxStream> liveStreams() {
+    public java.util.Collection<CarriedStream> liveStreams() {
         return java.util.Collections.unmodifiableSet(live);
     }
 
@@ -492,7 +515,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
      */
     public void resetStreams(GtErrorCode code, String message) {
         runOnLoop(() -> {
-            for (MuxStream s : streams()) {
+            for (CarriedStream s : streams()) {
                 s.relay.reset(code, message);
             }
         });
@@ -513,13 +536,13 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         if (sweeper != null) {
             sweeper.cancel(false);
         }
-        List<MuxStream> all = new ArrayList<>(streams.values());
+        List<CarriedStream> all = new ArrayList<>(streams.values());
         streams.clear();
         live.clear();
         streamCount = 0;
         Throwable lost = closeCause != null ? closeCause
                 : new GtException(GtErrorCode.STREAM_RESET, "tunnel connection closed");
-        for (MuxStream s : all) {
+        for (CarriedStream s : all) {
             s.onTunnelLost();
             owner.onStreamClosed(s, lost);
         }
@@ -606,7 +629,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
             return;
         }
         List<StreamRelay> expired = null;
-        for (MuxStream s : streams.values()) {
+        for (CarriedStream s : streams.values()) {
             if (s.relay.isOverdue(tick)) {
                 if (expired == null) {
                     expired = new ArrayList<>();
@@ -625,7 +648,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     @Override
     public void onData(int id, boolean fin, ByteBuf payload) {
-        MuxStream s = streams.get(id);
+        CarriedStream s = streams.get(id);
         if (s == null) {
             // Late data for a stream this side already ended: dropped, the tunnel stays up.
             payload.release();
@@ -636,7 +659,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     @Override
     public void onAccept(int id) {
-        MuxStream s = streams.get(id);
+        CarriedStream s = streams.get(id);
         if (s != null) {
             s.relay.onAccept();
         }
@@ -644,7 +667,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     @Override
     public void onReset(int id, int code, String message) {
-        MuxStream s = streams.get(id);
+        CarriedStream s = streams.get(id);
         if (s != null) {
             s.onRemoteReset(code, message);
         }
@@ -652,7 +675,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     @Override
     public void onWindow(int id, int increment) {
-        MuxStream s = streams.get(id);
+        CarriedStream s = streams.get(id);
         if (s != null) {
             s.onRemoteWindow(increment);
         }
@@ -705,6 +728,31 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     @Override
     public void onError(int code, int serviceIndex, String message) {
         owner.onError(code, serviceIndex, message);
+    }
+
+    @Override
+    public void onPriority(int rank) {
+        owner.onPriority(rank);
+    }
+
+    @Override
+    public void onProbe(int probeId, int length, boolean fin) {
+        owner.onProbe(probeId, length, fin);
+    }
+
+    @Override
+    public void onProbeAck(int probeId, long received, boolean fin) {
+        owner.onProbeAck(probeId, received, fin);
+    }
+
+    /** The other side's per-stream window: how far a stream may send ahead of its credit returns. */
+    public int streamSendWindow() {
+        return sendWindow;
+    }
+
+    /** Sends a PING now; its PONG updates {@link #rtt()}. */
+    public void ping() {
+        runOnLoop(() -> writeControl(Protocol.ping(alloc, ticker.getAsLong())));
     }
 
     @Override

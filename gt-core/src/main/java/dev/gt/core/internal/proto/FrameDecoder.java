@@ -83,11 +83,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             int end = in.readerIndex() + len;
             ByteBuf p = in.slice(in.readerIndex(), len);
             in.readerIndex(end);
-            control(type, stream, p);
+            control(type, flags, stream, p);
         }
     }
 
-    private void control(int type, int stream, ByteBuf p) {
+    private void control(int type, int flags, int stream, ByteBuf p) {
         switch (type) {
             case Protocol.TYPE_OPEN: {
                 need(p, 5, type);
@@ -154,6 +154,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             case Protocol.TYPE_ERROR:
                 need(p, 4, type);
                 listener.onError(p.readUnsignedShort(), p.readUnsignedShort(), text(p));
+                break;
+            case Protocol.TYPE_PRIORITY:
+                need(p, 1, type);
+                listener.onPriority(p.readUnsignedByte());
+                break;
+            case Protocol.TYPE_PROBE:
+                need(p, 4, type);
+                // Padding: counted, never copied.
+                listener.onProbe(p.readInt(), p.readableBytes(), (flags & Protocol.FLAG_FIN) != 0);
+                break;
+            case Protocol.TYPE_PROBE_ACK:
+                need(p, 12, type);
+                listener.onProbeAck(p.readInt(), p.readLong(), (flags & Protocol.FLAG_FIN) != 0);
                 break;
             default:
                 // Unknown control frames are skipped so that a newer peer can add optional frames.

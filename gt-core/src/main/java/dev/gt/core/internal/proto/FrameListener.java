@@ -40,6 +40,18 @@ public interface FrameListener {
 
     void onError(int code, int serviceIndex, String message);
 
+    /** PRIORITY (optional): the client ranks this tunnel for new streams, 0 first. */
+    default void onPriority(int rank) {
+    }
+
+    /** PROBE (optional): {@code length} bytes of probe {@code probeId} arrived; {@code fin} on its last frame. */
+    default void onProbe(int probeId, int length, boolean fin) {
+    }
+
+    /** PROBE_ACK (optional): {@code received} bytes of probe {@code probeId} arrived at the server. */
+    default void onProbeAck(int probeId, long received, boolean fin) {
+    }
+
     /** ICE_SERVERS: STUN/TURN servers for peer-to-peer connections; a server receiving it breaks the protocol. */
     default void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
         throw new ProtocolException("unexpected ICE_SERVERS frame");

@@ -34,6 +34,15 @@ public final class Protocol {
     public static final int TYPE_READY = 8;
     public static final int TYPE_SERVICE = 9;
     public static final int TYPE_ERROR = 10;
+    /**
+     * Client to server, optional: how much new streams should prefer this tunnel (0 first); the
+     * client's choice between transports. A peer that does not know it skips it.
+     */
+    public static final int TYPE_PRIORITY = 12;
+    /** Client to server, optional: bytes of a throughput probe (flag FIN on its last frame). */
+    public static final int TYPE_PROBE = 13;
+    /** Server to client, optional: how many bytes of a probe arrived (flag FIN once all did). */
+    public static final int TYPE_PROBE_ACK = 14;
     /** Server to client: STUN/TURN servers with short-lived credentials, for peer-to-peer connections. */
     public static final int TYPE_ICE_SERVERS = 11;
 
@@ -125,6 +134,21 @@ public final class Protocol {
             buf.writeBytes(visitorAddress);
         }
         return buf.writeShort(visitorPort);
+    }
+
+    /** PRIORITY: rank(1), 0 = preferred for new streams. */
+    public static ByteBuf priority(ByteBufAllocator alloc, int rank) {
+        return header(alloc, TYPE_PRIORITY, 0, 0, 1, 1).writeByte(rank);
+    }
+
+    /** PROBE header: probeId(4) followed by {@code padding} bytes the caller writes after it. */
+    public static ByteBuf probeHeader(ByteBufAllocator alloc, int probeId, int padding, boolean fin) {
+        return header(alloc, TYPE_PROBE, fin ? FLAG_FIN : 0, 0, 4 + padding, 4).writeInt(probeId);
+    }
+
+    /** PROBE_ACK: probeId(4) received(8); FIN once the probe's last frame arrived. */
+    public static ByteBuf probeAck(ByteBufAllocator alloc, int probeId, long received, boolean fin) {
+        return header(alloc, TYPE_PROBE_ACK, fin ? FLAG_FIN : 0, 0, 12, 12).writeInt(probeId).writeLong(received);
     }
 
     /** READY: window(4) timeoutMillis(4) tunnelId(4). */
@@ -219,6 +243,9 @@ public final class Protocol {
             case TYPE_READY: return "READY";
             case TYPE_SERVICE: return "SERVICE";
             case TYPE_ERROR: return "ERROR";
+            case TYPE_PRIORITY: return "PRIORITY";
+            case TYPE_PROBE: return "PROBE";
+            case TYPE_PROBE_ACK: return "PROBE_ACK";
             case TYPE_ICE_SERVERS: return "ICE_SERVERS";
             default: return "type " + type;
         }

@@ -67,14 +67,26 @@ final class ClientSession {
      * carries more than twice the streams of the least loaded one; otherwise the least loaded.
      * Tunnels are spread over the loops as they are accepted, so under load one loop's tunnel
      * often carries twice another's streams; a tighter balance made half the visitors hop.
+     * Among tunnels the client ranked (PRIORITY), only those of the lowest rank are considered.
      * {@code null} when no tunnel can take streams.
      */
     ServerTunnel pickTunnel(EventLoop preferred) {
         ServerTunnel best = null;
         ServerTunnel sameLoop = null;
+        // Only tunnels of the lowest rank the client gave (PRIORITY: its choice of transport) count.
+        int rank = Integer.MAX_VALUE;
         for (ServerTunnel t : tunnels) {
             if (t.isGoingAway() || !t.channel().isActive()) {
                 continue;
+            }
+            int r = t.rank;
+            if (r > rank) {
+                continue;
+            }
+            if (r < rank) {
+                rank = r;
+                best = null;
+                sameLoop = null;
             }
             if (best == null || t.streamCount() < best.streamCount()) {
                 best = t;

@@ -3,6 +3,7 @@ package dev.gt.core.internal.server;
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
 import dev.gt.api.GtException;
+import dev.gt.api.spi.TunnelConnection;
 import dev.gt.core.internal.proto.FrameDecoder;
 import dev.gt.core.internal.proto.Hello;
 import dev.gt.core.internal.proto.Protocol;
@@ -41,6 +42,8 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
     static final String AUTH_UNAVAILABLE = "the server cannot check logins right now; try again later";
 
     private final ServerRuntime server;
+    /** The connection of a transport with a listener of its own (QUIC), or {@code null} for a sniffed one. */
+    private final TunnelConnection connection;
     private final long deadlineNanos;
     private ScheduledFuture<?> deadline;
     private boolean done;
@@ -50,21 +53,36 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     /** @param deadlineNanos time left for the whole hello to arrive */
     ServerHelloHandler(ServerRuntime server, long deadlineNanos) {
+        this(server, null, deadlineNanos);
+    }
+
+    /**
+     * @param connection the connection whose control channel this handler reads, when its transport
+     *     has a listener of its own (its address is the client's, the channel's is a stream's)
+     * @param deadlineNanos time left for the whole hello to arrive
+     */
+    ServerHelloHandler(ServerRuntime server, TunnelConnection connection, long deadlineNanos) {
         this.server = server;
+        this.connection = connection;
         this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Where the tunnel comes from. */
+    private SocketAddress peer(Channel ch) {
+        return connection != null ? connection.remoteAddress() : ch.remoteAddress();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         if (deadlineNanos <= 0) {
-            log.debug("tunnel from {}: no hello within the handshake timeout", ch.remoteAddress());
+            log.debug("tunnel from {}: no hello within the handshake timeout", peer(ch));
             ch.close();
             return;
         }
         deadline = ch.eventLoop().schedule(() -> {
             if (!done) {
-                log.debug("tunnel from {}: no complete hello within the handshake timeout {}", ch.remoteAddress(),
+                log.debug("tunnel from {}: no complete hello within the handshake timeout {}", peer(ch),
                         Durations.format(server.config.handshakeTimeout()));
                 ch.close();
             }
@@ -89,7 +107,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ChannelInputShutdownEvent) {
             // The peer closed its side before it was admitted: nothing more can come.
-            log.debug("tunnel from {} closed before its handshake ended", ctx.channel().remoteAddress());
+            log.debug("tunnel from {} closed before its handshake ended", peer(ctx.channel()));
             done = true;
             ctx.close();
             return;
@@ -103,7 +121,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
             long more = in.readableBytes() - budgeted;
             if (!server.handshakeBytes.take(more)) {
                 log.debug("tunnel from {}: the server holds too many bytes of unfinished hellos; closing this one",
-                        ctx.channel().remoteAddress());
+                        peer(ctx.channel()));
                 done = true;
                 in.skipBytes(in.readableBytes());
                 ctx.close();
@@ -131,7 +149,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         }
         if (!banChecked) {
             banChecked = true;
-            InetAddress ip = remoteIp(ctx.channel());
+            InetAddress ip = remoteIp(peer(ctx.channel()));
             long banned = ip == null ? 0 : server.registry.bans.bannedForNanos(ip);
             if (banned > 0) {
                 done = true;
@@ -181,7 +199,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         // the decoder that follows must see them if it ever does).
         ByteBuf rest = in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : Unpooled.EMPTY_BUFFER;
         Channel ch = ctx.channel();
-        server.registry.admit(hello, ch.remoteAddress()).whenComplete((admission, err) -> ch.eventLoop().execute(() -> {
+        server.registry.admit(hello, peer(ch)).whenComplete((admission, err) -> ch.eventLoop().execute(() -> {
             if (err != null) {
                 rest.release();
                 Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
@@ -200,8 +218,10 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     private void accept(ChannelHandlerContext ctx, Hello hello, ClientSession session, ByteBuf rest) {
         Channel ch = ctx.channel();
-        String transport = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "tls" : "tcp";
-        ServerTunnel tunnel = new ServerTunnel(server, ch, transport, session, server.nextTunnelId(), hello.window());
+        String transport = connection != null ? connection.scheme()
+                : ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "tls" : "tcp";
+        ServerTunnel tunnel = new ServerTunnel(server, ch, transport, connection, session, server.nextTunnelId(),
+                hello.window());
         if (!ch.isActive() || !server.registry.attach(session, tunnel)) {
             rest.release();
             if (ch.isActive()) {
@@ -227,9 +247,9 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         tunnel.start();
         tunnel.sendIceServers();
         int n = session.tunnels.size();
-        log.info("client '{}' tunnel {} from {} accepted ({} tunnel{})", session.id, tunnel.tunnelId,
-                ch.remoteAddress(), n, n == 1 ? "" : "s");
-        SocketAddress from = ch.remoteAddress();
+        SocketAddress from = peer(ch);
+        log.info("client '{}' tunnel {} from {} accepted ({} tunnel{}{})", session.id, tunnel.tunnelId, from, n,
+                n == 1 ? "" : "s", connection != null ? ", " + connection.description() : "");
         server.events.dispatch(l -> l.clientConnected(session.id, from, n));
         if (rest.isReadable()) {
             ctx.fireChannelRead(rest);
@@ -239,8 +259,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         }
     }
 
-    private static InetAddress remoteIp(Channel ch) {
-        SocketAddress a = ch.remoteAddress();
+    private static InetAddress remoteIp(SocketAddress a) {
         return a instanceof InetSocketAddress ? ((InetSocketAddress) a).getAddress() : null;
     }
 
@@ -250,13 +269,14 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
      */
     private void reject(ChannelHandlerContext ctx, String id, GtErrorCode code, int service, String detail) {
         Channel ch = ctx.channel();
+        SocketAddress from = peer(ch);
         done = true;
         cancelDeadline();
         String toPeer = detail;
         if (code == GtErrorCode.INVALID_ID_OR_SECRET) {
             toPeer = INVALID_LOGIN;
-            server.refusals.failedLogin(ch.remoteAddress(), id, detail);
-            InetAddress ip = remoteIp(ch);
+            server.refusals.failedLogin(from, id, detail);
+            InetAddress ip = remoteIp(from);
             if (ip != null && server.registry.bans.recordFailure(ip)) {
                 long banned = server.registry.bans.bannedForNanos(ip);
                 server.refusals.banned(ip.getHostAddress(),
@@ -265,17 +285,16 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         } else if (code == GtErrorCode.AUTH_UNAVAILABLE) {
             // The auth API's address and the authenticator's exception are for the operator only.
             toPeer = AUTH_UNAVAILABLE;
-            log.error("tunnel from {} (id '{}') cannot be authenticated: {}", ch.remoteAddress(), id, detail);
+            log.error("tunnel from {} (id '{}') cannot be authenticated: {}", from, id, detail);
         } else if (code == GtErrorCode.BANNED) {
             // A banned address retrying in a loop must not flood the log.
-            log.debug("tunnel from {} refused: {}", ch.remoteAddress(), detail);
+            log.debug("tunnel from {} refused: {}", from, detail);
         } else if (code == GtErrorCode.INTERNAL_ERROR) {
             toPeer = "internal error";
-            log.error("tunnel from {} (id '{}') failed: {}", ch.remoteAddress(), id, detail);
+            log.error("tunnel from {} (id '{}') failed: {}", from, id, detail);
         } else {
-            server.refusals.refused(ch.remoteAddress(), id, code, detail);
+            server.refusals.refused(from, id, code, detail);
         }
-        SocketAddress from = ch.remoteAddress();
         server.events.dispatch(l -> l.clientRejected(id, from, code, detail));
         if (code == GtErrorCode.INVALID_ID_OR_SECRET || code == GtErrorCode.AUTH_UNAVAILABLE) {
             server.events.dispatch(l -> l.authFailed(id, from, code));
@@ -293,7 +312,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("tunnel hello from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("tunnel hello from {} failed: {}", peer(ctx.channel()), cause.toString());
         ctx.close();
     }
 }

@@ -9,6 +9,12 @@ import dev.gt.api.spi.IoEngineProvider;
 import dev.gt.core.Addresses;
 import dev.gt.core.GtServerConfig;
 import dev.gt.core.internal.IoEngines;
+import dev.gt.core.internal.TunnelTransports;
+import dev.gt.api.spi.TunnelConnection;
+import dev.gt.api.spi.TunnelListenRequest;
+import dev.gt.api.spi.TunnelListener;
+import dev.gt.api.spi.TunnelTransport;
+import dev.gt.api.spi.TunnelTransportSettings;
 import dev.gt.core.internal.tls.Certificates;
 import dev.gt.core.internal.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
@@ -61,10 +67,16 @@ public final class ServerRuntime {
     final HandshakeBudget handshakeBytes = HandshakeBudget.forThisJvm();
     private io.netty.util.concurrent.ScheduledFuture<?> summaryTask;
     private SslContext sslContext;
+    private ServerCertificate serverCertificate;
     private volatile String fingerprint;
+    /** Transports with listeners of their own, and those listeners by scheme. */
+    private final List<TunnelTransport> tunnelTransports = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, TunnelListener> tunnelListeners = new java.util.concurrent.ConcurrentHashMap<>();
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> stopped;
     private volatile boolean running;
+    /** Set by stop(): connections of tunnel listeners that arrive now are closed. */
+    private volatile boolean stopping;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     public ServerRuntime(GtServerConfig config) {
@@ -121,6 +133,9 @@ public final class ServerRuntime {
                         ch.pipeline().addLast("gt-sniff", new SniffHandler(this));
                     }));
         }
+        for (Map.Entry<String, InetSocketAddress> e : config.tunnelListeners().entrySet()) {
+            binds.add(listenTunnels(e.getKey(), e.getValue()));
+        }
         if (config.sniListenAddress() != null) {
             binds.add(listen("sniAddr", config.sniListenAddress(), "tunnels and TLS visitors routed by SNI",
                     ch -> sniChannel = ch, ch -> ch.pipeline().addLast("gt-sni", new SniSniffer(this))));
@@ -168,18 +183,100 @@ public final class ServerRuntime {
         if (config.sslContext() != null) {
             return config.sslContext();
         }
+        ServerCertificate c = certificate();
+        return TlsContexts.server(c.key(), c.chain(), config.minTlsVersion());
+    }
+
+    /** A private key and its certificate chain, leaf first. */
+    private record ServerCertificate(java.security.PrivateKey key, List<java.security.cert.X509Certificate> chain) { }
+
+    /**
+     * The certificate of -tlsAddr and of the tunnel listeners (-quicAddr): from -certFile/-keyFile,
+     * or generated once for all of them, its fingerprint logged for clients to pin.
+     */
+    private synchronized ServerCertificate certificate() {
+        if (serverCertificate != null) {
+            return serverCertificate;
+        }
+        List<String> users = new ArrayList<>();
+        if (config.tlsListenAddress() != null && config.sslContext() == null) {
+            users.add("-tlsAddr");
+        }
+        for (String scheme : config.tunnelListeners().keySet()) {
+            users.add("-" + scheme + "Addr");
+        }
+        String names = String.join(" and ", users);
         if (config.certificateFile() != null) {
             List<java.security.cert.X509Certificate> chain = Certificates.readCertificates(config.certificateFile());
-            fingerprint = Certificates.fingerprint(chain.get(0));
-            log.info("-tlsAddr certificate {} (SHA-256 {})", config.certificateFile(), fingerprint);
-            return TlsContexts.server(Certificates.readPrivateKey(config.privateKeyFile()), chain, config.minTlsVersion());
+            String fp = Certificates.fingerprint(chain.get(0));
+            if (fingerprint == null) {
+                fingerprint = fp;
+            }
+            log.info("{} certificate {} (SHA-256 {})", names, config.certificateFile(), fp);
+            serverCertificate = new ServerCertificate(Certificates.readPrivateKey(config.privateKeyFile()), chain);
+            return serverCertificate;
         }
         Certificates.SelfSigned self = Certificates.generateSelfSigned(
                 List.of("localhost", "127.0.0.1", "::1"), java.time.Duration.ofDays(365));
-        fingerprint = self.sha256Fingerprint();
-        log.warn("no -certFile/-keyFile: -tlsAddr serves a generated self-signed certificate for localhost; "
-                + "clients can pin it with -remoteCertFingerprint {}", fingerprint);
-        return TlsContexts.server(self.key(), List.of(self.certificate()), config.minTlsVersion());
+        if (fingerprint == null) {
+            fingerprint = self.sha256Fingerprint();
+        }
+        log.warn("no -certFile/-keyFile: {} serve{} a generated self-signed certificate for localhost; clients can "
+                + "pin it with -remoteCertFingerprint {}", names, users.size() == 1 ? "s" : "", self.sha256Fingerprint());
+        serverCertificate = new ServerCertificate(self.key(), List.of(self.certificate()));
+        return serverCertificate;
+    }
+
+    /**
+     * Listens for tunnels of a transport with a port of its own ({@code quic}): the transport
+     * accepts connections and hands each one over with its control stream open; from there it is a
+     * tunnel like any other (ban check, hello deadline and byte budget, admission, limits).
+     */
+    private CompletableFuture<Void> listenTunnels(String scheme, InetSocketAddress address) {
+        String option = scheme + "Addr";
+        TunnelTransport transport;
+        try {
+            ServerCertificate c = certificate();
+            transport = TunnelTransports.forScheme(scheme).create(new TunnelTransportSettings(io, null, false,
+                    List.of(), c.key(), c.chain(), config.congestionControl()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("cannot listen on -" + option + " "
+                    + Addresses.text(address) + ": " + e.getMessage(), e));
+        }
+        tunnelTransports.add(transport);
+        java.time.Duration idle = config.idleTimeout().isZero() ? java.time.Duration.ZERO
+                : config.idleTimeout().plusSeconds(5);
+        return transport.listen(new TunnelListenRequest(address, config.handshakeTimeout(), idle, this::acceptTunnel))
+                .handle((listener, err) -> {
+                    if (err != null) {
+                        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                                ? err.getCause() : err;
+                        log.error("GT server cannot listen on {} (-{}): {}", Addresses.text(address), option,
+                                cause.getMessage());
+                        throw new IllegalStateException("cannot listen on -" + option + " " + Addresses.text(address)
+                                + ": " + cause.getMessage(), cause);
+                    }
+                    tunnelListeners.put(scheme, listener);
+                    log.info("GT server listening on {} (-{}: tunnels over {})", Addresses.text(listener.localAddress()),
+                            option, transport.description());
+                    return null;
+                });
+    }
+
+    /** A connection of a tunnel listener, its control stream open: reads its hello. */
+    private void acceptTunnel(TunnelConnection connection) {
+        Channel ch = connection.channel();
+        if (stopping) {
+            ch.close();
+            return;
+        }
+        channels.add(ch);
+        // Streams the client opens itself are not used by this version: each is refused at once.
+        connection.acceptStreams(s -> connection.resetStream(s, GtErrorCode.STREAM_REFUSED.code()));
+        ch.config().setAutoRead(false);
+        ch.pipeline().addLast("gt-hello", new ServerHelloHandler(this, connection,
+                config.handshakeTimeout().toNanos()));
+        ch.read();
     }
 
     private CompletableFuture<Void> listen(String option, InetSocketAddress address, String what,
@@ -353,6 +450,11 @@ public final class ServerRuntime {
         return c == null ? null : (InetSocketAddress) c.localAddress();
     }
 
+    public InetSocketAddress boundTunnelAddr(String scheme) {
+        TunnelListener l = tunnelListeners.get(scheme.toLowerCase(Locale.ROOT));
+        return l == null ? null : l.localAddress();
+    }
+
     public String certificateFingerprint() {
         return fingerprint;
     }
@@ -368,6 +470,9 @@ public final class ServerRuntime {
         }
         if (boundSniAddr() != null) {
             listeners.put("sniAddr", boundSniAddr());
+        }
+        for (Map.Entry<String, TunnelListener> e : tunnelListeners.entrySet()) {
+            listeners.put(e.getKey() + "Addr", e.getValue().localAddress());
         }
         List<ServerState.ClientInfo> clients = new ArrayList<>();
         for (ClientSession s : registry.sessions.values()) {
@@ -404,6 +509,7 @@ public final class ServerRuntime {
         }
         stopped = new CompletableFuture<>();
         running = false;
+        stopping = true;
         if (started != null && !started.isDone()) {
             started.completeExceptionally(new IllegalStateException("the server was stopped before it started"));
         }
@@ -453,7 +559,10 @@ public final class ServerRuntime {
                     io.group().schedule(() -> channels.close().addListener(f -> closed.complete(null)),
                             tunnels.isEmpty() ? 0 : 100, TimeUnit.MILLISECONDS);
                     return closed;
-                }).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
+                }).thenCompose(v -> closeTunnelListeners()).thenCompose(v -> io.shutdown()).whenComplete((v, e) -> {
+                    for (TunnelTransport t : tunnelTransports) {
+                        t.close();
+                    }
                     log.info("GT server stopped");
                     // The last events (closes of tunnels and streams) reach the listener first.
                     events.close();
@@ -461,6 +570,19 @@ public final class ServerRuntime {
                     terminated.complete(null);
                 });
         return stopped;
+    }
+
+    /**
+     * Closes the listeners of transports with a port of their own: last, since closing one ends
+     * every connection it carries (a UDP socket), after the tunnels were told to go away.
+     */
+    private CompletableFuture<Void> closeTunnelListeners() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (TunnelListener l : tunnelListeners.values()) {
+            all.add(l.close().exceptionally(e -> null));
+        }
+        tunnelListeners.clear();
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
     }
 
     /** Whether the calling thread is one of this server's event loops (where blocking deadlocks). */

@@ -3,7 +3,10 @@ package dev.gt.core.internal.server;
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtEvent;
 import dev.gt.api.TunnelInfo;
+import dev.gt.api.spi.TunnelConnection;
+import dev.gt.core.internal.mux.CarriedStream;
 import dev.gt.core.internal.mux.MuxTunnel;
+import dev.gt.core.internal.mux.NativeStream;
 import dev.gt.core.internal.relay.RelayHandler;
 import dev.gt.core.internal.relay.StreamRelay;
 import dev.gt.core.internal.proto.Protocol;
@@ -28,14 +31,29 @@ final class ServerTunnel implements MuxTunnel.Owner {
     final MuxTunnel mux;
     private final Channel channel;
     private final String transport;
+    /** The connection of a transport with native streams (QUIC), or {@code null}: streams are multiplexed. */
+    private final TunnelConnection connection;
     private int nextStreamId = 1;
+    /**
+     * The client's rank for this tunnel (PRIORITY): new streams go to the tunnels of the lowest
+     * rank; 0 until the client says otherwise.
+     */
+    volatile int rank;
+    /** Bytes of the probe being received and the last count acknowledged (on the tunnel's loop). */
+    private long probeBytes;
+    private long probeAcked;
+    private int probeId = -1;
 
-    /** @param transport the tunnel transport's name for snapshots ({@code tcp}, {@code tls}) */
-    ServerTunnel(ServerRuntime server, Channel channel, String transport, ClientSession session, int tunnelId,
-            int clientWindow) {
+    /**
+     * @param transport the tunnel transport's name for snapshots ({@code tcp}, {@code tls}, {@code quic})
+     * @param connection the connection when its transport carries the streams itself, else {@code null}
+     */
+    ServerTunnel(ServerRuntime server, Channel channel, String transport, TunnelConnection connection,
+            ClientSession session, int tunnelId, int clientWindow) {
         this.mux = new MuxTunnel(channel, clientWindow, Protocol.DEFAULT_WINDOW, server.ticker(), this);
         this.channel = channel;
         this.transport = transport;
+        this.connection = connection != null && connection.hasNativeStreams() ? connection : null;
         this.server = server;
         this.session = session;
         this.tunnelId = tunnelId;
@@ -54,6 +72,11 @@ final class ServerTunnel implements MuxTunnel.Owner {
         return channel;
     }
 
+    /** The client's address: for a transport that follows a migrating client (QUIC), the current one. */
+    java.net.SocketAddress peer() {
+        return connection != null ? connection.remoteAddress() : channel.remoteAddress();
+    }
+
     /**
      * Sends the STUN/TURN servers for this client (when the server offers any), now and again at
      * half the lifetime of the earliest credential, so the client always holds valid ones.
@@ -63,7 +86,11 @@ final class ServerTunnel implements MuxTunnel.Owner {
         if (provider == null || !channel.isActive()) {
             return;
         }
-        java.net.InetSocketAddress local = (java.net.InetSocketAddress) channel.localAddress();
+        java.net.SocketAddress at = connection != null ? connection.localAddress() : channel.localAddress();
+        if (!(at instanceof java.net.InetSocketAddress)) {
+            return;
+        }
+        java.net.InetSocketAddress local = (java.net.InetSocketAddress) at;
         java.util.concurrent.CompletableFuture.supplyAsync(() -> provider.iceServersFor(session.id, local))
                 .whenComplete((servers, failure) -> mux.runOnLoop(() -> {
                     if (failure != null || servers == null || servers.isEmpty() || !channel.isActive()) {
@@ -141,9 +168,6 @@ final class ServerTunnel implements MuxTunnel.Owner {
                 return;
             }
             int id = nextId();
-            mux.newStream(id, relay);
-            relay.idleLimitTicks(mux.ticks(server.config.idleTimeout()));
-            relay.openDeadlineTicks(mux.ticks(server.config.streamOpenTimeout()));
             byte[] ip = null;
             int port = 0;
             if (visitor.remoteAddress() instanceof InetSocketAddress) {
@@ -153,7 +177,16 @@ final class ServerTunnel implements MuxTunnel.Owner {
                     port = a.getPort();
                 }
             }
-            mux.writeControl(Protocol.open(mux.alloc(), id, serviceIndex, ip, port));
+            if (connection != null) {
+                // The OPEN frame starts the transport's own stream; the relay holds what the visitor
+                // sends until that stream exists.
+                NativeStream.open(mux, connection, id, relay, Protocol.open(mux.alloc(), id, serviceIndex, ip, port));
+            } else {
+                mux.newStream(id, relay);
+                mux.writeControl(Protocol.open(mux.alloc(), id, serviceIndex, ip, port));
+            }
+            relay.idleLimitTicks(mux.ticks(server.config.idleTimeout()));
+            relay.openDeadlineTicks(mux.ticks(server.config.streamOpenTimeout()));
             if (initial != null) {
                 relay.sendInitial(initial);
             }
@@ -184,6 +217,33 @@ final class ServerTunnel implements MuxTunnel.Owner {
     }
 
     @Override
+    public void onPriority(int r) {
+        if (r != rank) {
+            log.debug("client '{}' tunnel {} ({}): rank {} for new streams", session.id, tunnelId, transport, r);
+            rank = r;
+        }
+    }
+
+    /**
+     * A probe's bytes arrive: acknowledged as a stream's credit would be returned (a quarter of
+     * our window at a time), so the client's probe runs under the same flow control as a visitor
+     * stream of this tunnel, and once more when its last frame is in.
+     */
+    @Override
+    public void onProbe(int id, int length, boolean fin) {
+        if (id != probeId) {
+            probeId = id;
+            probeBytes = 0;
+            probeAcked = 0;
+        }
+        probeBytes += length;
+        if (fin || probeBytes - probeAcked >= Protocol.DEFAULT_WINDOW / 4) {
+            probeAcked = probeBytes;
+            mux.writeControl(Protocol.probeAck(mux.alloc(), id, probeBytes, fin));
+        }
+    }
+
+    @Override
     public void onPeerGoAway(GtErrorCode code, String message) {
         log.debug("client '{}' tunnel {} going away: {}", session.id, tunnelId, message);
     }
@@ -191,15 +251,15 @@ final class ServerTunnel implements MuxTunnel.Owner {
     @Override
     public void onTunnelClosed(Throwable cause) {
         int left = server.registry.detach(session, this);
-        log.info("client '{}' tunnel {} from {} closed ({} left): {}", session.id, tunnelId,
-                channel.remoteAddress(), left, cause.getMessage());
-        java.net.SocketAddress from = channel.remoteAddress();
+        java.net.SocketAddress from = peer();
+        log.info("client '{}' tunnel {} from {} closed ({} left): {}", session.id, tunnelId, from, left,
+                cause.getMessage());
         server.events.dispatch(l -> l.clientDisconnected(session.id, from, left, cause));
         server.events.tunnelEnded(session.id, tunnelId);
     }
 
     @Override
-    public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
+    public void onStreamOpened(CarriedStream s) {
         if (server.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             server.events.dispatchStream(session.id, tunnelId, l -> l.streamOpened(info));
@@ -207,14 +267,14 @@ final class ServerTunnel implements MuxTunnel.Owner {
     }
 
     @Override
-    public void onStreamClosed(dev.gt.core.internal.mux.MuxStream s, Throwable cause) {
+    public void onStreamClosed(CarriedStream s, Throwable cause) {
         if (server.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             server.events.dispatchStream(session.id, tunnelId, l -> l.streamClosed(info, cause));
         }
     }
 
-    private dev.gt.api.StreamInfo streamInfo(dev.gt.core.internal.mux.MuxStream s) {
+    private dev.gt.api.StreamInfo streamInfo(CarriedStream s) {
         StreamRelay r = s.relay();
         return new dev.gt.api.StreamInfo(session.id, tunnelId, s.id(), r.route(), r.peerAddress(), r.sentBytes(),
                 r.deliveredBytes(), r.age());
@@ -222,10 +282,10 @@ final class ServerTunnel implements MuxTunnel.Owner {
 
     TunnelInfo info() {
         java.util.List<dev.gt.api.StreamInfo> open = new java.util.ArrayList<>();
-        for (dev.gt.core.internal.mux.MuxStream s : mux.liveStreams()) {
+        for (CarriedStream s : mux.liveStreams()) {
             open.add(streamInfo(s));
         }
-        return new TunnelInfo(session.id, tunnelId, channel.remoteAddress(), mux.streamCount(), mux.rtt(),
+        return new TunnelInfo(session.id, tunnelId, peer(), mux.streamCount(), mux.rtt(),
                 transport, server.transportName(), mux.age(), mux.bytesSent(), mux.bytesReceived(), open);
     }
 }
