@@ -225,6 +225,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ch.config().setAutoRead(true);
         tunnel.start();
+        server.tunnelsAccepted.increment();
         int n = session.tunnels.size();
         log.info("client '{}' tunnel {} from {} accepted ({} tunnel{})", session.id, tunnel.tunnelId,
                 ch.remoteAddress(), n, n == 1 ? "" : "s");
@@ -252,7 +253,9 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         done = true;
         cancelDeadline();
         String toPeer = detail;
+        server.tunnelsRejected.increment();
         if (code == GtErrorCode.INVALID_ID_OR_SECRET) {
+            server.failedLogins.increment();
             toPeer = INVALID_LOGIN;
             server.refusals.failedLogin(ch.remoteAddress(), id, detail);
             InetAddress ip = remoteIp(ch);

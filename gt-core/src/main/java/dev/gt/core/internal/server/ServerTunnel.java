@@ -167,6 +167,7 @@ final class ServerTunnel implements MuxTunnel.Owner {
 
     @Override
     public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
+        server.streamsOpened.increment();
         if (server.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             server.events.dispatchStream(session.id, tunnelId, l -> l.streamOpened(info));
