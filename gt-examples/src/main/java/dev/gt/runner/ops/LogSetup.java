@@ -100,6 +100,8 @@ public final class LogSetup {
             SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
             trigger.setContext(ctx);
             trigger.setMaxFileSize(new FileSize(s.maxFileSize()));
+            // logback looks at the size once a minute by default; a second keeps a small limit close.
+            trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildBySeconds(1));
             trigger.start();
             file.setRollingPolicy(rolling);
             file.setTriggeringPolicy(trigger);

@@ -95,7 +95,9 @@ public record OpsSettings(InetSocketAddress apiAddr, Path apiCert, Path apiKey, 
             return LogLevel.ERROR;
         }
         LogLevel lowest = LogLevel.OFF;
-        for (String l : levels) {
+        List<String> each = levels.stream().flatMap(x -> java.util.Arrays.stream(x.split(","))).map(String::trim)
+                .filter(x -> !x.isEmpty()).toList();
+        for (String l : each) {
             LogLevel level;
             try {
                 level = LogLevel.of(l);

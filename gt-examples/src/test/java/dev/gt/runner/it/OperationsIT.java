@@ -1,0 +1,250 @@
+package dev.gt.runner.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Operations of the runner as an operator meets them: the status API and its self-test, reload
+ * by {@code gt -s} and SIGHUP, {@code gt -c DIR}, log files with rotation, and Sentry.
+ */
+@Timeout(180)
+class OperationsIT extends AcceptanceBase {
+    private static final Pattern API = Pattern.compile("status API on http://127\\.0\\.0\\.1:(\\d+) ");
+    private static final Pattern ADDR = Pattern.compile("GT server listening on 127\\.0\\.0\\.1:(\\d+) \\(-addr\\)");
+
+    /** Every gt process of a test keeps its control files here, so that gt -s reaches only those. */
+    private List<String> runtime() {
+        return List.of("-Dgt.runtimeDir=" + dir.resolve("run"));
+    }
+
+    private GtProcess gtServer(String name, String... args) {
+        GtProcess p = closeLater(GtProcess.gt(dir, name, runtime(), prepend("server", args)));
+        p.awaitLine("GT server listening on", START);
+        return p;
+    }
+
+    private GtProcess gtClient(String name, String... args) {
+        return closeLater(GtProcess.gt(dir, name, runtime(), prepend("client", args)));
+    }
+
+    /** {@code gt -s ...} with this test's runtime directory; returns its output. */
+    private Cmd.Result signal(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(runtime());
+        cmd.addAll(List.of("-jar", GtProcess.jar().toString()));
+        cmd.addAll(List.of(args));
+        return Cmd.run(dir, START, cmd);
+    }
+
+    private String get(int port, String path) {
+        return curl("-s", "-w", "\n%{http_code}", "http://127.0.0.1:" + port + path).stdout();
+    }
+
+    @Test
+    void statusApiSelfTestMetricsAndSnapshot() {
+        GtProcess server = gtServer("server", "-addr", "127.0.0.1:0", "-apiAddr", "127.0.0.1:0", "-id", "id1",
+                "-secret", "secret1");
+        int api = Integer.parseInt(server.awaitMatch(API, START).group(1));
+        assertTrue(get(api, "/statusResp").matches("(?s)\\{\"status\":\"ok\",\"version\":\".+\"}\n200"),
+                get(api, "/statusResp"));
+        String status = get(api, "/status");
+        assertTrue(status.startsWith("{\"status\": \"ok\", \"version\":\"gt ") && status.endsWith("\n200"), status);
+        assertTrue(get(api, "/metrics").contains("# TYPE gt_server_clients gauge"), get(api, "/metrics"));
+        assertTrue(get(api, "/api/state").contains("\"kind\":\"server\""), get(api, "/api/state"));
+        assertTrue(get(api, "/nothing").endsWith("\n404"));
+        // The self-test's user is the runner's own: not listed.
+        assertFalse(get(api, "/api/state").contains("gt-selftest"), get(api, "/api/state"));
+    }
+
+    @Test
+    void theSelfTestWorksOnATlsListenerAloneAndSaysWhyItCannotWithSniAlone() {
+        GtProcess tls = gtServer("tls", "-addr", "", "-tlsAddr", "127.0.0.1:0", "-apiAddr", "127.0.0.1:0", "-id", "id1",
+                "-secret", "secret1");
+        int api = Integer.parseInt(tls.awaitMatch(API, START).group(1));
+        String status = get(api, "/status");
+        assertTrue(status.contains("\"ok\"") && status.endsWith("\n200"), status);
+
+        GtProcess sni = gtServer("sni", "-addr", "", "-sniAddr", "127.0.0.1:0", "-apiAddr", "127.0.0.1:0", "-id", "id1",
+                "-secret", "secret1");
+        int api2 = Integer.parseInt(sni.awaitMatch(API, START).group(1));
+        String failed = get(api2, "/status");
+        assertTrue(failed.startsWith("{\"status\":\"failed\"") && failed.contains("no HTTP path to test")
+                && failed.endsWith("\n503"), failed);
+    }
+
+    @Test
+    void reloadAddsAndRemovesUsersWithoutTouchingTheOthers() throws Exception {
+        Path config = dir.resolve("server.yaml");
+        Files.writeString(config, "users:\n  id1:\n    secret: secret1\n  id2:\n    secret: secret2\n"
+                + "options:\n  addr: 127.0.0.1:0\n");
+        GtProcess server = gtServer("server", "-config", config.toString());
+        int addr = Integer.parseInt(server.awaitMatch(ADDR, START).group(1));
+        LocalHttp local = closeLater(LocalHttp.start("local"));
+        GtProcess c1 = gtClient("c1", "-local", local.url(), "-remote", "tcp://127.0.0.1:" + addr, "-id", "id1",
+                "-secret", "secret1");
+        GtProcess c2 = gtClient("c2", "-local", local.url(), "-remote", "tcp://127.0.0.1:" + addr, "-id", "id2",
+                "-secret", "secret2");
+        awaitReady(c1);
+        awaitReady(c2);
+
+        Files.writeString(config, "users:\n  id1:\n    secret: secret1\n  id3:\n    secret: secret3\n"
+                + "options:\n  addr: 127.0.0.1:0\n");
+        Cmd.Result r = signal("-s", "reload", "-c", config.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("ok: ") && r.stdout().contains("added [id3]") && r.stdout().contains("removed [id2]"),
+                r.stdout());
+        // id2 is let go and refused on its way back; id1's tunnel never dropped; id3 gets in.
+        c2.awaitLine("invalid id or secret", START);
+        GtProcess c3 = gtClient("c3", "-local", local.url(), "-remote", "tcp://127.0.0.1:" + addr, "-id", "id3",
+                "-secret", "secret3");
+        awaitReady(c3);
+        assertEquals("200", curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: id1.example.com",
+                "http://127.0.0.1:" + addr + "/").ok().trim());
+        assertFalse(c1.output().contains("closed"), c1.output());
+
+        // A bad file is refused whole and says why; the server runs on as it was.
+        Files.writeString(config, "users:\n  id1:\n    secret: secret1\noptions:\n  addr: 127.0.0.1:0\n  speed: fast\n");
+        Cmd.Result bad = signal("-s", "reload", "-c", config.toString());
+        assertEquals(1, bad.exit(), bad.toString());
+        assertTrue(bad.stdout().contains("not reloaded, nothing changed") && bad.stdout().contains("speed"), bad.stdout());
+        assertFalse(c3.output().contains("closed"), c3.output());
+
+        // SIGHUP reloads too.
+        Files.writeString(config, "users:\n  id1:\n    secret: secret1\n  id3:\n    secret: secret3\n"
+                + "options:\n  addr: 127.0.0.1:0\n  speed: 1048576\n");
+        Cmd.run(dir, START, "kill", "-HUP", Long.toString(server.pid()));
+        server.awaitLine("SIGHUP: ok: " + config + ": settings [speedLimitPerClient]", START);
+    }
+
+    @Test
+    void signalsReachOnlyTheProcessesOfTheGivenConfiguration() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.yaml"), "options:\n  addr: 127.0.0.1:0\n");
+        Path b = Files.writeString(dir.resolve("b.yaml"), "options:\n  addr: 127.0.0.1:0\n");
+        GtProcess sa = gtServer("a", "-config", a.toString());
+        GtProcess sb = gtServer("b", "-config", b.toString());
+        Cmd.Result r = signal("-s", "stop", "-c", a.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("(" + a + "): ok: stopping"), r.stdout());
+        Awaitility.await().atMost(START).until(() -> !sa.isAlive());
+        assertTrue(sb.isAlive());
+        Cmd.Result restart = signal("-s", "restart");
+        assertTrue(restart.stdout().contains("(" + b + "): ok: " + b + ": restarted"), restart.stdout());
+        sb.awaitMatches(Pattern.compile("GT server listening on"), 2, START);
+        Cmd.Result none = signal("-s", "reload", "-c", dir.resolve("c.yaml").toString());
+        assertEquals(1, none.exit());
+        assertTrue(none.stderr().contains("no running gt process of this installation started from"), none.stderr());
+    }
+
+    @Test
+    void aDirectoryStartsAServerAndAClientInOneProcess() throws Exception {
+        int addr = Ports.free();
+        LocalHttp local = closeLater(LocalHttp.start("local"));
+        Path confd = Files.createDirectory(dir.resolve("conf.d"));
+        Files.writeString(confd.resolve("server.yaml"), "users:\n  id1:\n    secret: secret1\noptions:\n  addr: 127.0.0.1:"
+                + addr + "\n");
+        Files.writeString(confd.resolve("client.yaml"), "services:\n  - local: " + local.url() + "\noptions:\n"
+                + "  remote: tcp://127.0.0.1:" + addr + "\n  id: id1\n  secret: secret1\n");
+        GtProcess gt = closeLater(GtProcess.gt(dir, "gt", runtime(), "-c", confd.toString()));
+        awaitReady(gt);
+        assertEquals(local.expectedGet("id1.example.com", "/x"), curl("-H", "Host: id1.example.com",
+                "http://127.0.0.1:" + addr + "/x").ok());
+        // A file added to the directory starts on reload.
+        int other = Ports.free();
+        Files.writeString(confd.resolve("second.yaml"), "options:\n  addr: 127.0.0.1:" + other + "\n");
+        Cmd.Result r = signal("-s", "reload", "-c", confd.toString());
+        assertTrue(r.stdout().contains("second.yaml: started"), r.stdout());
+        assertTrue(Ports.accepts(other));
+    }
+
+    @Test
+    void theLogFileRotatesAndDebugLogsEachStreamWithoutSecrets() throws Exception {
+        Path log = dir.resolve("logs").resolve("gt.log");
+        Files.createDirectories(log.getParent());
+        GtProcess server = gtServer("server", "-addr", "127.0.0.1:0", "-id", "id1", "-secret", "secret-one-1",
+                "-logFile", log.toString(), "-logFileMaxSize", "4000", "-logFileMaxCount", "2", "-logLevel", "debug");
+        int addr = Integer.parseInt(server.awaitMatch(ADDR, START).group(1));
+        LocalHttp local = closeLater(LocalHttp.start("local"));
+        GtProcess client = gtClient("client", "-local", local.url(), "-remote", "tcp://127.0.0.1:" + addr, "-id", "id1",
+                "-secret", "secret-one-1");
+        awaitReady(client);
+        for (int i = 0; i < 60; i++) {
+            curl("-o", "/dev/null", "-H", "Host: id1.example.com", "http://127.0.0.1:" + addr + "/" + i).ok();
+        }
+        Awaitility.await().atMost(START).until(() -> Files.exists(Path.of(log + ".1")));
+        String all = Files.readString(log) + Files.readString(Path.of(log + ".1"));
+        assertTrue(Pattern.compile("DEBUG access - close id1 http:id1 tunnel \\d+ stream \\d+ from /127\\.0\\.0\\.1:\\d+: "
+                + "\\d+ bytes in, \\d+ bytes out, \\d+ ms").matcher(all).find(), all);
+        assertFalse(Files.exists(Path.of(log + ".3")), "more rotated files than -logFileMaxCount");
+        assertFalse(all.contains("secret-one-1"), "a secret in the log file");
+        assertFalse(server.output().contains("secret-one-1"), "a secret on standard error");
+    }
+
+    @Test
+    void errorsReachSentryWithoutSecrets() throws Exception {
+        Queue<String> events = new ConcurrentLinkedQueue<>();
+        HttpServer sentry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        sentry.createContext("/", ex -> {
+            try (ex) {
+                byte[] body;
+                try (InputStream in = ex.getRequestBody()) {
+                    body = in.readAllBytes();
+                }
+                if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+                    try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+                        ByteArrayOutputStream o = new ByteArrayOutputStream();
+                        gz.transferTo(o);
+                        body = o.toByteArray();
+                    }
+                }
+                events.add(new String(body, StandardCharsets.UTF_8));
+                ex.sendResponseHeaders(200, -1);
+            } catch (IOException e) {
+                events.add("error: " + e);
+            }
+        });
+        sentry.start();
+        try {
+            int port = sentry.getAddress().getPort();
+            int deadAuthApi = Ports.free();
+            String dsn = "http://0123456789abcdef0123456789abcdef@127.0.0.1:" + port + "/42";
+            GtProcess server = gtServer("server", "-addr", "127.0.0.1:0", "-authAPI", "http://127.0.0.1:" + deadAuthApi
+                    + "/auth", "-sentryDSN", dsn, "-sentryEnvironment", "ci", "-sentryRelease", "gt-test");
+            int addr = Integer.parseInt(server.awaitMatch(ADDR, START).group(1));
+            // The auth API is down: an error an operator must act on.
+            gtClient("client", "-local", "http://127.0.0.1:1", "-remote", "tcp://127.0.0.1:" + addr, "-id", "id1",
+                    "-secret", "very-secret-value");
+            server.awaitLine("cannot be authenticated", START);
+            Awaitility.await("an event at the fake Sentry").atMost(START)
+                    .until(() -> events.stream().anyMatch(e -> e.contains("cannot be authenticated")));
+            String event = events.stream().filter(e -> e.contains("cannot be authenticated")).findFirst().orElseThrow();
+            assertTrue(event.contains("\"environment\":\"ci\"") && event.contains("\"release\":\"gt-test\""), event);
+            assertFalse(event.contains("very-secret-value"), event);
+            // The DSN's public key goes to Sentry in the envelope header (that is what it is for); the DSN
+            // itself, as configured, does not appear.
+            assertFalse(event.contains(dsn), event);
+        } finally {
+            sentry.stop(0);
+        }
+    }
+}
