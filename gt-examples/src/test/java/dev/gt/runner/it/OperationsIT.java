@@ -247,4 +247,32 @@ class OperationsIT extends AcceptanceBase {
             sentry.stop(0);
         }
     }
+
+    /**
+     * The config file of GT's README ("Configure Users via Config Configuration File") with only
+     * its addresses and paths made local: the status API, the TLS listener with certFile/keyFile,
+     * tls1.3, the log file and the users file all work as written.
+     */
+    @Test
+    void theReadmeConfigFileStartsWithLocalAddressesAndPaths() throws Exception {
+        Cmd.run(dir, START, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=localhost", "-days", "2").ok();
+        Files.createDirectories(dir.resolve("testdata"));
+        Files.writeString(dir.resolve("testdata/users.yaml"),
+                dev.gt.runner.options.ServerUsersOptionsTest.README_USERS_FILE);
+        String text = dev.gt.runner.options.ServerUsersOptionsTest.README_USERS_CONFIG_VERBATIM
+                .replace("apiAddr: 1.2.3.4:1234", "apiAddr: 127.0.0.1:0")
+                .replace("certFile: /path", "certFile: " + dir.resolve("tls.crt"))
+                .replace("keyFile: /path", "keyFile: " + dir.resolve("tls.key"))
+                .replace("logFile: /path", "logFile: " + dir.resolve("gt.log"))
+                .replace("addr: 1234", "addr: 127.0.0.1:0")
+                .replace("tlsAddr: 1234", "tlsAddr: 127.0.0.1:0");
+        Path config = Files.writeString(dir.resolve("server.yaml"), text);
+        GtProcess server = gtServer("server", "-config", config.toString());
+        int api = Integer.parseInt(server.awaitMatch(API, START).group(1));
+        String status = get(api, "/status");
+        assertTrue(status.contains("\"ok\"") && status.endsWith("\n200"), status);
+        assertTrue(Files.readString(dir.resolve("gt.log")).contains("GT server listening on"));
+        assertTrue(get(api, "/api/state").contains("\"users\":[\"id2\",\"id3\",\"id1\"]"), get(api, "/api/state"));
+    }
 }
