@@ -122,6 +122,11 @@ public final class Dashboard implements HttpEndpoint.Handler {
         }
     }
 
+    /** The password generated for this run, or {@code null} when one was given (for tests). */
+    String generatedPassword() {
+        return generatedPassword;
+    }
+
     private static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
@@ -219,6 +224,10 @@ public final class Dashboard implements HttpEndpoint.Handler {
         boolean userOk = MessageDigest.isEqual(sha256(user == null ? "" : user), sha256(admin));
         boolean passwordOk = MessageDigest.isEqual(sha256(password == null ? "" : password), passwordDigest);
         if (!(userOk & passwordOk)) {
+            if (failures.size() > 10_000) {
+                // Many addresses failing at once: forget the old ones rather than grow.
+                failures.values().removeIf(v -> now - v[1] >= FAILURE_WINDOW_NANOS);
+            }
             failures.compute(address, (k, v) -> v == null || now - v[1] >= FAILURE_WINDOW_NANOS
                     ? new long[] {1, now} : new long[] {v[0] + 1, v[1]});
             log.warn("dashboard: failed login from {}", address);
