@@ -11,11 +11,17 @@ import java.util.List;
  * @param bytesFromVisitors bytes visitors sent toward the services so far
  * @param bytesToVisitors bytes the services sent toward visitors so far
  * @param droppedEvents events the event listener did not get because it did not keep up
+ * @param publicAddress this client's address as the Internet sees it (its server-reflexive
+ *     address, from the public-address probe such as a STUN query), or {@code null} when unknown
+ * @param iceServers the STUN/TURN servers (with short-lived credentials) the server offers for
+ *     peer-to-peer connections; empty when it offers none
  */
 public record ClientState(boolean running, List<TunnelInfo> tunnels, List<RegisteredService> services,
-        long bytesFromVisitors, long bytesToVisitors, long droppedEvents) {
+        long bytesFromVisitors, long bytesToVisitors, long droppedEvents, java.net.InetSocketAddress publicAddress,
+        List<IceServer> iceServers) {
     /** Compact constructor: copies the lists. */
     public ClientState {
+        iceServers = List.copyOf(iceServers);
         tunnels = List.copyOf(tunnels);
         services = List.copyOf(services);
     }

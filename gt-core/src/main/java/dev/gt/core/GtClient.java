@@ -233,6 +233,7 @@ public final class GtClient implements AutoCloseable {
         Duration startTimeout = Duration.ofSeconds(30);
         boolean keepRetryingAfterRefusal;
         Duration drainTimeout = Duration.ofSeconds(5);
+        java.util.function.Supplier<CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
         Builder() {
         }
@@ -260,6 +261,7 @@ public final class GtClient implements AutoCloseable {
             this.startTimeout = c.startTimeout;
             this.keepRetryingAfterRefusal = c.keepRetryingAfterRefusal;
             this.drainTimeout = c.drainTimeout;
+            this.publicAddressProbe = c.publicAddressProbe;
         }
 
         /**
@@ -468,6 +470,16 @@ public final class GtClient implements AutoCloseable {
          */
         public Builder eventListenerFactory(GtEventListener.Factory factory) {
             this.eventListenerFactory = factory;
+            return this;
+        }
+
+        /**
+         * Finds this client's public (server-reflexive) address, for instance with a STUN query
+         * ({@code gt-p2p}'s {@code StunClient}); asked at start and every five minutes, the answer is
+         * in {@link ClientState#publicAddress()}. GT's {@code -remoteSTUN}.
+         */
+        public Builder publicAddressProbe(java.util.function.Supplier<CompletableFuture<java.net.InetSocketAddress>> probe) {
+            this.publicAddressProbe = probe;
             return this;
         }
 

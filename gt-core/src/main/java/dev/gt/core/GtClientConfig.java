@@ -35,6 +35,7 @@ public final class GtClientConfig {
     final Duration startTimeout;
     final boolean keepRetryingAfterRefusal;
     final Duration drainTimeout;
+    final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe;
 
     GtClientConfig(GtClient.Builder b, String secret) {
         this.id = b.id;
@@ -58,6 +59,7 @@ public final class GtClientConfig {
         this.startTimeout = b.startTimeout;
         this.keepRetryingAfterRefusal = b.keepRetryingAfterRefusal;
         this.drainTimeout = b.drainTimeout;
+        this.publicAddressProbe = b.publicAddressProbe;
     }
 
     /**
@@ -76,6 +78,11 @@ public final class GtClientConfig {
     /** Whether the client keeps retrying after a refusal that needs a configuration change. */
     public boolean keepRetryingAfterRefusal() {
         return keepRetryingAfterRefusal;
+    }
+
+    /** The public-address probe (GT's {@code -remoteSTUN}), or {@code null}. */
+    public java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.net.InetSocketAddress>> publicAddressProbe() {
+        return publicAddressProbe;
     }
 
     /** How long stopping lets open streams finish before they are reset. */

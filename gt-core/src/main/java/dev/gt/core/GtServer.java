@@ -259,6 +259,8 @@ public final class GtServer implements AutoCloseable {
         Duration streamOpenTimeout = Duration.ofSeconds(15);
         Duration drainTimeout = Duration.ofSeconds(5);
         int allowAnyClientServices = 16;
+        final List<dev.gt.api.spi.SharedPortProtocol> sharedPortProtocols = new ArrayList<>();
+        dev.gt.api.spi.IceServerProvider iceServers;
         int maxTunnelsPerClient = 10;
         int maxServicesPerHandshake = 600;
         int maxHeadBytes = 16 * 1024;
@@ -301,6 +303,8 @@ public final class GtServer implements AutoCloseable {
             this.streamOpenTimeout = c.streamOpenTimeout;
             this.drainTimeout = c.drainTimeout;
             this.allowAnyClientServices = c.allowAnyClientServices;
+            this.sharedPortProtocols.addAll(c.sharedPortProtocols);
+            this.iceServers = c.iceServers;
             this.maxTunnelsPerClient = c.maxTunnelsPerClient;
             this.maxServicesPerHandshake = c.maxServicesPerHandshake;
             this.maxHeadBytes = c.maxHeadBytes;
@@ -619,6 +623,25 @@ public final class GtServer implements AutoCloseable {
          */
         public Builder allowAnyClientServices(int n) {
             this.allowAnyClientServices = Checks.range("allowAnyClientServices", n, 1, 65535);
+            return this;
+        }
+
+        /**
+         * Lets {@code protocol} share the main listener ({@link #listenAddress}) with tunnels and HTTP
+         * visitors: a connection whose first bytes it recognises is handed to it (STUN/TURN over TCP,
+         * for instance). Several may be added; they are asked in order.
+         */
+        public Builder sharedPortProtocol(dev.gt.api.spi.SharedPortProtocol protocol) {
+            sharedPortProtocols.add(Objects.requireNonNull(protocol, "protocol"));
+            return this;
+        }
+
+        /**
+         * The STUN and TURN servers (with short-lived TURN credentials) to hand every client for
+         * peer-to-peer connections; a client finds them in its {@code state().iceServers()}.
+         */
+        public Builder iceServers(dev.gt.api.spi.IceServerProvider provider) {
+            this.iceServers = provider;
             return this;
         }
 

@@ -48,6 +48,8 @@ public final class GtServerConfig {
     final Duration streamOpenTimeout;
     final Duration drainTimeout;
     final int allowAnyClientServices;
+    final List<dev.gt.api.spi.SharedPortProtocol> sharedPortProtocols;
+    final dev.gt.api.spi.IceServerProvider iceServers;
     final int maxTunnelsPerClient;
     final int maxServicesPerHandshake;
     final int maxHeadBytes;
@@ -87,6 +89,8 @@ public final class GtServerConfig {
         this.streamOpenTimeout = b.streamOpenTimeout;
         this.drainTimeout = b.drainTimeout;
         this.allowAnyClientServices = b.allowAnyClientServices;
+        this.sharedPortProtocols = List.copyOf(b.sharedPortProtocols);
+        this.iceServers = b.iceServers;
         this.maxTunnelsPerClient = b.maxTunnelsPerClient;
         this.maxServicesPerHandshake = b.maxServicesPerHandshake;
         this.maxHeadBytes = b.maxHeadBytes;
@@ -245,6 +249,16 @@ public final class GtServerConfig {
     /** How long stopping lets open streams finish before they are reset. */
     public Duration drainTimeout() {
         return drainTimeout;
+    }
+
+    /** Protocols that share the main listener, asked in order. */
+    public List<dev.gt.api.spi.SharedPortProtocol> sharedPortProtocols() {
+        return sharedPortProtocols;
+    }
+
+    /** The STUN/TURN servers handed to clients, or {@code null}. */
+    public dev.gt.api.spi.IceServerProvider iceServers() {
+        return iceServers;
     }
 
     /** In allow-any mode, most services an unknown id may register. */

@@ -30,6 +30,10 @@ public record RemoteUrl(String scheme, String host, int port) {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("'" + text + "' is not a URL (expected tcp://host[:port])", e);
         }
+        if (uri.getScheme() == null) {
+            // "tc?://h:1" parses as a relative reference: "://" sits in its query.
+            throw new IllegalArgumentException("-remote '" + text + "' has no scheme (expected tcp://host[:port])");
+        }
         String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("tcp") && !scheme.equals("tls") && !scheme.equals("quic")) {
             throw new IllegalArgumentException("'" + text + "' has scheme '" + scheme

@@ -41,6 +41,8 @@ final class ClientInstance extends Instance {
     private final GtEventListener listener;
     private volatile GtClient client;
     private volatile ClientOptions options;
+    /** Asks -remoteSTUN for the public address; closed with the client. */
+    private volatile dev.gt.p2p.StunClient stunClient;
     /** Per service index: whether its local address took a connection at the last probe, and when. */
     private final Map<Integer, long[]> reachability = new ConcurrentHashMap<>();
     /** Set when the client gave up for good (a refusal that needs a configuration change). */
@@ -84,7 +86,22 @@ final class ClientInstance extends Instance {
         ClientOptions o = parse(args);
         OpsSettings s = OpsSettings.from(o.values(), workingDir, version());
         shared.logging().accept(s.log());
-        GtClient built = o.build();
+        dev.gt.p2p.StunClient probe;
+        try {
+            probe = PeerToPeer.configureClient(o.values(), o.builder());
+        } catch (IllegalArgumentException e) {
+            throw new OptionsException(e.getMessage(), e);
+        }
+        GtClient built;
+        try {
+            built = o.build();
+        } catch (RuntimeException e) {
+            if (probe != null) {
+                probe.close();
+            }
+            throw e;
+        }
+        stunClient = probe;
         GtClientConfig c = built.config();
         shared.secrets().add(c.secret());
         if (s.password() != null) {
@@ -129,6 +146,11 @@ final class ClientInstance extends Instance {
         if (c != null) {
             c.close();
         }
+        dev.gt.p2p.StunClient p = stunClient;
+        if (p != null) {
+            p.close();
+            stunClient = null;
+        }
     }
 
     @Override
@@ -149,6 +171,10 @@ final class ClientInstance extends Instance {
         }
         ClientOptions o = parse(next);
         OpsSettings settings = OpsSettings.from(o.values(), workingDir, version());
+        if (c.config().publicAddressProbe() != null) {
+            // -remoteSTUN takes effect on a restart; the running probe stays.
+            o.builder().publicAddressProbe(c.config().publicAddressProbe());
+        }
         GtClientConfig config = o.check(GtClient.Builder::buildConfig);
         Reconfiguration r;
         try {

@@ -34,6 +34,8 @@ final class ServerInstance extends Instance {
     private volatile SelfTest selfTest;
     private volatile GtServer server;
     private volatile ServerOptions options;
+    /** The STUN/TURN server of -stunAddr, started before the GT server and stopped after it. */
+    private volatile dev.gt.p2p.StunServer stun;
 
     ServerInstance(List<String> args, Path workingDir, Shared shared) {
         super("server", args, workingDir, shared);
@@ -78,6 +80,12 @@ final class ServerInstance extends Instance {
         ServerOptions o = parse(args);
         OpsSettings s = OpsSettings.from(o.values(), workingDir, version());
         shared.logging().accept(s.log());
+        dev.gt.p2p.StunServer stunServer;
+        try {
+            stunServer = PeerToPeer.configureServer(o.values(), o.builder());
+        } catch (IllegalArgumentException e) {
+            throw new OptionsException(e.getMessage(), e);
+        }
         GtServer built = o.build();
         registerSecrets(built.config());
         if (s.password() != null) {
@@ -87,11 +95,23 @@ final class ServerInstance extends Instance {
             log.info("configuration file {}", o.configFile());
         }
         try {
+            if (stunServer != null) {
+                try {
+                    stunServer.start().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new java.util.concurrent.ExecutionException(new java.io.IOException("STUN server "
+                            + "(-stunAddr): " + Gt.describe(e.getCause()), e.getCause()));
+                }
+            }
             built.start().get();
         } catch (java.util.concurrent.ExecutionException e) {
             built.close();
+            if (stunServer != null) {
+                stunServer.close();
+            }
             throw (Exception) e.getCause();
         }
+        stun = stunServer;
         server = built;
         options = o;
         ops = s;
@@ -101,6 +121,16 @@ final class ServerInstance extends Instance {
         } catch (Exception e) {
             stop();
             throw e;
+        }
+        if (stunServer != null) {
+            dev.gt.p2p.StunServerConfig sc = stunServer.config();
+            log.info("STUN{} server on port {} (-stunAddr){}{}", sc.turnEnabled() ? "/TURN" : "", stunServer.port(),
+                    o.values().bool("stunOnAddr") ? " and on -addr" : "", !sc.turnEnabled() ? ""
+                            : "; TURN " + String.join(", ", java.util.stream.Stream.of(
+                                    sc.turnUserNames().isEmpty() ? null : "users " + sc.turnUserNames(),
+                                    !sc.turnRestEnabled() ? null : "REST credentials handed to clients for "
+                                            + Durations.format(o.values().duration("turnCredentialsTTL")))
+                                    .filter(java.util.Objects::nonNull).toList()));
         }
         GtServerConfig c = built.config();
         boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
@@ -123,6 +153,11 @@ final class ServerInstance extends Instance {
         GtServer s = server;
         if (s != null) {
             s.close();
+        }
+        dev.gt.p2p.StunServer st = stun;
+        if (st != null) {
+            st.close();
+            stun = null;
         }
     }
 
@@ -149,6 +184,15 @@ final class ServerInstance extends Instance {
         }
         ServerOptions o = parse(next);
         OpsSettings settings = OpsSettings.from(o.values(), workingDir, version());
+        // The STUN server runs on as started (its options take effect on a restart); the new
+        // configuration keeps its hooks.
+        GtServerConfig running = s.config();
+        for (dev.gt.api.spi.SharedPortProtocol p : running.sharedPortProtocols()) {
+            o.builder().sharedPortProtocol(p);
+        }
+        if (running.iceServers() != null) {
+            o.builder().iceServers(running.iceServers());
+        }
         GtServerConfig config = o.check(GtServer.Builder::buildConfig);
         Reconfiguration r;
         try {

@@ -28,37 +28,7 @@ final class StunCommand {
             "Runs a STUN server (RFC 5389, RFC 3489 clients too) on UDP and TCP, and a TURN relay (RFC 5766) when "
                     + "-turnUser or -turnSecret is given.",
             null,
-            List.of(Option.define("stunAddr", OptionType.STRING).defaultValue(":3478")
-                            .help("UDP and TCP listen address of STUN and TURN (PORT, :PORT, HOST:PORT, [IPv6]:PORT).")
-                            .build(),
-                    Option.define("turnUser", OptionType.STRING_LIST).sensitive()
-                            .help("A TURN user with long-term credentials, NAME:PASSWORD; repeatable.").build(),
-                    Option.define("turnSecret", OptionType.STRING_LIST).sensitive()
-                            .help("Accept TURN REST credentials (coturn's use-auth-secret): username EXPIRY:NAME, "
-                                    + "password base64(HMAC-SHA1(secret, username)); repeatable for rotation.")
-                            .build(),
-                    Option.define("turnRealm", OptionType.STRING).defaultValue("gt")
-                            .help("Realm of the long-term credentials.").build(),
-                    Option.define("turnRelayPorts", OptionType.STRING).defaultValue("49152-65535")
-                            .help("Ports of relayed addresses, LOW-HIGH.").build(),
-                    Option.define("turnRelayAddr", OptionType.STRING)
-                            .help("Address relays bind to and give clients; by default the address each "
-                                    + "Allocate request reached.").build(),
-                    Option.define("turnAllowPeer", OptionType.STRING_LIST)
-                            .help("Address range (CIDR) allowed as peers although refused by default (loopback, "
-                                    + "private ranges, this server's addresses); repeatable.").build(),
-                    Option.define("turnDenyPeer", OptionType.STRING_LIST)
-                            .help("Address range (CIDR) refused as peers, besides the default ones; repeatable.")
-                            .build(),
-                    Option.define("turnUserQuota", OptionType.UINT).defaultValue(0).range(0, 1_000_000)
-                            .help("Allocations at once per user; 0 means no limit.").build(),
-                    Option.define("turnTotalQuota", OptionType.UINT).defaultValue(10000).range(1, 1_000_000)
-                            .help("Allocations at once in all.").build(),
-                    Option.define("turnBandwidth", OptionType.ULONG).defaultValue(0L)
-                            .help("Bytes per second one allocation may relay each way (excess dropped); 0 means no "
-                                    + "limit.").build(),
-                    Option.define("stunSoftware", OptionType.STRING).defaultValue("GT")
-                            .help("SOFTWARE attribute of responses; empty for none.").build(),
+            withStunOptions(OptionTable.stunOptions(":3478"),
                     Option.define("workerThreads", OptionType.UINT).range(1, 1024)
                             .help("Event-loop threads (default: one per processor); with io_uring or epoll each has "
                                     + "its own UDP socket.").build(),
@@ -67,6 +37,16 @@ final class StunCommand {
 
     private final PrintStream out;
     private final PrintStream err;
+
+    private static List<Option<Object, ?>> withStunOptions(List<Option<Object, ?>> stun, Option<?, ?>... more) {
+        List<Option<Object, ?>> all = new java.util.ArrayList<>(stun);
+        for (Option<?, ?> o : more) {
+            @SuppressWarnings("unchecked")
+            Option<Object, ?> any = (Option<Object, ?>) o;
+            all.add(any);
+        }
+        return all;
+    }
 
     StunCommand(PrintStream out, PrintStream err) {
         this.out = out;

@@ -11,7 +11,7 @@ package dev.gt.api.spi;
  * which the core runs its multiplexer, or native streams ({@link TunnelConnection#hasNativeStreams()},
  * QUIC), one per visitor. Byte-pipe tunnels are accepted by the server on its shared listeners
  * (which also take visitors, told apart by their first bytes); a transport with a port of its own
- * accepts tunnels with {@link TunnelTransport#listen}.
+ * accepts tunnels on a listener of its own.
  */
 public interface TunnelTransportProvider {
     /** The URL scheme it serves: {@code tcp}, {@code tls}, {@code quic}. */

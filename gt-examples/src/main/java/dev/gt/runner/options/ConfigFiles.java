@@ -1,6 +1,7 @@
 package dev.gt.runner.options;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -25,7 +26,11 @@ final class ConfigFiles {
             if (config.isBlank()) {
                 throw new OptionsException("-config '': missing file name (expected the path of a YAML file)");
             }
-            return new Located(workingDir.resolve(config).normalize(), config);
+            try {
+                return new Located(workingDir.resolve(config).normalize(), config);
+            } catch (InvalidPathException e) {
+                throw new OptionsException("-config '" + config + "': not a valid path (" + e.getReason() + ")", e);
+            }
         }
         if (args.length == 0) {
             Path p = workingDir.resolve(defaultName);

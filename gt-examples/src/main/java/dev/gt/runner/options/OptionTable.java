@@ -458,6 +458,47 @@ public final class OptionTable<B> {
         return l;
     }
 
+    /**
+     * The STUN/TURN server's options, shared by {@code gt stun} (where it always runs, on
+     * {@code stunAddr}'s default) and {@code gt server} (where it runs beside the GT server when
+     * {@code -stunAddr} is given).
+     */
+    public static List<Option<Object, ?>> stunOptions(String defaultStunAddr) {
+        List<Option<Object, ?>> l = new ArrayList<>();
+        Option.Builder<String> addr = Option.define("stunAddr", STRING).yaml()
+                .help("UDP and TCP listen address of STUN and TURN (PORT, :PORT, HOST:PORT, [IPv6]:PORT).");
+        l.add((defaultStunAddr == null ? addr : addr.defaultValue(defaultStunAddr)).build());
+        l.add(Option.define("turnUser", STRING_LIST).yaml().sensitive()
+                .help("A TURN user with long-term credentials, NAME:PASSWORD; repeatable.").build());
+        l.add(Option.define("turnSecret", STRING_LIST).yaml().sensitive()
+                .help("Accept TURN REST credentials (coturn's use-auth-secret): username EXPIRY:NAME, "
+                        + "password base64(HMAC-SHA1(secret, username)); repeatable for rotation.")
+                .build());
+        l.add(Option.define("turnRealm", STRING).yaml().defaultValue("gt")
+                .help("Realm of the long-term credentials.").build());
+        l.add(Option.define("turnRelayPorts", STRING).yaml().defaultValue("49152-65535")
+                .help("Ports of relayed addresses, LOW-HIGH.").build());
+        l.add(Option.define("turnRelayAddr", STRING).yaml()
+                .help("Address relays bind to and give clients; by default the address each "
+                        + "Allocate request reached.").build());
+        l.add(Option.define("turnAllowPeer", STRING_LIST).yaml()
+                .help("Address range (CIDR) allowed as peers although refused by default (loopback, "
+                        + "private ranges, this server's addresses); repeatable.").build());
+        l.add(Option.define("turnDenyPeer", STRING_LIST).yaml()
+                .help("Address range (CIDR) refused as peers, besides the default ones; repeatable.")
+                .build());
+        l.add(Option.define("turnUserQuota", UINT).yaml().defaultValue(0).range(0, 1_000_000)
+                .help("Allocations at once per user; 0 means no limit.").build());
+        l.add(Option.define("turnTotalQuota", UINT).yaml().defaultValue(10000).range(1, 1_000_000)
+                .help("Allocations at once in all.").build());
+        l.add(Option.define("turnBandwidth", ULONG).yaml().defaultValue(0L)
+                .help("Bytes per second one allocation may relay each way (excess dropped); 0 means no "
+                        + "limit.").build());
+        l.add(Option.define("stunSoftware", STRING).yaml().defaultValue("GT")
+                .help("SOFTWARE attribute of responses; empty for none.").build());
+        return l;
+    }
+
     private static List<Option<Object, ?>> commonUnsupported(String signals) {
         List<Option<Object, ?>> l = new ArrayList<>();
         l.add(Option.define("pprof", BOOL).yaml().unsupported().help("Expose profiling on the web UI.").build());
@@ -585,7 +626,13 @@ public final class OptionTable<B> {
                 .to("prependIdToHostPrefixes", GtServer.Builder::prependIdToHostPrefixes));
         s.add(Option.define("timeoutOnUnidirectionalTraffic", BOOL).yaml().unsupported()
                 .help("Time out connections whose traffic flows in one direction only.").build());
-        s.add(Option.define("stunAddr", STRING).yaml().unsupported().help("Listen address of the STUN server.").build());
+        s.addAll(stunOptions(null));
+        s.add(Option.define("stunOnAddr", BOOL).yaml()
+                .help("Also answer STUN and TURN over TCP on -addr, beside tunnels and HTTP visitors (needs -stunAddr).")
+                .build());
+        s.add(Option.define("turnCredentialsTTL", DURATION).yaml().defaultValue(java.time.Duration.ofHours(1))
+                .help("Lifetime of the TURN credentials (from -turnSecret) the server hands its clients for "
+                        + "peer-to-peer connections.").build());
         s.add(Option.define("stunLogLevel", STRING).yaml().unsupported().defaultText("warn")
                 .help("Log level of the STUN server.").build());
         s.add(Option.define("sniAddr", STRING).yaml()
@@ -665,8 +712,9 @@ public final class OptionTable<B> {
         c.add(VERSION);
         c.add(HELP);
 
-        c.add(Option.define("remoteSTUN", STRING_LIST).yaml().unsupported()
-                .help("STUN servers for peer-to-peer connections (stun:host:3478).").build());
+        c.add(Option.define("remoteSTUN", STRING_LIST).yaml()
+                .help("STUN server that tells the client its public address for peer-to-peer connections "
+                        + "(stun:host:3478); the first one answering counts.").build());
         c.add(Option.define("remoteAPI", STRING).yaml()
                 .help("HTTP(S) endpoint that returns the server address (GET <url>?network_client_id=<id>, answered "
                         + "with {\"serverAddress\": \"tcp://host:port\"}); asked again before every connection "

@@ -80,6 +80,10 @@ final class YamlConfig {
             // Its message may quote the file (and a secret in it): only say what kind of problem it is.
             throw new OptionsException(label + ": not valid YAML" + (e instanceof YamlVersionException
                     ? ": a %YAML directive of a version other than 1.x" : " (the file cannot be read as YAML text)"));
+        } catch (IllegalArgumentException e) {
+            // snakeyaml-engine's Tag refuses a tag like !<%20x> this way rather than with a YamlEngineException;
+            // its message may quote the file too.
+            throw new OptionsException(label + ": not valid YAML (a tag snakeyaml-engine cannot read)");
         }
         if (node.isEmpty() || isNull(node.get())) {
             return new YamlConfig(label, null);

@@ -351,8 +351,8 @@ class ClientOptionsTest {
         assertEquals("-useLocalAsHttpHost: unknown option; did you mean -useLocalAsHTTPHost?",
                 error("-useLocalAsHttpHost"));
         assertEquals("-addr: not an option of gt client (it is an option of gt server)", error("-addr", "80"));
-        assertEquals("option -remoteSTUN is not supported by this version of GT for Java",
-                error("-remoteSTUN", "stun:a", "-local", "http://a"));
+        assertEquals("option -webrtcMinPort is not supported by this version of GT for Java",
+                error("-webrtcMinPort", "1000", "-local", "http://a"));
         assertEquals("-remote 'udp://id1.example.com' has scheme 'udp' (expected tcp, tls or quic)",
                 error("-remote", "udp://id1.example.com"));
     }

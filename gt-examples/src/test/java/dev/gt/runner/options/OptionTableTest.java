@@ -33,15 +33,17 @@ class OptionTableTest {
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
             "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
             "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID",
-            "tcpBindHost");
+            "tcpBindHost", "stunAddr", "stunOnAddr", "turnUser", "turnSecret", "turnRealm", "turnRelayPorts",
+            "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota", "turnBandwidth",
+            "stunSoftware", "turnCredentialsTTL");
     private static final Set<String> CLIENT_SUPPORTED = union(OPERATIONS, "id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
-            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI");
+            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN");
 
     /**
      * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
-     * for Java's own (workerThreads, tcpBindHost).
+     * for Java's own (workerThreads, tcpBindHost, the STUN/TURN server's).
      */
     private static final Set<String> GT_SERVER = Set.of("addr", "allowAnyClient", "apiAddr", "apiCertFile",
             "apiKeyFile", "apiTLSVersion", "authAPI", "certFile", "config", "connections", "hostNumber", "hostRegex",
@@ -51,7 +53,9 @@ class OptionTableTest {
             "speed", "stunAddr", "tcpNumber", "tcpRange", "timeout", "timeoutOnUnidirectionalTraffic", "tlsAddr",
             "tlsVersion", "users", "version", "maxHandShakeOptions", "stunLogLevel", "webAddr", "webCertFile",
             "webKeyFile", "pprof", "signingKey", "admin", "password", "s", "quicAddr", "bbr", "h",
-            "workerThreads", "tcpBindHost");
+            "workerThreads", "tcpBindHost", "stunOnAddr", "turnUser", "turnSecret", "turnRealm", "turnRelayPorts",
+            "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota", "turnBandwidth",
+            "stunSoftware", "turnCredentialsTTL");
     private static final Set<String> GT_CLIENT = Set.of("config", "hostPrefix", "id", "local", "localTimeout",
             "logFile", "logFileMaxCount", "logFileMaxSize", "logLevel", "reconnectDelay", "remote", "remoteAPI",
             "remoteCert", "remoteCertInsecure", "remoteConnections", "remoteIdleConnections", "remoteSTUN",

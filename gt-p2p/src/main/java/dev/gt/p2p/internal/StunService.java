@@ -787,10 +787,12 @@ public final class StunService {
                         a.expiresAt = clock.millis() + a.lifetimeMillis;
                         a.active = true;
                         counters.allocationsCreated.increment();
+                        // The listener hears of the allocation before the client does, so that what the
+                        // client does next (a Refresh, a close) is always reported after it.
+                        notifyCreated(a);
                         allocateSuccess(a, ls);
                         ls.flush();
                         a.link.channel.flush();
-                        notifyCreated(a);
                         return;
                     }
                     // Some other program holds the port (or the bind failed otherwise): give it back, since

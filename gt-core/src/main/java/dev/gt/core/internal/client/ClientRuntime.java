@@ -57,6 +57,9 @@ public final class ClientRuntime {
     /** Why the last connection attempt failed, for a start that times out. */
     private volatile Throwable lastFailure;
     private ScheduledFuture<?> startDeadline;
+    private ScheduledFuture<?> probeTask;
+    private volatile java.net.InetSocketAddress publicAddress;
+    private volatile List<dev.gt.api.IceServer> iceServers = List.of();
 
     public ClientRuntime(GtClientConfig config) {
         this.config = config;
@@ -113,6 +116,9 @@ public final class ClientRuntime {
                         : config.servers());
         running = true;
         events.start();
+        if (config.publicAddressProbe() != null) {
+            probeTask = io.group().scheduleAtFixedRate(this::probePublicAddress, 0, 5, TimeUnit.MINUTES);
+        }
         if (!config.startTimeout().isZero()) {
             startDeadline = io.group().schedule(this::startTimedOut, config.startTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -178,6 +184,7 @@ public final class ClientRuntime {
         fixedObject(fixed, "eventListenerFactory", prev.eventListenerFactory(), next.eventListenerFactory());
         fixedObject(fixed, "metricsRecorder", prev.metricsRecorder(), next.metricsRecorder());
         fixedObject(fixed, "trustManager", prev.trustManager(), next.trustManager());
+        fixedObject(fixed, "publicAddressProbe", prev.publicAddressProbe(), next.publicAddressProbe());
         if (!java.util.Objects.equals(prev.trustedCertificates(), next.trustedCertificates())
                 || prev.trustAnyCertificate() != next.trustAnyCertificate()
                 || !java.util.Objects.equals(prev.pinnedCertificateSha256(), next.pinnedCertificateSha256())) {
@@ -501,6 +508,33 @@ public final class ClientRuntime {
         return terminated.copy();
     }
 
+    /** Asks the public-address probe again; a failure keeps the last answer and is logged once. */
+    private void probePublicAddress() {
+        CompletableFuture<java.net.InetSocketAddress> answer;
+        try {
+            answer = config.publicAddressProbe().get();
+        } catch (RuntimeException e) {
+            log.warn("GT client '{}': the public address probe failed: {}", config.id(), e.toString());
+            return;
+        }
+        answer.whenComplete((address, failure) -> {
+            if (failure != null) {
+                log.warn("GT client '{}': cannot learn its public address: {}", config.id(), describe(failure));
+            } else if (address != null && !address.equals(publicAddress)) {
+                log.info("GT client '{}': public address {}", config.id(), address);
+                publicAddress = address;
+            }
+        });
+    }
+
+    /** The server offered STUN/TURN servers for peer-to-peer connections. */
+    void onIceServers(List<dev.gt.api.IceServer> servers) {
+        iceServers = List.copyOf(servers);
+        // URLs only: the credentials are secrets.
+        log.info("GT client '{}': peer-to-peer servers from the server: {}", config.id(),
+                servers.stream().flatMap(s -> s.urls().stream()).collect(java.util.stream.Collectors.joining(", ")));
+    }
+
     /** Feeds the metrics recorder: the bytes through each server since the last tick. */
     private void reportTraffic() {
         for (RemotePool p : poolsSnapshot()) {
@@ -531,7 +565,8 @@ public final class ClientRuntime {
                 }
             }
         }
-        return new ClientState(running, tunnels, services, from, to, events.droppedEvents());
+        return new ClientState(running, tunnels, services, from, to, events.droppedEvents(), publicAddress,
+                iceServers);
     }
 
     /**
@@ -557,6 +592,9 @@ public final class ClientRuntime {
         }
         if (startDeadline != null) {
             startDeadline.cancel(false);
+        }
+        if (probeTask != null) {
+            probeTask.cancel(false);
         }
         List<ClientTunnel> open = new ArrayList<>();
         for (RemotePool p : pools) {

@@ -236,6 +236,14 @@ final class ClientTunnel implements MuxTunnel.Owner {
     }
 
     @Override
+    public void onIceServers(List<dev.gt.api.IceServer> servers) {
+        if (!ready) {
+            throw new ProtocolException("ICE_SERVERS before READY");
+        }
+        pool.runtime.onIceServers(servers);
+    }
+
+    @Override
     public void onStreamOpened(dev.gt.core.internal.mux.MuxStream s) {
         if (pool.runtime.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);

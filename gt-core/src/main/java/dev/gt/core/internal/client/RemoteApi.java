@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.gt.core.RemoteUrl;
 import dev.gt.core.internal.HttpApis;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -128,6 +129,9 @@ public final class RemoteApi {
             JsonLocation at = e.getLocation();
             throw failure("answered invalid JSON" + (at == null ? "" : " at line " + at.getLineNr()
                     + ", column " + at.getColumnNr()), null);
+        } catch (CharConversionException e) {
+            // Bytes the parser took for UTF-32 and cannot decode; its message would not name the API.
+            throw failure("answered invalid JSON (not decodable as UTF-8, UTF-16 or UTF-32)", null);
         }
         if (address == null || address.isBlank()) {
             throw failure("answered no serverAddress", null);

@@ -92,6 +92,11 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
             throw new ProtocolException("unexpected SERVICE frame");
         }
 
+        /** ICE_SERVERS: only a client expects it. */
+        default void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
+            throw new ProtocolException("unexpected ICE_SERVERS frame");
+        }
+
         /** ERROR: only a client in its handshake expects it. */
         default void onError(int code, int serviceIndex, String message) {
             throw new ProtocolException("unexpected ERROR frame");
@@ -700,5 +705,10 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     @Override
     public void onError(int code, int serviceIndex, String message) {
         owner.onError(code, serviceIndex, message);
+    }
+
+    @Override
+    public void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
+        owner.onIceServers(servers);
     }
 }

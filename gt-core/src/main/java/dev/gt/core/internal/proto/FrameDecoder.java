@@ -16,6 +16,11 @@ import java.util.List;
 public final class FrameDecoder extends ByteToMessageDecoder {
     private final FrameListener listener;
     private boolean expectMagic;
+    /**
+     * Set by a protocol error: what is left is discarded, since the channel closes and Netty decodes
+     * the rest of the cumulation once more then (the magic check would fail again on the next bytes).
+     */
+    private boolean failed;
 
     public FrameDecoder(FrameListener listener, boolean expectMagic) {
         this.listener = listener;
@@ -30,6 +35,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodeFrames(ctx, in);
+        } catch (ProtocolException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void decodeFrames(ChannelHandlerContext ctx, ByteBuf in) {
         if (expectMagic) {
             if (in.readableBytes() < 2) {
                 return;
@@ -130,6 +148,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 listener.onService(index, kind, port, host);
                 break;
             }
+            case Protocol.TYPE_ICE_SERVERS:
+                listener.onIceServers(iceServers(p));
+                break;
             case Protocol.TYPE_ERROR:
                 need(p, 4, type);
                 listener.onError(p.readUnsignedShort(), p.readUnsignedShort(), text(p));
@@ -138,6 +159,39 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 // Unknown control frames are skipped so that a newer peer can add optional frames.
                 break;
         }
+    }
+
+    private static java.util.List<dev.gt.api.IceServer> iceServers(ByteBuf p) {
+        need(p, 1, Protocol.TYPE_ICE_SERVERS);
+        int count = p.readUnsignedByte();
+        java.util.List<dev.gt.api.IceServer> servers = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            need(p, 1, Protocol.TYPE_ICE_SERVERS);
+            int urls = p.readUnsignedByte();
+            java.util.List<String> list = new java.util.ArrayList<>(urls);
+            for (int u = 0; u < urls; u++) {
+                list.add(string2(p));
+            }
+            String user = string2(p);
+            String credential = string2(p);
+            need(p, 8, Protocol.TYPE_ICE_SERVERS);
+            long expires = p.readLong();
+            java.time.Instant at = expires >= java.time.Instant.MAX.getEpochSecond() ? java.time.Instant.MAX
+                    : expires <= java.time.Instant.MIN.getEpochSecond() ? java.time.Instant.MIN
+                    : java.time.Instant.ofEpochSecond(expires);
+            if (list.isEmpty()) {
+                throw new ProtocolException("ICE_SERVERS frame with a server without URLs");
+            }
+            servers.add(new dev.gt.api.IceServer(list, user, credential, at));
+        }
+        return servers;
+    }
+
+    private static String string2(ByteBuf p) {
+        need(p, 2, Protocol.TYPE_ICE_SERVERS);
+        int n = p.readUnsignedShort();
+        need(p, n, Protocol.TYPE_ICE_SERVERS);
+        return p.readCharSequence(n, StandardCharsets.UTF_8).toString();
     }
 
     private static void need(ByteBuf p, int n, int type) {

@@ -39,4 +39,9 @@ public interface FrameListener {
     void onService(int index, int kind, int tcpPort, String host);
 
     void onError(int code, int serviceIndex, String message);
+
+    /** ICE_SERVERS: STUN/TURN servers for peer-to-peer connections; a server receiving it breaks the protocol. */
+    default void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
+        throw new ProtocolException("unexpected ICE_SERVERS frame");
+    }
 }

@@ -34,6 +34,8 @@ public final class Protocol {
     public static final int TYPE_READY = 8;
     public static final int TYPE_SERVICE = 9;
     public static final int TYPE_ERROR = 10;
+    /** Server to client: STUN/TURN servers with short-lived credentials, for peer-to-peer connections. */
+    public static final int TYPE_ICE_SERVERS = 11;
 
     /** DATA flag: the sender will send no more data on this stream (half-close). */
     public static final int FLAG_FIN = 0x01;
@@ -131,6 +133,42 @@ public final class Protocol {
                 .writeInt((int) Math.min(timeoutMillis, 0xFFFFFFFFL)).writeInt(tunnelId);
     }
 
+    /**
+     * ICE_SERVERS: count(1), then per server urlCount(1) [urlLen(2) url]... userLen(2) user credLen(2)
+     * credential expiresAt(8, epoch seconds). UTF-8 strings.
+     */
+    public static ByteBuf iceServers(ByteBufAllocator alloc, java.util.List<dev.gt.api.IceServer> servers) {
+        ByteBuf body = alloc.buffer();
+        try {
+            body.writeByte(Math.min(servers.size(), 255));
+            for (dev.gt.api.IceServer s : servers.subList(0, Math.min(servers.size(), 255))) {
+                body.writeByte(Math.min(s.urls().size(), 255));
+                for (String url : s.urls().subList(0, Math.min(s.urls().size(), 255))) {
+                    writeString2(body, url);
+                }
+                writeString2(body, s.username());
+                writeString2(body, s.credential());
+                body.writeLong(s.expiresAt().getEpochSecond());
+            }
+            if (body.readableBytes() > MAX_CONTROL_PAYLOAD) {
+                throw new IllegalArgumentException("ICE servers take " + body.readableBytes() + " bytes (expected at most "
+                        + MAX_CONTROL_PAYLOAD + ")");
+            }
+            ByteBuf frame = header(alloc, TYPE_ICE_SERVERS, 0, 0, body.readableBytes(), body.readableBytes());
+            return frame.writeBytes(body);
+        } finally {
+            body.release();
+        }
+    }
+
+    private static void writeString2(ByteBuf buf, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xFFFF) {
+            throw new IllegalArgumentException("a string of " + b.length + " bytes (expected at most 65535)");
+        }
+        buf.writeShort(b.length).writeBytes(b);
+    }
+
     /** SERVICE: index(2) kind(1) tcpPort(2) hostLen(1) host. */
     public static ByteBuf service(ByteBufAllocator alloc, int index, int kind, int tcpPort, String host) {
         byte[] h = host == null ? new byte[0] : host.getBytes(StandardCharsets.UTF_8);
@@ -177,6 +215,7 @@ public final class Protocol {
             case TYPE_READY: return "READY";
             case TYPE_SERVICE: return "SERVICE";
             case TYPE_ERROR: return "ERROR";
+            case TYPE_ICE_SERVERS: return "ICE_SERVERS";
             default: return "type " + type;
         }
     }

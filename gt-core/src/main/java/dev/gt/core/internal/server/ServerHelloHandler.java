@@ -226,6 +226,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         ch.config().setAutoRead(true);
         tunnel.start();
         server.tunnelsAccepted.increment();
+        tunnel.sendIceServers();
         int n = session.tunnels.size();
         log.info("client '{}' tunnel {} from {} accepted ({} tunnel{})", session.id, tunnel.tunnelId,
                 ch.remoteAddress(), n, n == 1 ? "" : "s");

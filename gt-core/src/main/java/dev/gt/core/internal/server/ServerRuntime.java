@@ -113,6 +113,11 @@ public final class ServerRuntime {
         fixedObject(fixed, "eventListener", prev.eventListener(), next.eventListener());
         fixedObject(fixed, "eventListenerFactory", prev.eventListenerFactory(), next.eventListenerFactory());
         fixedObject(fixed, "metricsRecorder", prev.metricsRecorder(), next.metricsRecorder());
+        if (!prev.sharedPortProtocols().equals(next.sharedPortProtocols())) {
+            fixed.add("sharedPortProtocol cannot change while the server runs (pass the running ones, e.g. through "
+                    + "server.config().toBuilder())");
+        }
+        fixedObject(fixed, "iceServers", prev.iceServers(), next.iceServers());
         if (!fixed.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", fixed) + " (restart the server to change "
                     + (fixed.size() == 1 ? "it" : "them") + "; nothing was applied)");

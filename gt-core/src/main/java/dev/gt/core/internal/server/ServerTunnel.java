@@ -54,6 +54,39 @@ final class ServerTunnel implements MuxTunnel.Owner {
         return channel;
     }
 
+    /**
+     * Sends the STUN/TURN servers for this client (when the server offers any), now and again at
+     * half the lifetime of the earliest credential, so the client always holds valid ones.
+     */
+    void sendIceServers() {
+        dev.gt.api.spi.IceServerProvider provider = server.config.iceServers();
+        if (provider == null || !channel.isActive()) {
+            return;
+        }
+        java.net.InetSocketAddress local = (java.net.InetSocketAddress) channel.localAddress();
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> provider.iceServersFor(session.id, local))
+                .whenComplete((servers, failure) -> mux.runOnLoop(() -> {
+                    if (failure != null || servers == null || servers.isEmpty() || !channel.isActive()) {
+                        if (failure != null) {
+                            log.warn("cannot make the ICE servers of client '{}': {}", session.id, failure.toString());
+                        }
+                        return;
+                    }
+                    mux.writeControl(Protocol.iceServers(mux.alloc(), servers));
+                    java.time.Instant earliest = java.time.Instant.MAX;
+                    for (dev.gt.api.IceServer s : servers) {
+                        if (s.expiresAt().isBefore(earliest)) {
+                            earliest = s.expiresAt();
+                        }
+                    }
+                    if (earliest.equals(java.time.Instant.MAX)) {
+                        return;
+                    }
+                    long half = Math.max(30, java.time.Duration.between(java.time.Instant.now(), earliest).getSeconds() / 2);
+                    mux.loop().schedule(this::sendIceServers, half, java.util.concurrent.TimeUnit.SECONDS);
+                }));
+    }
+
     io.netty.channel.EventLoop loop() {
         return mux.loop();
     }

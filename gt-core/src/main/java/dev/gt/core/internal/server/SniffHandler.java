@@ -20,6 +20,9 @@ final class SniffHandler extends Sniffer {
 
     @Override
     void sniff(ChannelHandlerContext ctx) {
+        if (scanner == null && offeredToSharedProtocols(ctx)) {
+            return;
+        }
         if (scanner == null) {
             scanner = new HttpHeadScanner(server.config.httpRoutingHeader(), server.config.maxHeadBytes());
         }
@@ -35,6 +38,38 @@ final class SniffHandler extends Sniffer {
             default:
                 route(ctx, scanner.routingKey());
         }
+    }
+
+    /**
+     * Asks the protocols that share the plain main listener whether the first bytes are theirs; true
+     * when the connection was handed over or more bytes are needed to decide. A first byte that can
+     * start an HTTP method goes to the HTTP scanner at once.
+     */
+    private boolean offeredToSharedProtocols(ChannelHandlerContext ctx) {
+        java.util.List<dev.gt.api.spi.SharedPortProtocol> protocols = server.config.sharedPortProtocols();
+        if (protocols.isEmpty() || ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
+            return false;
+        }
+        int first = cumulation.getUnsignedByte(cumulation.readerIndex());
+        if (first >= 'A' && first <= 'Z' || first >= 'a' && first <= 'z') {
+            return false;
+        }
+        int needed = 0;
+        for (dev.gt.api.spi.SharedPortProtocol p : protocols) {
+            if (cumulation.readableBytes() >= p.bytesNeeded()) {
+                if (p.matches(cumulation)) {
+                    handOff(ctx, "gt-" + p.name(), p.newHandler());
+                    return true;
+                }
+            } else {
+                needed = Math.max(needed, p.bytesNeeded());
+            }
+        }
+        if (needed > cumulation.readableBytes()) {
+            ctx.read();
+            return true;
+        }
+        return false;
     }
 
     private void route(ChannelHandlerContext ctx, String key) {

@@ -79,6 +79,17 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
         sniff(ctx);
     }
 
+    /**
+     * Hands the connection to {@code handler}, which replaces this sniffer and gets the bytes read
+     * so far (a protocol sharing the port).
+     */
+    void handOff(ChannelHandlerContext ctx, String name, io.netty.channel.ChannelHandler handler) {
+        ByteBuf buf = takeCumulation();
+        ctx.pipeline().replace(this, name, handler);
+        ctx.fireChannelRead(buf);
+        ctx.fireChannelReadComplete();
+    }
+
     private void becomeTunnel(ChannelHandlerContext ctx) {
         cancelDeadline();
         ByteBuf buf = takeCumulation();

@@ -242,7 +242,7 @@ class HttpHeadScannerFuzzTest {
     }
 
     /** What a scan concluded; the error text is compared between scans but not with the model. */
-    private record Outcome(Status status, String key, String error, int scanned) {
+    record Outcome(Status status, String key, String error, int scanned) {
         static Outcome of(Status status, HttpHeadScanner scanner) {
             return new Outcome(status, scanner.routingKey(), scanner.error(), scanner.scannedBytes());
         }
@@ -263,7 +263,7 @@ class HttpHeadScannerFuzzTest {
      * The scanner's rules, written non-incrementally: find the position of the byte that decides,
      * over the whole input; the bound then only decides whether that byte is reached.
      */
-    private static final class Reference {
+    static final class Reference {
         private static final Pattern BRACKETED = Pattern.compile("\\[([^]]*)](:[0-9]*)?");
         private static final Pattern PLAIN = Pattern.compile("([^:]*)(:[0-9]*)?");
         /** An absolute-form target: scheme (found within its first 8 bytes), "//", authority. */

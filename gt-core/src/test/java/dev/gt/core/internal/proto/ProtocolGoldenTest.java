@@ -99,6 +99,10 @@ class ProtocolGoldenTest {
         assertEquals("09000000000000000009" + "0001" + "00" + "0000" + "03" + "696431",
                 hex(Protocol.service(A, 1, Protocol.KIND_HTTP, 0, "id1")));
         assertEquals("0A000000000000000005" + "0002" + "0001" + "78", hex(Protocol.error(A, 2, 1, "x")));
+        assertEquals("0B000000000000000018" + "01" + "01" + "0006" + "73747A6E3A61" + "0001" + "75" + "0001" + "70"
+                        + "0000000065000000",
+                hex(Protocol.iceServers(A, java.util.List.of(new dev.gt.api.IceServer(java.util.List.of("stzn:a"), "u",
+                        "p", java.time.Instant.ofEpochSecond(0x65000000L))))));
     }
 
     @Test

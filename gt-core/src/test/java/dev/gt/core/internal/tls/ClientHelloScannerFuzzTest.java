@@ -308,7 +308,7 @@ class ClientHelloScannerFuzzTest {
     }
 
     /** What a scan concluded; the error text is compared between scans but only its presence with the model. */
-    private record Outcome(Status status, String name, String error, int scanned) {
+    record Outcome(Status status, String name, String error, int scanned) {
         static Outcome of(Status status, ClientHelloScanner scanner) {
             return new Outcome(status, scanner.serverName(), scanner.error(), scanner.scannedBytes());
         }
