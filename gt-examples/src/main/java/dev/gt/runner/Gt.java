@@ -460,26 +460,17 @@ public final class Gt {
         out.println("gt: no configuration file here; starting a server (-addr " + (addr.equals("0") ? "any free port"
                 : addr) + ") with its dashboard. Run 'gt -h' for the other ways to start.");
         out.flush();
-        Thread announce = new Thread(() -> announceDashboard(runner), "gt-announce");
-        announce.setDaemon(true);
-        announce.start();
+        runner.started().thenRun(() -> announceDashboard(runner));
         return runner.run(List.of(new Runner.Spec("server", List.of("-addr", addr, "-webAddr", web), null)), null, 0,
                 "gt");
     }
 
     private void announceDashboard(Runner runner) {
-        for (int i = 0; i < 600; i++) {
-            for (Instance inst : runner.instances()) {
-                java.net.InetSocketAddress w = inst.webAddress();
-                if (w != null) {
-                    out.println("Dashboard: http://" + Addresses.text(w) + "/ (the password is in the log above)");
-                    out.flush();
-                    return;
-                }
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
+        for (Instance inst : runner.instances()) {
+            java.net.InetSocketAddress w = inst.webAddress();
+            if (w != null) {
+                out.println("Dashboard: http://" + Addresses.text(w) + "/ (the password is in the log above)");
+                out.flush();
                 return;
             }
         }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,6 +47,7 @@ final class Runner {
     private final CountDownLatch released = new CountDownLatch(1);
     private final AtomicBoolean logConfigured = new AtomicBoolean();
     private final AtomicBoolean signalled = new AtomicBoolean();
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean restarting;
     private Path configDir;
     private int depth;
@@ -57,6 +59,11 @@ final class Runner {
                 NioIoHandler.newFactory());
         this.blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("gt-ops", true));
         this.shared = new Instance.Shared(httpLoops, blocking, new Secrets(), version, this::configureLogging);
+    }
+
+    /** Completes once every instance of {@link #run} has started (never when one fails to). */
+    CompletableFuture<Void> started() {
+        return started;
     }
 
     Secrets secrets() {
@@ -105,6 +112,7 @@ final class Runner {
                     return Gt.FAILURE;
                 }
             }
+            started.complete(null);
             try {
                 List<Path> configs = new ArrayList<>();
                 for (Instance i : instances) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.awaitility.Awaitility;
@@ -70,11 +71,116 @@ class OperationsIT extends AcceptanceBase {
                 get(api, "/statusResp"));
         String status = get(api, "/status");
         assertTrue(status.startsWith("{\"status\": \"ok\", \"version\":\"gt ") && status.endsWith("\n200"), status);
-        assertTrue(get(api, "/metrics").contains("# TYPE gt_server_clients gauge"), get(api, "/metrics"));
+        String metrics = curl("-s", "http://127.0.0.1:" + api + "/metrics").ok();
+        assertTrue(metrics.contains("# TYPE gt_server_clients gauge"), metrics);
+        checkPrometheusText(metrics);
         assertTrue(get(api, "/api/state").contains("\"kind\":\"server\""), get(api, "/api/state"));
         assertTrue(get(api, "/nothing").endsWith("\n404"));
         // The self-test's user is the runner's own: not listed.
         assertFalse(get(api, "/api/state").contains("gt-selftest"), get(api, "/api/state"));
+    }
+
+    /** Lines of the Prometheus text format 0.0.4 (what promtool check metrics accepts). */
+    private static final Pattern SAMPLE = Pattern.compile(
+            "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\""
+            + "(?:,[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\")*,?})? (\\S+)");
+    private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) "
+            + "(counter|gauge|histogram|summary|untyped)");
+
+    /**
+     * Every line of a /metrics answer is a HELP or TYPE comment or a sample of a family declared
+     * just before it, named gt_*, with a number for a value; some families are there at all.
+     */
+    private static void checkPrometheusText(String text) {
+        String family = null;
+        int samples = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# HELP ")) {
+                continue;
+            }
+            Matcher type = TYPE.matcher(line);
+            if (type.matches()) {
+                family = type.group(1);
+                continue;
+            }
+            Matcher sample = SAMPLE.matcher(line);
+            assertTrue(sample.matches(), "not a line of the text format: '" + line + "' in\n" + text);
+            String name = sample.group(1);
+            assertTrue(name.startsWith("gt_") && family != null && name.startsWith(family), "'" + line
+                    + "' outside its family (" + family + ") in\n" + text);
+            String value = sample.group(3);
+            if (!value.matches("[+-]Inf|NaN")) {
+                Double.parseDouble(value);
+            }
+            samples++;
+        }
+        assertTrue(samples >= 5, text);
+    }
+
+    @Test
+    void theClientsStatusApiCountsBytesWhileTheyMove() {
+        GtProcess server = gtServer("server", "-addr", "127.0.0.1:0", "-id", "id1", "-secret", "secret1");
+        int addr = Integer.parseInt(server.awaitMatch(ADDR, START).group(1));
+        LocalHttp local = closeLater(LocalHttp.start("local"));
+        GtProcess client = gtClient("client", "-local", local.url(), "-remote", "tcp://127.0.0.1:" + addr, "-id",
+                "id1", "-secret", "secret1", "-apiAddr", "127.0.0.1:0");
+        awaitReady(client);
+        int api = Integer.parseInt(client.awaitMatch(API, START).group(1));
+        assertTrue(get(api, "/status").matches("(?s)\\{.*\"status\":\"ok\".*}\n200"), get(api, "/status"));
+        curl("-o", "/dev/null", "-H", "Host: id1.example.com", "http://127.0.0.1:" + addr + "/x").ok();
+        Pattern toVisitors = Pattern.compile("gt_client_bytes_total\\{direction=\"to_visitors\",server=\"[^\"]+\"} "
+                + "([0-9.E]+)");
+        Awaitility.await("bytes on the client's /metrics").atMost(START).until(() -> {
+            Matcher m = toVisitors.matcher(curl("-s", "http://127.0.0.1:" + api + "/metrics").ok());
+            return m.find() && Double.parseDouble(m.group(1)) > 0;
+        });
+        checkPrometheusText(curl("-s", "http://127.0.0.1:" + api + "/metrics").ok());
+        assertTrue(get(api, "/api/state").contains("\"kind\":\"client\""), get(api, "/api/state"));
+    }
+
+    /** Takes a port of GT's defaults while the test runs, if it is free, so that gt must take another. */
+    private static java.net.ServerSocket holdIfFree(int port) {
+        try {
+            java.net.ServerSocket s = new java.net.ServerSocket();
+            s.bind(new InetSocketAddress(port));
+            return s;
+        } catch (IOException taken) {
+            return null;
+        }
+    }
+
+    @Test
+    void withNoArgumentsAndNoConfigurationFileItStartsAServerAndSaysWhereItsDashboardIs() throws Exception {
+        // 8080 and 8000 are GT's defaults; a test must not take them from anyone, so they are held here and
+        // gt falls back to free ports, as it does when someone else has them.
+        try (java.net.ServerSocket a = holdIfFree(8080); java.net.ServerSocket b = holdIfFree(8000)) {
+            GtProcess gt = closeLater(GtProcess.gt(dir, "gt", runtime()));
+            Matcher web = gt.awaitMatch(Pattern.compile("Dashboard: http://127\\.0\\.0\\.1:(\\d+)/"), START);
+            assertTrue(gt.stdout().contains("no configuration file here; starting a server (-addr any free port)"),
+                    gt.stdout());
+            Matcher login = gt.awaitMatch(Pattern.compile("user '(\\S+)', password (\\S+) \\(generated"), START);
+            String url = "http://127.0.0.1:" + web.group(1);
+            assertTrue(get(Integer.parseInt(web.group(1)), "/").endsWith("\n200"));
+            String wrong = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                    "-d", "{\"username\":\"" + login.group(1) + "\",\"password\":\"nope\"}", url + "/api/login").stdout();
+            assertEquals("401", wrong);
+            String right = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                    "-d", "{\"username\":\"" + login.group(1) + "\",\"password\":\"" + login.group(2) + "\"}",
+                    url + "/api/login").stdout();
+            assertEquals("200", right);
+            // The generated password is logged once, never again.
+            assertEquals(1, gt.count(Pattern.compile(Pattern.quote(login.group(2)))));
+        }
+    }
+
+    @Test
+    void withNoArgumentsItStartsTheConfigurationFilesOfTheWorkingDirectory() throws Exception {
+        Files.writeString(dir.resolve("server.yaml"), "options:\n  addr: 127.0.0.1:0\n  apiAddr: 127.0.0.1:0\n");
+        GtProcess gt = closeLater(GtProcess.gt(dir, "gt", runtime()));
+        gt.awaitLine("GT server listening on", START);
+        int api = Integer.parseInt(gt.awaitMatch(API, START).group(1));
+        assertTrue(gt.stdout().contains("gt: starting 1 configuration file of " + dir), gt.stdout());
+        assertTrue(get(api, "/statusResp").endsWith("\n200"));
     }
 
     @Test
@@ -135,6 +241,16 @@ class OperationsIT extends AcceptanceBase {
                 + "options:\n  addr: 127.0.0.1:0\n  speed: 1048576\n");
         Cmd.run(dir, START, "kill", "-HUP", Long.toString(server.pid()));
         server.awaitLine("SIGHUP: ok: " + config + ": settings [speedLimitPerClient]", START);
+    }
+
+    @Test
+    void reloadReReadsTheUsersFile() throws Exception {
+        Path users = Files.writeString(dir.resolve("users.yaml"), "id1:\n  secret: secret1\n");
+        gtServer("server", "-addr", "127.0.0.1:0", "-users", users.toString());
+        Files.writeString(users, "id1:\n  secret: secret1\nid2:\n  secret: secret2\n");
+        Cmd.Result r = signal("-s", "reload");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("added [id2]") && !r.stdout().contains("secret2"), r.stdout());
     }
 
     @Test
