@@ -307,7 +307,12 @@ class OperationsIT extends AcceptanceBase {
         for (int i = 0; i < 60; i++) {
             curl("-o", "/dev/null", "-H", "Host: id1.example.com", "http://127.0.0.1:" + addr + "/" + i).ok();
         }
-        Awaitility.await().atMost(START).until(() -> Files.exists(Path.of(log + ".1")));
+        // logback looks at the file's size on a log event at most once a second (-logFileMaxSize's check):
+        // requests go on until it has rotated, or the 60 above could all fall within one such second.
+        Awaitility.await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> {
+            curl("-o", "/dev/null", "-H", "Host: id1.example.com", "http://127.0.0.1:" + addr + "/more").ok();
+            return Files.exists(Path.of(log + ".1"));
+        });
         String all = Files.readString(log) + Files.readString(Path.of(log + ".1"));
         assertTrue(Pattern.compile("DEBUG access - close id1 http:id1 tunnel \\d+ stream \\d+ from /127\\.0\\.0\\.1:\\d+: "
                 + "\\d+ bytes in, \\d+ bytes out, \\d+ ms").matcher(all).find(), all);
