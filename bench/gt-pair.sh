@@ -8,6 +8,8 @@
 # HTTPS for visitors on PUBLIC (tunnel over plain TCP on PUBLIC+2): point wrk at https://.
 # Both processes run as users run them: the runner's default flags and the default JVM. THREADS
 # sets -workerThreads of both and JAVA_OPTS adds JVM flags, for experiments only.
+# API=1 adds the status API (server -apiAddr PUBLIC+3, client PUBLIC+4), to be scraped from
+# outside (bench/scrape.sh) for the metrics' overhead.
 #   relay-bench.sh relay --url http://127.0.0.1:18090/short \
 #     --relay-cmd 'bash bench/gt-pair.sh 18090 18080' --runs 3 --warmup 30s --relay-wait 90
 set -euo pipefail
@@ -24,6 +26,10 @@ trap cleanup EXIT INT TERM
 server_flags=(-addr "127.0.0.1:$PUBLIC")
 remote="tcp://127.0.0.1:$PUBLIC"
 client_tls=()
+server_api=() client_api=()
+if [ "${API:-0}" = 1 ]; then
+  server_api=(-apiAddr "127.0.0.1:$((PUBLIC + 3))"); client_api=(-apiAddr "127.0.0.1:$((PUBLIC + 4))")
+fi
 case "$MODE" in
   tls)
     server_flags+=(-tlsAddr "127.0.0.1:$((PUBLIC + 2))")
@@ -39,12 +45,12 @@ case "$MODE" in
     remote="tcp://127.0.0.1:$((PUBLIC + 2))" ;;
 esac
 java $JAVA_OPTS -jar "$jar" server "${server_flags[@]}" -id bench -secret bench-secret \
-  -tcpRange "$((PUBLIC + 1))" "${threads[@]}" & pids+=($!)
+  -tcpRange "$((PUBLIC + 1))" "${threads[@]}" "${server_api[@]}" & pids+=($!)
 if [ "$MODE" = tcp ]; then
   local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
 else
   local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
 fi
 java $JAVA_OPTS -jar "$jar" client -remote "$remote" "${client_tls[@]}" -id bench -secret bench-secret \
-  "${local_flags[@]}" "${threads[@]}" & pids+=($!)
+  "${local_flags[@]}" "${threads[@]}" "${client_api[@]}" & pids+=($!)
 wait

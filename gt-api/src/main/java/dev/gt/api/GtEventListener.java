@@ -122,6 +122,108 @@ public abstract class GtEventListener {
     }
 
     /**
+     * A listener that passes every event to each of {@code listeners} in turn (a metrics binding
+     * and the application's own listener, say); an exception of one does not keep the others from
+     * the event.
+     */
+    public static GtEventListener combine(java.util.List<? extends GtEventListener> listeners) {
+        java.util.List<GtEventListener> all = java.util.List.copyOf(listeners);
+        return all.size() == 1 ? all.get(0) : new Combined(all);
+    }
+
+    /** Passes each call to several listeners. */
+    private static final class Combined extends GtEventListener {
+        private final java.util.List<GtEventListener> all;
+
+        Combined(java.util.List<GtEventListener> all) {
+            this.all = all;
+        }
+
+        private void each(Consumer<GtEventListener> call) {
+            RuntimeException first = null;
+            for (GtEventListener l : all) {
+                try {
+                    call.accept(l);
+                } catch (RuntimeException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
+        @Override
+        public void tunnelConnected(String remote, int tunnel, SocketAddress serverAddress) {
+            each(l -> l.tunnelConnected(remote, tunnel, serverAddress));
+        }
+
+        @Override
+        public void tunnelDisconnected(String remote, int tunnel, Throwable cause) {
+            each(l -> l.tunnelDisconnected(remote, tunnel, cause));
+        }
+
+        @Override
+        public void reconnectScheduled(String remote, int tunnel, Duration delay, int attempt) {
+            each(l -> l.reconnectScheduled(remote, tunnel, delay, attempt));
+        }
+
+        @Override
+        public void serviceRegistered(String remote, int serviceIndex, ServiceSpec service, String host, int tcpPort) {
+            each(l -> l.serviceRegistered(remote, serviceIndex, service, host, tcpPort));
+        }
+
+        @Override
+        public void handshakeRejected(String remote, int tunnel, GtErrorCode code, String message) {
+            each(l -> l.handshakeRejected(remote, tunnel, code, message));
+        }
+
+        @Override
+        public void clientConnected(String id, SocketAddress address, int tunnels) {
+            each(l -> l.clientConnected(id, address, tunnels));
+        }
+
+        @Override
+        public void clientDisconnected(String id, SocketAddress address, int tunnels, Throwable cause) {
+            each(l -> l.clientDisconnected(id, address, tunnels, cause));
+        }
+
+        @Override
+        public void clientRejected(String id, SocketAddress address, GtErrorCode code, String message) {
+            each(l -> l.clientRejected(id, address, code, message));
+        }
+
+        @Override
+        public void authFailed(String id, SocketAddress address, GtErrorCode code) {
+            each(l -> l.authFailed(id, address, code));
+        }
+
+        @Override
+        public void limitReached(String id, GtErrorCode code, String detail) {
+            each(l -> l.limitReached(id, code, detail));
+        }
+
+        @Override
+        public void streamOpened(StreamInfo stream) {
+            each(l -> l.streamOpened(stream));
+        }
+
+        @Override
+        public void streamClosed(StreamInfo stream, Throwable cause) {
+            each(l -> l.streamClosed(stream, cause));
+        }
+
+        @Override
+        public void eventsDropped(long count) {
+            each(l -> l.eventsDropped(count));
+        }
+    }
+
+    /**
      * A listener that hands every event to {@code consumer} as a {@link GtEvent} value, for code
      * that prefers one method and a {@code switch} (with a default branch: new kinds will come).
      */

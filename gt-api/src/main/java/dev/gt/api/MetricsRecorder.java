@@ -17,4 +17,17 @@ public interface MetricsRecorder {
      * @param toVisitors bytes that went from the services toward visitors since the last call
      */
     void recordBytes(String owner, long fromVisitors, long toVisitors);
+
+    /** A recorder that passes every call to each of {@code recorders} in turn. */
+    static MetricsRecorder combine(java.util.List<? extends MetricsRecorder> recorders) {
+        java.util.List<MetricsRecorder> all = java.util.List.copyOf(recorders);
+        if (all.size() == 1) {
+            return all.get(0);
+        }
+        return (owner, from, to) -> {
+            for (MetricsRecorder r : all) {
+                r.recordBytes(owner, from, to);
+            }
+        };
+    }
 }

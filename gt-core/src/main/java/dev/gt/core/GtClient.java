@@ -39,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
  * returns without waiting), blocking calls such as {@code start().join()} must not be.
  */
 public final class GtClient implements AutoCloseable {
-    private final GtClientConfig config;
+    private volatile GtClientConfig config;
     private final ClientRuntime runtime;
     private Thread shutdownHook;
 
@@ -61,6 +61,34 @@ public final class GtClient implements AutoCloseable {
     /** The configuration. */
     public GtClientConfig config() {
         return config;
+    }
+
+    /**
+     * Applies a new configuration to the running client by difference, without a restart. When
+     * the id, the secret, the services as the server sees them (kind, host prefix, server port)
+     * and the tunnel pool sizes stay the same, no tunnel is touched: new streams dial the new local
+     * addresses and use the new timeouts, servers added to {@link Builder#server} get tunnels,
+     * and servers removed are let go. Otherwise the tunnels to each server are replaced: the old
+     * ones get GOAWAY and finish their open streams within {@link Builder#drainTimeout} while new
+     * ones log in with the new service list (the server takes it once the old tunnels have said
+     * GOAWAY); visitors of that client may get {@code 503} for the moment in between.
+     *
+     * <p>The I/O engine, worker threads, the certificate checks and the listener objects cannot
+     * change while the client runs: build the new configuration from
+     * {@code client.config().toBuilder()} so that they stay the same.
+     *
+     * @return what changed; {@link #config()} returns {@code next} from now on
+     * @throws IllegalArgumentException naming every setting that cannot change live, when one
+     *     differs; nothing is applied then
+     * @throws IllegalStateException when the client is not running
+     */
+    public synchronized Reconfiguration reconfigure(GtClientConfig next) {
+        Objects.requireNonNull(next, "next");
+        ClientRuntime.Applied applied = runtime.reconfigure(next);
+        config = next;
+        Reconfiguration r = Reconfiguration.between(applied.previous(), next, applied.letGo());
+        org.slf4j.LoggerFactory.getLogger(GtClient.class).info("GT client '{}' reconfigured: {}", next.id(), r);
+        return r;
     }
 
     /**
@@ -259,6 +287,21 @@ public final class GtClient implements AutoCloseable {
             } else {
                 this.secret = null;
             }
+            return this;
+        }
+
+        /**
+         * Forgets the services added so far (for a variant of a configuration made with
+         * {@link GtClientConfig#toBuilder()}, to give to {@link GtClient#reconfigure}).
+         */
+        public Builder clearServices() {
+            services.clear();
+            return this;
+        }
+
+        /** Forgets the servers added so far with {@link #server}. */
+        public Builder clearServers() {
+            servers.clear();
             return this;
         }
 

@@ -35,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * Several servers may run in one JVM; each owns its event loops.
  */
 public final class GtServer implements AutoCloseable {
-    private final GtServerConfig config;
+    private volatile GtServerConfig config;
     private final ServerRuntime runtime;
     private Thread shutdownHook;
 
@@ -54,9 +54,40 @@ public final class GtServer implements AutoCloseable {
         return new GtServer(Objects.requireNonNull(config, "config"));
     }
 
-    /** The configuration. */
+    /** The configuration in force: the one built with, or the last one {@link #reconfigure} applied. */
     public GtServerConfig config() {
         return config;
+    }
+
+    /**
+     * Applies a new configuration to the running server by difference, without a restart:
+     * users added, removed or changed (secret, rules), global limits, host rules, TCP port ranges,
+     * ban thresholds, timeouts and the authentication. Clients that are not concerned keep their
+     * tunnels and visitors untouched. A client whose id may no longer log in (user removed, secret
+     * changed), or whose registered services break its new rules (a limit lowered below what it
+     * holds, a port outside its new ranges), is let go: its tunnels get GOAWAY, open streams may
+     * finish within {@link Builder#drainTimeout}, then the tunnels close and the client reconnects
+     * under the new configuration, or is refused. Tunnels above a lowered tunnel limit are
+     * retired the same way. A new speed limit applies to open streams at once when the id had one
+     * before, otherwise to streams opened afterwards. Timeouts apply to tunnels and visitors that
+     * arrive afterwards.
+     *
+     * <p>Listen addresses, TLS settings, the I/O engine, worker threads, the ban table's capacity
+     * and the listener objects cannot change while the server runs: build the new configuration
+     * from {@code server.config().toBuilder()} so that they stay the same.
+     *
+     * @return what changed; {@link #config()} returns {@code next} from now on
+     * @throws IllegalArgumentException naming every setting that cannot change live, when one
+     *     differs; nothing is applied then
+     * @throws IllegalStateException when the server is not running
+     */
+    public synchronized Reconfiguration reconfigure(GtServerConfig next) {
+        Objects.requireNonNull(next, "next");
+        ServerRuntime.Applied applied = runtime.reconfigure(next);
+        config = next;
+        Reconfiguration r = Reconfiguration.between(applied.previous(), next, applied.letGo(), applied.tunnelsRetired());
+        org.slf4j.LoggerFactory.getLogger(GtServer.class).info("GT server reconfigured: {}", r);
+        return r;
     }
 
     /**
@@ -452,6 +483,16 @@ public final class GtServer implements AutoCloseable {
             Checks.id("id", id);
             users.remove(id);
             users.put(id, Objects.requireNonNull(user, "user"));
+            return this;
+        }
+
+        /**
+         * Removes the user {@code id} (for a variant of a configuration made with
+         * {@link GtServerConfig#toBuilder()}, to give to {@link GtServer#reconfigure}); nothing
+         * when there is none.
+         */
+        public Builder removeUser(String id) {
+            users.remove(id);
             return this;
         }
 

@@ -16,7 +16,9 @@ import dev.gt.runner.options.OptionType;
 import dev.gt.runner.options.OptionValues;
 import dev.gt.runner.options.OptionsException;
 import dev.gt.runner.options.ServerOptions;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -84,8 +86,7 @@ public final class Gt {
     /** Runs a command line and returns the exit code; blocks while a server, client or demo runs. */
     int run(String... args) {
         if (args.length == 0) {
-            err.print(overview());
-            return USAGE;
+            return zeroArguments();
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
@@ -106,6 +107,7 @@ public final class Gt {
             case "version":
             case "-version":
             case "--version":
+            case "-V":
                 out.println(versionLine());
                 return 0;
             default:
@@ -160,37 +162,16 @@ public final class Gt {
                 : args.length > 1 && !args[1].startsWith("-") ? args[1] : null;
         switch (name) {
             case "c":
-            case "config": {
-                String file = value == null || value.isBlank() ? "FILE" : value;
-                boolean directory = value != null && !value.isBlank() && isDirectory(value);
-                if (name.equals("c") || first.startsWith("--")) {
-                    err.println("gt: " + written + " (GT 2.x: start from a configuration "
-                            + (directory ? "directory" : "file") + ") is not supported by this version of GT for "
-                            + "Java");
-                } else {
-                    err.println("gt: -config comes after the command");
+            case "config":
+                if (name.equals("config") && !first.startsWith("--")) {
+                    err.println("gt: -config comes after the command: gt server -config FILE or gt client -config "
+                            + "FILE (or gt -c FILE|DIR)");
+                    return USAGE;
                 }
-                if (directory) {
-                    err.println("start one process per file of " + value + ": gt server -config " + value
-                            + "/FILE.yaml or gt client -config " + value + "/FILE.yaml");
-                } else {
-                    err.println("run gt server -config " + file + " or gt client -config " + file);
-                }
-                return USAGE;
-            }
+                return configStart(args);
             case "s":
-            case "signal": {
-                String signal = value != null && SIGNALS.contains(value) ? " " + value : "";
-                err.println("gt: " + written + signal + " (GT 2.x: signal the running gt processes) is not supported "
-                        + "by this version of GT for Java");
-                err.println(OptionTable.SIGNAL_INSTEAD);
-                return USAGE;
-            }
-            case "V":
-                err.println("gt: " + written + " (GT 2.x: print the version) is not supported by this version of GT "
-                        + "for Java");
-                err.println("run gt -version (or gt version)");
-                return USAGE;
+            case "signal":
+                return signal(args);
             default:
                 break;
         }
@@ -243,7 +224,7 @@ public final class Gt {
         return USAGE;
     }
 
-    // ---- server
+    // ---- server and client
 
     private int server(String[] args) {
         configureLogging(preScanLogLevel(args));
@@ -261,70 +242,8 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
-        configureLogging(o.logLevel());
-        GtServer server;
-        dev.gt.p2p.StunServer stun;
-        try {
-            stun = PeerToPeer.configureServer(o.values(), o.builder());
-            server = o.build();
-        } catch (OptionsException e) {
-            return usageError("server", e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return usageError("server", e.getMessage());
-        }
-        Logger log = LoggerFactory.getLogger("gt.server");
-        if (o.configFile() != null) {
-            log.info("configuration file {}", o.configFile());
-        }
-        Runnable closeAll = () -> {
-            server.close();
-            if (stun != null) {
-                stun.close();
-            }
-        };
-        StopSignal stop = new StopSignal(closeAll);
-        try {
-            if (stun != null) {
-                try {
-                    stun.start().get();
-                } catch (ExecutionException e) {
-                    throw new ExecutionException(new java.io.IOException("STUN server (-stunAddr): "
-                            + describe(e.getCause()), e.getCause()));
-                }
-            }
-            server.start().get();
-        } catch (ExecutionException e) {
-            stop.remove();
-            closeAll.run();
-            err.println("gt server: failed to start: " + describe(e.getCause()));
-            return FAILURE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stop.remove();
-            closeAll.run();
-            return FAILURE;
-        }
-        if (stun != null) {
-            dev.gt.p2p.StunServerConfig sc = stun.config();
-            log.info("STUN{} server on port {} (-stunAddr){}{}", sc.turnEnabled() ? "/TURN" : "", stun.port(),
-                    o.values().bool("stunOnAddr") ? " and on -addr" : "", !sc.turnEnabled() ? ""
-                            : "; TURN " + String.join(", ", java.util.stream.Stream.of(
-                                    sc.turnUserNames().isEmpty() ? null : "users " + sc.turnUserNames(),
-                                    !sc.turnRestEnabled() ? null : "REST credentials handed to clients for "
-                                            + Durations.format(o.values().duration("turnCredentialsTTL")))
-                                    .filter(java.util.Objects::nonNull).toList()));
-        }
-        GtServerConfig c = server.config();
-        boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
-        log.info("GT server listening on {} (users: {}, timeout {}, connections {}{})", listeners(server),
-                c.authUrl() != null ? "decided by the -authAPI at " + c.authUrl().getHost()
-                        : o.userIds() + (c.allowAnyClient() || o.userIds().isEmpty() ? ", any client allowed" : ""),
-                Durations.format(c.idleTimeout()), c.maxTunnelsPerClient(), !tcp ? "" : c.tcpBindAddress() == null
-                        ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindAddress()
-                                + " (-tcpBindHost)");
-        stop.await();
-        log.info("GT server stopped");
-        return 0;
+        return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("server", List.of(args), null)), null,
+                0, "gt server");
     }
 
     /** The bound listeners, each with its option: "0.0.0.0:8080 (-addr), 0.0.0.0:443 (-tlsAddr)". */
@@ -348,8 +267,6 @@ public final class Gt {
         return String.join(", ", l) + (server.listenAddress() == null ? "; -addr is off" : "");
     }
 
-    // ---- client
-
     private int client(String[] args) {
         configureLogging(preScanLogLevel(args));
         ClientOptions o;
@@ -366,70 +283,212 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
-        configureLogging(o.logLevel());
-        Logger log = LoggerFactory.getLogger("gt.client");
-        // Says "connected" once, whether the first attempt got in or a later one did.
-        java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
-        AtomicReference<String> id = new AtomicReference<>();
-        o.builder().eventListener(new GtEventListener() {
-            @Override
-            public void tunnelConnected(String remote, int tunnel, java.net.SocketAddress serverAddress) {
-                if (announced.compareAndSet(false, true)) {
-                    log.info("GT client '{}' connected; services registered", id.get());
+        return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("client", List.of(args), null)), null,
+                0, "gt client");
+    }
+
+    // ---- GT 2.x: gt -c FILE|DIR, gt -s SIGNAL, gt with no arguments
+
+    /** {@code gt -c FILE|DIR [--depth N]}: one server or client per YAML file. */
+    private int configStart(String[] args) {
+        String path = null;
+        int depth = 3;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            String flag = a;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                flag = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[i + 1];
+            }
+            switch (flag) {
+                case "-c", "--config", "-config" -> {
+                    if (value == null || value.isBlank()) {
+                        err.println("gt: -c needs a configuration file or directory");
+                        return USAGE;
+                    }
+                    path = value;
+                }
+                case "--depth", "-depth" -> {
+                    try {
+                        depth = Integer.parseInt(value == null ? "" : value);
+                    } catch (NumberFormatException e) {
+                        err.println("gt: --depth '" + value + "' is not a number (0 means no limit)");
+                        return USAGE;
+                    }
+                }
+                default -> {
+                    err.println("gt: " + a + ": gt -c takes only -c FILE|DIR and --depth N; options go into the "
+                            + "files, or use gt server [options] / gt client [options]");
+                    return USAGE;
                 }
             }
-        });
-        GtClient client;
-        dev.gt.p2p.StunClient stunClient;
+            if (eq < 0) {
+                i++;
+            }
+        }
+        Path p = workingDir.resolve(path);
+        configureLogging(LogLevel.INFO);
+        List<Runner.Spec> specs;
         try {
-            stunClient = PeerToPeer.configureClient(o.values(), o.builder());
-            client = o.build();
+            specs = Files.isDirectory(p) ? specsOf(p, depth) : List.of(specOf(p.toAbsolutePath().normalize()));
         } catch (OptionsException e) {
-            return usageError("client", e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return usageError("client", e.getMessage());
+            err.println("gt: " + e.getMessage());
+            return USAGE;
+        } catch (IOException e) {
+            err.println("gt: cannot read " + path + ": " + e.getMessage());
+            return USAGE;
         }
-        GtClientConfig c = client.config();
-        id.set(c.id());
-        if (o.configFile() != null) {
-            log.info("configuration file {}", o.configFile());
+        if (specs.isEmpty()) {
+            err.println("gt: no *.yaml or *.yml file in " + path);
+            return USAGE;
         }
-        log.info("GT client '{}' connecting to {} with services {}", c.id(), c.serverLookupUrl() != null
-                ? "the server named by the -remoteAPI at " + c.serverLookupUrl().getHost() : String.join(", ",
-                        c.servers().stream().map(Object::toString).toList()), c.services());
-        Runnable closeAll = () -> {
-            client.close();
-            if (stunClient != null) {
-                stunClient.close();
+        return new Runner(err, workingDir, version()).run(specs, Files.isDirectory(p) ? p : null, depth, "gt");
+    }
+
+    /** One spec per YAML file under {@code dir} (down to {@code depth} levels, 0 = no limit). */
+    static List<Runner.Spec> specsOf(Path dir, int depth) throws IOException {
+        List<Runner.Spec> specs = new java.util.ArrayList<>();
+        for (Path f : Runner.yamlFiles(dir, depth)) {
+            specs.add(specOf(f));
+        }
+        return specs;
+    }
+
+    /**
+     * A file's kind: {@code type: server|client} decides; else a {@code services:} section means a
+     * client (GT's rule); else a server.
+     */
+    static Runner.Spec specOf(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new OptionsException(file + " is not a file");
+        }
+        Object doc;
+        try {
+            doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                    .loadFromString(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
+            // The server or client reports the problem with line and column when it loads the file.
+            doc = null;
+        }
+        String kind = "server";
+        if (doc instanceof java.util.Map<?, ?> m) {
+            Object type = m.get("type");
+            if ("client".equals(type) || "server".equals(type)) {
+                kind = (String) type;
+            } else if (type != null) {
+                throw new OptionsException(file + ": type '" + type + "' (expected server or client)");
+            } else if (m.containsKey("services")) {
+                kind = "client";
             }
-        };
-        StopSignal stop = new StopSignal(closeAll);
-        AtomicReference<Throwable> fatal = new AtomicReference<>();
-        client.start().whenComplete((ok, failure) -> {
-            if (failure == null) {
-                return;
+        }
+        return new Runner.Spec(kind, List.of("-config", file.toString()), file);
+    }
+
+    /** {@code gt -s reload|restart|stop [-c FILE|DIR]}. */
+    private int signal(String[] args) {
+        String signal = null;
+        String filter = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String flag = eq > 0 ? a.substring(0, eq) : a;
+            String value = eq > 0 ? a.substring(eq + 1) : i + 1 < args.length ? args[++i] : null;
+            switch (flag) {
+                case "-s", "--signal" -> signal = value;
+                case "-c", "--config" -> filter = value;
+                default -> {
+                    err.println("gt: " + a + ": gt -s takes -s reload|restart|stop and -c FILE|DIR");
+                    return USAGE;
+                }
             }
-            Throwable cause = unwrap(failure);
-            if (cause instanceof GtException && ((GtException) cause).code().isRetryable()) {
-                // GT retries forever, and so does the client: a server may be restarting or a limit free up.
-                log.warn("the server refused the first connection: {}; retrying after {}, doubling the wait while it "
-                        + "refuses", cause.getMessage(),
-                        Durations.format(c.reconnectDelay()));
-            } else {
-                fatal.set(cause);
-                stop.release();
-            }
-        });
-        stop.await();
-        // A signal before the first connection also fails start(): that is a stop, not a failure.
-        if (fatal.get() != null && !stop.signalled()) {
-            stop.remove();
-            closeAll.run();
-            err.println("gt client: failed to start: " + describe(fatal.get()));
+        }
+        if (signal == null || !List.of("reload", "restart", "stop").contains(signal)) {
+            err.println("gt: -s " + (signal == null ? "" : signal + " ") + "(expected reload, restart or stop)");
+            return USAGE;
+        }
+        List<dev.gt.runner.ops.ControlSocket.Target> targets;
+        try {
+            targets = dev.gt.runner.ops.ControlSocket.find(dev.gt.runner.ops.ControlSocket.runtimeDir(),
+                    dev.gt.runner.ops.ControlSocket.installation(), filter == null ? null : workingDir.resolve(filter));
+        } catch (IOException e) {
+            err.println("gt: cannot read " + dev.gt.runner.ops.ControlSocket.runtimeDir() + ": " + e.getMessage());
             return FAILURE;
         }
-        log.info("GT client stopped");
-        return 0;
+        if (targets.isEmpty()) {
+            err.println("gt: no running gt process of this installation" + (filter == null ? ""
+                    : " started from " + filter) + " (looked in " + dev.gt.runner.ops.ControlSocket.runtimeDir() + ")");
+            return FAILURE;
+        }
+        int code = 0;
+        for (dev.gt.runner.ops.ControlSocket.Target t : targets) {
+            String answer;
+            try {
+                answer = dev.gt.runner.ops.ControlSocket.send(t, signal);
+            } catch (IOException e) {
+                answer = "error: cannot reach it: " + e.getMessage();
+            }
+            String where = t.configs().isEmpty() ? t.command() : String.join(", ",
+                    t.configs().stream().map(Path::toString).toList());
+            out.println("gt " + t.pid() + " (" + where + "): " + answer);
+            if (!answer.startsWith("ok")) {
+                code = FAILURE;
+            }
+        }
+        return code;
+    }
+
+    /**
+     * {@code gt} alone: the YAML files of the working directory, as GT 2.x; without any, a server
+     * on GT's default port 8080 with the dashboard on 127.0.0.1:8000 (other ports when those are
+     * taken), whose address is printed.
+     */
+    private int zeroArguments() {
+        configureLogging(LogLevel.INFO);
+        try {
+            List<Runner.Spec> specs = specsOf(workingDir, 1);
+            if (!specs.isEmpty()) {
+                out.println("gt: starting " + specs.size() + " configuration file" + (specs.size() == 1 ? "" : "s")
+                        + " of " + workingDir);
+                return new Runner(err, workingDir, version()).run(specs, workingDir, 1, "gt");
+            }
+        } catch (IOException | OptionsException e) {
+            err.println("gt: " + e.getMessage());
+            return USAGE;
+        }
+        String addr = free(8080) ? "8080" : "0";
+        String web = "127.0.0.1:" + (free(8000) ? "8000" : "0");
+        Runner runner = new Runner(err, workingDir, version());
+        out.println("gt: no configuration file here; starting a server (-addr " + (addr.equals("0") ? "any free port"
+                : addr) + ") with its dashboard. Run 'gt -h' for the other ways to start.");
+        out.flush();
+        runner.started().thenRun(() -> announceDashboard(runner));
+        return runner.run(List.of(new Runner.Spec("server", List.of("-addr", addr, "-webAddr", web), null)), null, 0,
+                "gt");
+    }
+
+    private void announceDashboard(Runner runner) {
+        for (Instance inst : runner.instances()) {
+            java.net.InetSocketAddress w = inst.webAddress();
+            if (w != null) {
+                out.println("Dashboard: http://" + Addresses.text(w) + "/ (the password is in the log above)");
+                out.flush();
+                return;
+            }
+        }
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     // ---- demo
@@ -498,21 +557,12 @@ public final class Gt {
     // ---- shared
 
     /**
-     * Sets up slf4j-simple through its system properties, which it reads when the first logger is
-     * created: so this must run before anything logs. Properties given with -D are kept, except the
-     * level, which -logLevel decides.
+     * Sets the log level before the options are read, so that nothing logs at the wrong one
+     * meanwhile; the first server or client then configures logging from all its options.
      */
     static void configureLogging(LogLevel level) {
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.slf4jName());
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS");
-        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
-        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        if (level == LogLevel.DEBUG) {
-            // Netty's own debug output (allocator, native loading ...) drowns GT's; -logLevel trace shows it.
-            setIfAbsent("org.slf4j.simpleLogger.log.io.netty", "info");
-        }
+        dev.gt.runner.ops.LogSetup.configure(new dev.gt.runner.ops.LogSetup.Settings(level, null, 1, 1, null),
+                new dev.gt.runner.ops.Secrets());
     }
 
     /**
@@ -585,7 +635,7 @@ public final class Gt {
         return t;
     }
 
-    private static String describe(Throwable t) {
+    static String describe(Throwable t) {
         t = unwrap(t);
         String m = t.getMessage();
         StringBuilder sb = new StringBuilder(m == null || m.isEmpty() ? t.getClass().getSimpleName() : m);

@@ -65,6 +65,26 @@ public abstract class CommandOptions<B, T> {
         }
     }
 
+    /**
+     * Applies {@code step} to the builder (its final checks, a reconfiguration), reporting what
+     * the library rejects as an {@link OptionsException} with the options' names, like
+     * {@link #build()}.
+     */
+    public <R> R check(java.util.function.Function<B, R> step) {
+        try {
+            return step.apply(builder());
+        } catch (OptionsException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new OptionsException(values.table().translate(e.getMessage(), true), e);
+        }
+    }
+
+    /** A library message in the words of this command's options ({@code listenAddress} becomes {@code -addr}). */
+    public String translate(String message) {
+        return values.table().translate(message, true);
+    }
+
     /** {@code -logLevel}. */
     public LogLevel logLevel() {
         return logLevel;

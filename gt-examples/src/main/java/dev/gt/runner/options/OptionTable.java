@@ -366,9 +366,9 @@ public final class OptionTable<B> {
         "trace", "debug", "info", "warn", "error", "fatal", "panic", "disable", "disabled"};
 
     private static Option<Object, String> config(String example) {
-        return Option.define("config", STRING)
+        return Option.define("config", STRING).alias("c")
                 .help("The YAML configuration file to load (e.g. " + example + "); relative to the working "
-                        + "directory.")
+                        + "directory. A reload (gt -s reload, SIGHUP) reads it again.")
                 .build();
     }
 
@@ -393,7 +393,7 @@ public final class OptionTable<B> {
             .help("Log level: trace, debug, info, warn, error, fatal, panic, disable. fatal and panic log "
                     + "errors only; disable (or disabled) turns logging off.")
             .build();
-    private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL)
+    private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL).alias("V")
             .help("Print the version of this program and exit.").build();
     /** {@code -h}, {@code -help}. */
     public static final Option<Object, Boolean> HELP = Option.define("h", BOOL).alias("help")
@@ -408,9 +408,56 @@ public final class OptionTable<B> {
         };
     }
 
-    /** What to do instead of GT's {@code -s} (and GT 2.x's {@code --signal}) today. */
-    public static final String SIGNAL_INSTEAD = "to stop a running gt, send it SIGTERM (kill PID) or press Ctrl-C; "
-            + "to reload or restart it, stop it and start it again";
+    /** What to write instead of {@code gt server -s ...}: the signal goes first. */
+    public static final String SIGNAL_INSTEAD = "write gt -s reload|restart|stop [-c FILE|DIR] (without the command), "
+            + "or send SIGHUP (reload) or SIGTERM (stop) to the process";
+
+    /**
+     * The operations options of both commands (status API, log files, Sentry, dashboard), which
+     * the runner reads itself: the library has no setting for them.
+     */
+    private static List<Option<Object, ?>> operations() {
+        List<Option<Object, ?>> l = new ArrayList<>();
+        l.add(Option.define("apiAddr", STRING).yaml()
+                .help("Listen address of the status API: GET /statusResp, /status (an end-to-end self-test, "
+                        + "server only), /metrics (Prometheus text) and /api/state (a JSON snapshot).").build());
+        l.add(Option.define("apiCertFile", STRING).yaml()
+                .help("Certificate (PEM) of the status API; with -apiKeyFile it serves HTTPS.").build());
+        l.add(Option.define("apiKeyFile", STRING).yaml().help("Private key (PEM) of -apiCertFile.").build());
+        l.add(Option.define("apiTLSVersion", STRING).yaml().defaultText("tls1.2").choices("tls1.2", "tls1.3")
+                .help("Minimum TLS version of the status API: tls1.2 or tls1.3.").build());
+        l.add(Option.define("sentryDSN", STRING).yaml().sensitive()
+                .help("Sentry DSN: log events at -sentryLevel and above are reported there, with secrets masked.")
+                .build());
+        l.add(Option.define("sentryLevel", STRING_LIST).yaml().defaultText("error, fatal, panic")
+                .help("Levels reported to Sentry: trace, debug, info, warn, error, fatal, panic; the lowest one "
+                        + "given counts.").build());
+        l.add(Option.define("sentrySampleRate", FLOAT).yaml().defaultText("1")
+                .help("Share of events sent to Sentry: 0.0 to 1.0.").build());
+        l.add(Option.define("sentryRelease", STRING).yaml()
+                .help("Release reported to Sentry (default: this program's version).").build());
+        l.add(Option.define("sentryEnvironment", STRING).yaml().help("Environment reported to Sentry.").build());
+        l.add(Option.define("sentryServerName", STRING).yaml()
+                .help("Server name reported to Sentry (default: the host name).").build());
+        l.add(Option.define("sentryDebug", BOOL).yaml().help("Print what the Sentry client does.").build());
+        l.add(Option.define("logFile", STRING).yaml()
+                .help("Also write the log to this file, rotated at -logFileMaxSize into FILE.1 ... FILE.N.").build());
+        l.add(Option.define("logFileMaxSize", INT).yaml().defaultText("536870912")
+                .help("Size in bytes at which the log file is rotated.").build());
+        l.add(Option.define("logFileMaxCount", ULONG).yaml().defaultText("7")
+                .help("Rotated log files kept (at most 20).").build());
+        l.add(Option.define("webAddr", STRING).yaml()
+                .help("Listen address of the web dashboard (live figures, clients, bans, the configuration and "
+                        + "its editing).").build());
+        l.add(Option.define("webCertFile", STRING).yaml()
+                .help("Certificate (PEM) of the dashboard; with -webKeyFile it serves HTTPS.").build());
+        l.add(Option.define("webKeyFile", STRING).yaml().help("Private key (PEM) of -webCertFile.").build());
+        l.add(Option.define("admin", STRING).yaml()
+                .help("Dashboard user name (default admin).").build());
+        l.add(Option.define("password", STRING).yaml().sensitive()
+                .help("Dashboard password; without it one is generated and logged once.").build());
+        return l;
+    }
 
     /**
      * The STUN/TURN server's options, shared by {@code gt stun} (where it always runs, on
@@ -455,34 +502,10 @@ public final class OptionTable<B> {
 
     private static List<Option<Object, ?>> commonUnsupported(String signals) {
         List<Option<Object, ?>> l = new ArrayList<>();
-        l.add(Option.define("sentryDSN", STRING).yaml().unsupported().help("Sentry DSN to report errors to.").build());
-        l.add(Option.define("sentryLevel", STRING_LIST).yaml().unsupported()
-                .help("Levels reported to Sentry (default error, fatal, panic).").build());
-        l.add(Option.define("sentrySampleRate", FLOAT).yaml().unsupported().defaultText("1")
-                .help("Sentry sample rate for events: 0.0 to 1.0.").build());
-        l.add(Option.define("sentryRelease", STRING).yaml().unsupported().help("Release reported to Sentry.").build());
-        l.add(Option.define("sentryEnvironment", STRING).yaml().unsupported()
-                .help("Environment reported to Sentry.").build());
-        l.add(Option.define("sentryServerName", STRING).yaml().unsupported()
-                .help("Server name reported to Sentry.").build());
-        l.add(Option.define("sentryDebug", BOOL).yaml().unsupported().help("Sentry debug mode.").build());
-        l.add(Option.define("logFile", STRING).yaml().unsupported()
-                .help("Write the log to this file (rotated) instead of standard error.")
-                .instead("the log goes to standard error; redirect it (2>>gt.log)").build());
-        l.add(Option.define("logFileMaxSize", INT).yaml().unsupported().defaultText("536870912")
-                .help("Size in bytes at which the log file is rotated.").build());
-        l.add(Option.define("logFileMaxCount", ULONG).yaml().unsupported().defaultText("7")
-                .help("Rotated log files kept.").build());
-        l.add(Option.define("webAddr", STRING).yaml().unsupported()
-                .help("Listen address of the web management UI.").build());
-        l.add(Option.define("webCertFile", STRING).yaml().unsupported()
-                .help("Certificate file (PEM) of the web UI.").build());
-        l.add(Option.define("webKeyFile", STRING).yaml().unsupported().help("Key file (PEM) of the web UI.").build());
         l.add(Option.define("pprof", BOOL).yaml().unsupported().help("Expose profiling on the web UI.").build());
         l.add(Option.define("signingKey", STRING).yaml().unsupported().sensitive()
-                .help("JWT signing key of the web UI.").build());
-        l.add(Option.define("admin", STRING).yaml().unsupported().help("Web UI user name.").build());
-        l.add(Option.define("password", STRING).yaml().unsupported().sensitive().help("Web UI password.").build());
+                .help("JWT signing key of the web UI (the dashboard of GT for Java uses server-side sessions).")
+                .build());
         l.add(Option.define("s", STRING).unsupported()
                 .help("Send a signal to running processes of this program: " + signals + ".")
                 .instead(SIGNAL_INSTEAD).build());
@@ -602,12 +625,6 @@ public final class OptionTable<B> {
                 .to("prependIdToHostPrefixes", GtServer.Builder::prependIdToHostPrefixes));
         s.add(Option.define("timeoutOnUnidirectionalTraffic", BOOL).yaml().unsupported()
                 .help("Time out connections whose traffic flows in one direction only.").build());
-        s.add(Option.define("apiAddr", STRING).yaml().unsupported().help("Listen address of the status API.").build());
-        s.add(Option.define("apiCertFile", STRING).yaml().unsupported()
-                .help("Certificate file (PEM) of the status API.").build());
-        s.add(Option.define("apiKeyFile", STRING).yaml().unsupported().help("Key file (PEM) of the status API.").build());
-        s.add(Option.define("apiTLSVersion", STRING).yaml().unsupported().defaultText("tls1.2")
-                .help("Minimum TLS version of the status API.").build());
         s.addAll(stunOptions(null));
         s.add(Option.define("stunOnAddr", BOOL).yaml()
                 .help("Also answer STUN and TURN over TCP on -addr, beside tunnels and HTTP visitors (needs -stunAddr).")
@@ -630,6 +647,7 @@ public final class OptionTable<B> {
                         + "to clients); TCP tunnels keep the system's.")
                 .to("congestionControl", (GtServer.Builder b, Boolean bbr) ->
                         b.congestionControl(bbr ? CongestionControl.BBR : CongestionControl.CUBIC)));
+        s.addAll(operations());
         s.addAll(commonUnsupported("restart, stop, kill"));
         SERVER = new OptionTable<>("server",
                 "Runs a GT server: accepts tunnels from GT clients and forwards visitors through them, HTTP "
@@ -757,6 +775,7 @@ public final class OptionTable<B> {
                 .help("Host prefix of the peer client the TCP forwarder reaches.").build());
         c.add(Option.define("tcpForwardConnections", ULONG).yaml().unsupported().defaultText("3")
                 .help("Peer connections the TCP forwarder prepares, 1 to 10.").build());
+        c.addAll(operations());
         c.addAll(commonUnsupported("reload, restart, stop, kill"));
         CLIENT = new OptionTable<>("client",
                 "Runs a GT client: keeps tunnels open to a GT server and connects every visitor the server "

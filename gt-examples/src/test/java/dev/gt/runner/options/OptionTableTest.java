@@ -24,14 +24,19 @@ class OptionTableTest {
     @TempDir
     Path dir;
 
-    private static final Set<String> SERVER_SUPPORTED = Set.of("addr", "id", "secret", "allowAnyClient", "tcpRange",
+    /** The operations options, which the runner reads itself (status API, logs, Sentry, dashboard). */
+    private static final Set<String> OPERATIONS = Set.of("apiAddr", "apiCertFile", "apiKeyFile", "apiTLSVersion",
+            "logFile", "logFileMaxSize", "logFileMaxCount", "sentryDSN", "sentryLevel", "sentrySampleRate",
+            "sentryRelease", "sentryEnvironment", "sentryServerName", "sentryDebug", "webAddr", "webCertFile",
+            "webKeyFile", "admin", "password");
+    private static final Set<String> SERVER_SUPPORTED = union(OPERATIONS, "addr", "id", "secret", "allowAnyClient", "tcpRange",
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
             "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
             "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID",
             "tcpBindHost", "quicAddr", "bbr", "stunAddr", "stunOnAddr", "turnUser", "turnSecret", "turnRealm",
             "turnRelayPorts", "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota",
             "turnBandwidth", "stunSoftware", "turnCredentialsTTL");
-    private static final Set<String> CLIENT_SUPPORTED = Set.of("id", "secret", "remote", "local", "hostPrefix",
+    private static final Set<String> CLIENT_SUPPORTED = union(OPERATIONS, "id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
             "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN",
@@ -60,7 +65,15 @@ class OptionTableTest {
             "tcpForwardAddr", "tcpForwardConnections", "tcpForwardHostPrefix", "useLocalAsHTTPHost", "version",
             "webrtcConnectionIdleTimeout", "webrtcLogLevel", "webrtcMaxPort", "webrtcMinPort", "webrtcConnections",
             "webrtcThreadMode", "webAddr", "webCertFile", "webKeyFile", "pprof", "signingKey", "admin", "password",
-            "bbr", "h", "workerThreads", "remoteCertFingerprint", "remoteProbeInterval");
+            "bbr", "h", "workerThreads", "remoteCertFingerprint", "remoteProbeInterval",
+            // GT for Java's own on the client: the status API.
+            "apiAddr", "apiCertFile", "apiKeyFile", "apiTLSVersion");
+
+    private static Set<String> union(Set<String> a, String... b) {
+        Set<String> s = new java.util.HashSet<>(a);
+        s.addAll(Set.of(b));
+        return Set.copyOf(s);
+    }
 
     private static Set<String> names(OptionTable<?> t) {
         return t.options().stream().map(Option::name).collect(Collectors.toSet());

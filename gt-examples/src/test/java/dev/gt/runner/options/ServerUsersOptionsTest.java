@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The server's users (config file {@code users:}, users file, {@code -id/-secret}), per-user rules,
  * the global {@code host:} rules, and the ban, speed and authAPI options.
  */
-class ServerUsersOptionsTest {
+public class ServerUsersOptionsTest {
     @TempDir
     Path dir;
 
@@ -57,7 +57,7 @@ class ServerUsersOptionsTest {
     // ---- README "Server User Configuration" and "Server TCP Configuration"
 
     /** README: the users configuration file. */
-    private static final String README_USERS_FILE = String.join("\n",
+    public static final String README_USERS_FILE = String.join("\n",
             "id3:",
             "  secret: secret3",
             "id1:",
@@ -90,6 +90,85 @@ class ServerUsersOptionsTest {
             "  users: users.yaml",
             "  tcpNumber: 1",
             "");
+
+    /** GT's README, "Configure Users via Config Configuration File", verbatim. */
+    public static final String README_USERS_CONFIG_VERBATIM = String.join("\n",
+            "version: 1.0",
+            "users:",
+            "  id1:",
+            "    secret: secret1",
+            "  id2:",
+            "    secret: secret2",
+            "options:",
+            "  apiAddr: 1.2.3.4:1234",
+            "  certFile: /path",
+            "  keyFile: /path",
+            "  logFile: /path",
+            "  logFileMaxCount: 1234",
+            "  logFileMaxSize: 1234",
+            "  logLevel: debug",
+            "  addr: 1234",
+            "  timeout: 1234m1234ms",
+            "  tlsAddr: 1234",
+            "  tlsVersion: tls1.3",
+            "  users: testdata/users.yaml",
+            "");
+
+    /** GT's README, "Configure TCP via Config Configuration File", verbatim. */
+    public static final String README_TCP_CONFIG_VERBATIM = String.join("\n",
+            "version: 1.0",
+            "users:",
+            "  id1:",
+            "    secret: secret1",
+            "    tcp:",
+            "      - range: 10000-20000",
+            "    tcpNumber: 0",
+            "  id2:",
+            "    secret: secret2",
+            "tcp:",
+            "  - range: 50000-65535",
+            "options:",
+            "  apiAddr: 1.2.3.4:1234",
+            "  certFile: /path",
+            "  keyFile: /path",
+            "  logFile: /path",
+            "  logFileMaxCount: 1234",
+            "  logFileMaxSize: 1234",
+            "  logLevel: debug",
+            "  addr: 1234",
+            "  timeout: 1234m1234ms",
+            "  tlsAddr: 1234",
+            "  tlsVersion: tls1.3",
+            "  users: testdata/users.yaml",
+            "  tcpNumber: 1",
+            "");
+
+    /**
+     * Both README config files are accepted as written, the operations options included: the
+     * status API on 1.2.3.4:1234, the log file /path rotated at 1234 bytes into 1234 files (at
+     * most 20 kept), debug logging. Starting them needs that address and those files on the
+     * machine; OperationsIT starts the same file with local ones.
+     */
+    @Test
+    void readmeConfigFilesAreAcceptedVerbatim() throws IOException {
+        file("testdata/users.yaml", README_USERS_FILE);
+        for (String text : List.of(README_USERS_CONFIG_VERBATIM, README_TCP_CONFIG_VERBATIM)) {
+            file("server.yaml", text);
+            ServerOptions o = parse("-config", "server.yaml");
+            GtServerConfig c = o.builder().buildConfig();
+            assertEquals(1234, c.listenAddress().getPort());
+            assertEquals(1234, c.tlsListenAddress().getPort());
+            assertEquals(dev.gt.core.TlsVersion.TLS1_3, c.minTlsVersion());
+            assertEquals(java.nio.file.Path.of("/path"), c.certificateFile());
+            assertEquals(User.of("secret1-overwrite"), c.users().get("id1"));
+            dev.gt.runner.ops.OpsSettings ops = dev.gt.runner.ops.OpsSettings.from(o.values(), dir, "test");
+            assertEquals(new java.net.InetSocketAddress("1.2.3.4", 1234), ops.apiAddr());
+            assertEquals(java.nio.file.Path.of("/path"), ops.log().file());
+            assertEquals(1234, ops.log().maxFileSize());
+            assertEquals(1234, ops.log().maxFiles());
+            assertEquals(LogLevel.DEBUG, ops.log().level());
+        }
+    }
 
     @Test
     void readmeConfigFileAloneGivesPerUserTcpRules() throws IOException {

@@ -39,17 +39,18 @@ import org.slf4j.LoggerFactory;
 public final class ClientRuntime {
     private static final Logger log = LoggerFactory.getLogger(ClientRuntime.class);
 
-    final GtClientConfig config;
-    private final Hello hello;
+    /** The configuration in force: replaced by {@link #reconfigure}. */
+    volatile GtClientConfig config;
+    private volatile Hello hello;
     volatile IoEngine io;
-    LocalDialer dialer;
+    volatile LocalDialer dialer;
     /** Tunnel transports by scheme, created on first use. */
     private final java.util.Map<String, TunnelTransport> transports = new java.util.HashMap<>();
     private final List<RemotePool> pools = new ArrayList<>();
     private final List<PathChooser> choosers = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The servers whose transports can run here, in the order of the configuration. */
     private List<RemoteUrl> servers = List.of();
-    private final ClientState.RegisteredService[] registered;
+    private volatile ClientState.RegisteredService[] registered;
     final EventDispatcher events;
     private ExecutorService resolver;
     private ScheduledFuture<?> shrinkTask;
@@ -66,20 +67,24 @@ public final class ClientRuntime {
 
     public ClientRuntime(GtClientConfig config) {
         this.config = config;
-        List<Hello.Service> services = new ArrayList<>();
-        for (ServiceSpec s : config.services()) {
-            int kind = s.kind() == ServiceKind.HTTP ? Protocol.KIND_HTTP
-                    : s.kind() == ServiceKind.HTTPS ? Protocol.KIND_HTTPS : Protocol.KIND_TCP;
-            services.add(new Hello.Service(kind, s.hostPrefix(), s.serverPort(), s.allowRandomServerPort()));
-        }
-        this.hello = new Hello(config.id(), config.secret(), Protocol.DEFAULT_WINDOW, services);
-        this.registered = new ClientState.RegisteredService[services.size()];
+        this.hello = hello(config);
+        this.registered = new ClientState.RegisteredService[config.services().size()];
         this.events = new EventDispatcher("gt-client-" + config.id(), config.eventListener(),
                 config.eventListenerFactory(), config.metricsRecorder(), this::reportTraffic);
     }
 
     Hello hello() {
         return hello;
+    }
+
+    private static Hello hello(GtClientConfig config) {
+        List<Hello.Service> services = new ArrayList<>();
+        for (ServiceSpec s : config.services()) {
+            int kind = s.kind() == ServiceKind.HTTP ? Protocol.KIND_HTTP
+                    : s.kind() == ServiceKind.HTTPS ? Protocol.KIND_HTTPS : Protocol.KIND_TCP;
+            services.add(new Hello.Service(kind, s.hostPrefix(), s.serverPort(), s.allowRandomServerPort()));
+        }
+        return new Hello(config.id(), config.secret(), Protocol.DEFAULT_WINDOW, services);
     }
 
     public synchronized CompletableFuture<Void> start() {
@@ -150,12 +155,13 @@ public final class ClientRuntime {
                     return;
                 }
                 if (config.serverLookupUrl() != null) {
-                    RemotePool p = new RemotePool(this, null, new RemoteApi(config.serverLookupUrl(), config.serverTimeout()));
+                    RemotePool p = new RemotePool(this, null, new RemoteApi(config.serverLookupUrl(),
+                            config.serverTimeout()), config, hello, dialer);
                     pools.add(p);
                     p.start();
                 }
                 for (RemoteUrl r : servers) {
-                    RemotePool p = new RemotePool(this, r, null);
+                    RemotePool p = new RemotePool(this, r, null, config, hello, dialer);
                     pools.add(p);
                     p.start();
                 }
@@ -169,6 +175,178 @@ public final class ClientRuntime {
             }
         });
         return started;
+    }
+
+    /**
+     * Applies {@code next} by difference (see {@link dev.gt.core.GtClient#reconfigure}). When the
+     * hello, the pool sizes and the handler services are unchanged, tunnels stay and only new
+     * streams see the new local targets and timeouts; servers added or removed get or lose their
+     * pool. Otherwise every pool is replaced: the old tunnels get GOAWAY and finish their streams
+     * within the drain timeout while new ones connect with the new hello.
+     *
+     * @throws IllegalArgumentException naming every setting that cannot change live
+     * @throws IllegalStateException when the client is not running
+     */
+    public synchronized Applied reconfigure(GtClientConfig next) {
+        if (!running || stopped != null) {
+            throw new IllegalStateException("the client is not running (reconfigure() needs a started client)");
+        }
+        if (pools.isEmpty()) {
+            throw new IllegalStateException("the client is still starting; reconfigure it once start() completed");
+        }
+        GtClientConfig prev = config;
+        List<String> fixed = new ArrayList<>();
+        fixedObject(fixed, "ioEngine", prev.ioEngine(), next.ioEngine());
+        if (prev.workerThreads() != next.workerThreads()) {
+            fixed.add("workerThreads cannot change while the client runs (" + prev.workerThreads() + " -> "
+                    + next.workerThreads() + ")");
+        }
+        fixedObject(fixed, "eventListener", prev.eventListener(), next.eventListener());
+        fixedObject(fixed, "eventListenerFactory", prev.eventListenerFactory(), next.eventListenerFactory());
+        fixedObject(fixed, "metricsRecorder", prev.metricsRecorder(), next.metricsRecorder());
+        fixedObject(fixed, "trustManager", prev.trustManager(), next.trustManager());
+        fixedObject(fixed, "publicAddressProbe", prev.publicAddressProbe(), next.publicAddressProbe());
+        if (!java.util.Objects.equals(prev.trustedCertificates(), next.trustedCertificates())
+                || prev.trustAnyCertificate() != next.trustAnyCertificate()
+                || !java.util.Objects.equals(prev.pinnedCertificateSha256(), next.pinnedCertificateSha256())) {
+            fixed.add("the server certificate checks (trustedCertificates, trustAnyCertificate, "
+                    + "pinnedCertificateSha256) cannot change while the client runs");
+        }
+        if (!fixed.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", fixed) + " (restart the client to change "
+                    + (fixed.size() == 1 ? "it" : "them") + "; nothing was applied)");
+        }
+        for (RemoteUrl r : next.servers()) {
+            transport(r.scheme());
+        }
+        Hello nextHello = hello(next);
+        boolean sameHandlers = sameHandlers(prev.services(), next.services());
+        boolean keepTunnels = sameHandlers && nextHello.equals(hello) && prev.maxTunnels() == next.maxTunnels()
+                && prev.idleTunnels() == next.idleTunnels();
+        java.util.Map<String, String> letGo = new java.util.LinkedHashMap<>();
+        List<RemotePool> retiring = new ArrayList<>();
+        List<RemotePool> kept = new ArrayList<>();
+        LocalDialer nextDialer = dialer;
+        if (sameHandlers) {
+            dialer.retarget(next.services());
+        } else {
+            nextDialer = new LocalDialer(io, next.services());
+        }
+        for (RemotePool p : pools) {
+            RemoteUrl r = p.configuredRemote();
+            boolean stillWanted = r != null ? next.servers().contains(r)
+                    : java.util.Objects.equals(prev.serverLookupUrl(), next.serverLookupUrl());
+            if (stillWanted && keepTunnels) {
+                p.update(next, nextDialer);
+                kept.add(p);
+            } else {
+                letGo.put(p.name(), stillWanted ? "the hello (id, secret or services) or the tunnel pool changed"
+                        : "server removed");
+                retiring.add(p);
+            }
+        }
+        List<RemotePool> fresh = new ArrayList<>();
+        if (next.serverLookupUrl() != null && kept.stream().noneMatch(p -> p.configuredRemote() == null)) {
+            fresh.add(new RemotePool(this, null, new RemoteApi(next.serverLookupUrl(), next.serverTimeout()), next,
+                    nextHello, nextDialer));
+        }
+        for (RemoteUrl r : next.servers()) {
+            if (kept.stream().noneMatch(p -> r.equals(p.configuredRemote()))) {
+                RemotePool p = new RemotePool(this, r, null, next, nextHello, nextDialer);
+                p.replacing = retiring.stream().anyMatch(o -> r.equals(o.configuredRemote()));
+                fresh.add(p);
+            }
+        }
+        config = next;
+        if (!nextHello.equals(hello)) {
+            registered = new ClientState.RegisteredService[next.services().size()];
+        }
+        hello = nextHello;
+        pools.removeAll(retiring);
+        pools.addAll(fresh);
+        if (!retiring.isEmpty() || !fresh.isEmpty()) {
+            // The paths to choose between changed: choosers measure the pools there are now.
+            for (PathChooser c : choosers) {
+                c.stop();
+            }
+            choosers.clear();
+            startChoosers();
+        }
+        LocalDialer oldDialer = dialer;
+        dialer = nextDialer;
+        retire(retiring, oldDialer != nextDialer ? oldDialer : null);
+        if (nextDialer != oldDialer) {
+            LocalDialer d = nextDialer;
+            d.start("gt-client-" + Integer.toHexString(System.identityHashCode(d))).whenComplete((v, e) -> {
+                if (e != null) {
+                    log.error("GT client '{}': cannot start the in-process services of the new configuration: {}",
+                            next.id(), describe(e));
+                    return;
+                }
+                synchronized (this) {
+                    if (stopped == null) {
+                        fresh.forEach(RemotePool::start);
+                    }
+                }
+            });
+        } else {
+            fresh.forEach(RemotePool::start);
+        }
+        return new Applied(prev, letGo);
+    }
+
+    /**
+     * What {@link #reconfigure} did.
+     *
+     * @param previous the configuration it replaced
+     * @param letGo servers whose tunnels are drained and replaced or closed, with the reason
+     */
+    public record Applied(GtClientConfig previous, java.util.Map<String, String> letGo) { }
+
+    private static void fixedObject(List<String> out, String setting, Object before, Object after) {
+        if (before != after) {
+            out.add(setting + " cannot change while the client runs (pass the running one, e.g. through "
+                    + "client.config().toBuilder())");
+        }
+    }
+
+    /** Whether every position holds the same handler object, or none, in both lists. */
+    private static boolean sameHandlers(List<ServiceSpec> a, List<ServiceSpec> b) {
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            Object x = i < a.size() ? a.get(i).handler() : null;
+            Object y = i < b.size() ? b.get(i).handler() : null;
+            if (x != y) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Stops pools: GOAWAY now, open streams may finish within the drain timeout, then close. */
+    private void retire(List<RemotePool> retiring, LocalDialer oldDialer) {
+        if (retiring.isEmpty()) {
+            if (oldDialer != null) {
+                oldDialer.close();
+            }
+            return;
+        }
+        List<ClientTunnel> open = new ArrayList<>();
+        for (RemotePool p : retiring) {
+            open.addAll(p.stop());
+        }
+        List<dev.gt.core.internal.mux.MuxTunnel> muxes = new ArrayList<>();
+        for (ClientTunnel t : open) {
+            muxes.add(t.mux);
+        }
+        dev.gt.core.internal.mux.Drain.streams(io.group().next(), muxes, config.drainTimeout()).thenRun(() -> {
+            for (ClientTunnel t : open) {
+                t.mux.resetStreams(GtErrorCode.GOING_AWAY, "client reconfigured");
+                t.close(GtErrorCode.GOING_AWAY, "client reconfigured", null);
+            }
+            if (oldDialer != null) {
+                oldDialer.close();
+            }
+        });
     }
 
     /**
@@ -291,8 +469,14 @@ public final class ClientRuntime {
     }
 
     void onTunnelReady(RemotePool pool, ClientTunnel t, List<ClientTunnel.Registered> announced) {
+        ClientState.RegisteredService[] registered = this.registered;
+        // A pool of a configuration replaced meanwhile announces services the client no longer has.
+        boolean current = pool.hello == hello;
         for (ClientTunnel.Registered r : announced) {
-            ServiceSpec spec = config.services().get(r.index());
+            if (!current) {
+                break;
+            }
+            ServiceSpec spec = pool.config().services().get(r.index());
             ClientState.RegisteredService now = new ClientState.RegisteredService(r.index(), spec, r.host(), r.tcpPort());
             boolean changed;
             synchronized (registered) {
@@ -428,6 +612,7 @@ public final class ClientRuntime {
             }
         }
         List<ClientState.RegisteredService> services = new ArrayList<>();
+        ClientState.RegisteredService[] registered = this.registered;
         synchronized (registered) {
             for (ClientState.RegisteredService r : registered) {
                 if (r != null) {

@@ -145,12 +145,12 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     @Override
     public void onActive(MuxTunnel m) {
-        channel.writeAndFlush(pool.runtime.hello().encode(channel.alloc()));
-        long deadline = pool.runtime.config.serverTimeout().toMillis();
+        channel.writeAndFlush(pool.hello.encode(channel.alloc()));
+        long deadline = pool.config().serverTimeout().toMillis();
         handshakeDeadline = channel.eventLoop().schedule(() -> {
             if (!ready) {
                 // Logged here: the pool logs the close of ready tunnels only.
-                String why = "no answer to the hello within " + Durations.format(pool.runtime.config.serverTimeout())
+                String why = "no answer to the hello within " + Durations.format(pool.config().serverTimeout())
                         + " (-remoteTimeout)";
                 log.warn("tunnel {} to {}: {}; reconnecting", slot, pool.name(), why);
                 close(GtErrorCode.TIMEOUT, why, null);
@@ -163,9 +163,9 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (ready) {
             throw new ProtocolException("SERVICE frame after READY");
         }
-        if (index >= pool.runtime.config.services().size()) {
+        if (index >= pool.config().services().size()) {
             throw new ProtocolException("SERVICE frame for service " + index + " (the client has "
-                    + pool.runtime.config.services().size() + ")");
+                    + pool.config().services().size() + ")");
         }
         registered.add(new Registered(index, host, tcpPort));
     }
@@ -185,7 +185,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         if (handshakeDeadline != null) {
             handshakeDeadline.cancel(false);
         }
-        Duration remoteTimeout = pool.runtime.config.serverTimeout();
+        Duration remoteTimeout = pool.config().serverTimeout();
         Duration ping = remoteTimeout.dividedBy(2);
         if (timeoutMillis > 0) {
             Duration third = Duration.ofMillis(timeoutMillis / 3);
@@ -195,7 +195,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         }
         mux.startKeepalive(ping, remoteTimeout);
         Duration shortest = Duration.ZERO;
-        for (ServiceSpec spec : pool.runtime.config.services()) {
+        for (ServiceSpec spec : pool.config().services()) {
             Duration t = spec.idleTimeout();
             if (!t.isZero() && (shortest.isZero() || t.compareTo(shortest) < 0)) {
                 shortest = t;
@@ -262,7 +262,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
             s.reset(GtErrorCode.STREAM_REFUSED, "the client holds " + MAX_STREAMS + " streams on this tunnel already");
             return;
         }
-        List<ServiceSpec> services = pool.runtime.config.services();
+        List<ServiceSpec> services = pool.config().services();
         if (serviceIndex >= services.size()) {
             s.reset(GtErrorCode.NO_SUCH_SERVICE, "service " + serviceIndex + " (the client has " + services.size() + ")");
             return;
@@ -270,7 +270,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
         ServiceSpec spec = services.get(serviceIndex);
         s.idleLimitTicks(mux.ticks(spec.idleTimeout()));
         pool.maybeGrow(this);
-        pool.runtime.dialer.dial(serviceIndex, mux.loop(), ch -> {
+        pool.dialer().dial(serviceIndex, mux.loop(), ch -> {
             if (spec.rewriteHostHeader()) {
                 InetSocketAddress a = spec.localAddress();
                 String hostPort = (a.getHostString().indexOf(':') >= 0 ? "[" + a.getHostString() + "]"

@@ -41,7 +41,7 @@ final class LocalDialer implements AutoCloseable {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final IoEngine io;
-    private final List<ServiceSpec> services;
+    private volatile List<ServiceSpec> services;
     private final LocalAddress[] handlerAddresses;
     private EventLoopGroup localGroup;
     private ExecutorService resolver;
@@ -53,6 +53,14 @@ final class LocalDialer implements AutoCloseable {
         this.io = io;
         this.services = services;
         this.handlerAddresses = new LocalAddress[services.size()];
+    }
+
+    /**
+     * Dials {@code next} from now on (a client reconfigured live); its handler services must be
+     * the same objects at the same positions, since their endpoints stay bound.
+     */
+    void retarget(List<ServiceSpec> next) {
+        this.services = next;
     }
 
     /** Binds the in-process endpoints of handler services. */

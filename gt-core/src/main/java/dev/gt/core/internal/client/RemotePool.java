@@ -35,9 +35,21 @@ final class RemotePool {
     /** A tunnel with this many streams counts as busy (GT's rule). */
     private static final int BUSY_STREAMS = 3;
     private static final long RETIRE_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Retry delay of a hello refused while a predecessor pool's GOAWAY was on its way. */
+    private static final long QUICK_RETRY_MILLIS = 20;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     final ClientRuntime runtime;
+    /** The hello this pool's tunnels send: fixed for the pool's life (a new one means a new pool). */
+    final dev.gt.core.internal.proto.Hello hello;
+    /** The configuration in force for this pool (services' local targets may change live). */
+    private volatile dev.gt.core.GtClientConfig config;
+    private volatile LocalDialer dialer;
+    /**
+     * While set, a predecessor pool to the same server is draining: the server may still hold the
+     * old service list for a moment, and its refusal (error 7) is retried at once, not backed off.
+     */
+    volatile boolean replacing;
     /** The server; with -remoteAPI, the address it gave last ({@code null} before its first answer). */
     volatile RemoteUrl remote;
     private final RemoteApi api;
@@ -60,6 +72,8 @@ final class RemotePool {
         int attempt;
         /** Handshake rejections in a row: each doubles the wait, up to 16 reconnect delays. */
         int rejections;
+        /** The next reconnect follows at once (a refusal expected while a predecessor drains). */
+        boolean quickRetry;
         long idleSince = System.nanoTime();
 
         Slot(int index) {
@@ -67,18 +81,41 @@ final class RemotePool {
         }
     }
 
-    RemotePool(ClientRuntime runtime, RemoteUrl remote, RemoteApi api) {
+    RemotePool(ClientRuntime runtime, RemoteUrl remote, RemoteApi api, dev.gt.core.GtClientConfig config,
+            dev.gt.core.internal.proto.Hello hello, LocalDialer dialer) {
         this.runtime = runtime;
+        this.config = config;
+        this.hello = hello;
+        this.dialer = dialer;
         this.remote = remote;
         this.api = api;
-        this.slots = new Slot[runtime.config.maxTunnels()];
+        this.slots = new Slot[config.maxTunnels()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
         }
     }
 
+    dev.gt.core.GtClientConfig config() {
+        return config;
+    }
+
+    LocalDialer dialer() {
+        return dialer;
+    }
+
+    /** A configuration whose hello, pool sizes and handlers equal this pool's (local targets may differ). */
+    void update(dev.gt.core.GtClientConfig next, LocalDialer nextDialer) {
+        this.config = next;
+        this.dialer = nextDialer;
+    }
+
+    /** The server URL this pool connects to, or {@code null} for a pool that asks -remoteAPI. */
+    RemoteUrl configuredRemote() {
+        return api == null ? remote : null;
+    }
+
     synchronized void start() {
-        for (int i = 0; i < runtime.config.idleTunnels(); i++) {
+        for (int i = 0; i < config.idleTunnels(); i++) {
             slots[i].active = true;
             connect(slots[i]);
         }
@@ -95,7 +132,7 @@ final class RemotePool {
             return;
         }
         // GT asks the remote API again before every attempt: the server may have moved.
-        api.serverAddress(runtime.config.id()).whenComplete((address, err) -> {
+        api.serverAddress(config.id()).whenComplete((address, err) -> {
             if (err != null) {
                 connectFailed(slot, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
                         ? err.getCause() : err);
@@ -151,14 +188,14 @@ final class RemotePool {
             connectFailed(slot, e);
             return;
         }
-        if (!remote.scheme().equals("tcp") && runtime.config.trustAnyCertificate()) {
+        if (!remote.scheme().equals("tcp") && config.trustAnyCertificate()) {
             log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
                     + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
         }
-        Duration connectTimeout = Duration.ofMillis(Math.min(runtime.config.serverTimeout().toMillis(), 30_000));
+        Duration connectTimeout = Duration.ofMillis(Math.min(config.serverTimeout().toMillis(), 30_000));
         // A transport's own idle timeout (QUIC) only backs up the keepalive, which closes a silent
         // tunnel after -remoteTimeout with a clearer reason.
-        Duration transportIdle = runtime.config.serverTimeout().plusSeconds(5);
+        Duration transportIdle = config.serverTimeout().plusSeconds(5);
         ClientTunnel[] made = new ClientTunnel[1];
         transport.dial(new TunnelDialRequest(remote.host(), remote.port(), addr, connectTimeout, transportIdle, ch -> {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
@@ -228,8 +265,18 @@ final class RemotePool {
         if (stopped || !slot.active || slot.reconnect != null) {
             return;
         }
+        if (slot.quickRetry) {
+            slot.quickRetry = false;
+            slot.reconnect = runtime.io.group().schedule(() -> {
+                synchronized (RemotePool.this) {
+                    slot.reconnect = null;
+                    connect(slot);
+                }
+            }, QUICK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         slot.attempt++;
-        Duration base = runtime.config.reconnectDelay();
+        Duration base = config.reconnectDelay();
         if (slot.rejections > 0) {
             base = base.multipliedBy(1L << Math.min(slot.rejections - 1, 4));
         }
@@ -250,6 +297,7 @@ final class RemotePool {
 
     void onReady(ClientTunnel t, List<ClientTunnel.Registered> registered) {
         Slot slot = slots[t.slot];
+        replacing = false;
         synchronized (this) {
             slot.connecting = false;
             slot.attempt = 0;
@@ -276,6 +324,14 @@ final class RemotePool {
     }
 
     void onRejected(ClientTunnel t, GtErrorCode code, String message) {
+        if (replacing && code == GtErrorCode.DIFFERENT_CONFIG) {
+            // The old tunnels' GOAWAY and this hello crossed on their way to the server: try again now.
+            log.debug("tunnel {} to {}: the server still holds the previous service list; retrying", t.slot, name());
+            synchronized (this) {
+                slots[t.slot].quickRetry = true;
+            }
+            return;
+        }
         synchronized (this) {
             slots[t.slot].rejections++;
         }
@@ -353,7 +409,7 @@ final class RemotePool {
                 continue;
             }
             idle++;
-            if (idle > runtime.config.idleTunnels() && now - s.idleSince > RETIRE_IDLE_NANOS) {
+            if (idle > config.idleTunnels() && now - s.idleSince > RETIRE_IDLE_NANOS) {
                 log.debug("retiring idle tunnel {} to {}", s.index, name());
                 s.active = false;
                 t.goAway(GtErrorCode.GOING_AWAY, "idle tunnel retired");

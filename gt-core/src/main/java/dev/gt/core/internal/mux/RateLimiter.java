@@ -34,9 +34,9 @@ public final class RateLimiter {
     private static final long MIN_BALANCE = -(Long.MAX_VALUE / 2);
     private static final long DEFAULT_MIN_BURST = 16 * 1024;
 
-    private final long rate;
-    private final long burst;
-    private final long burstUnits;
+    private volatile long rate;
+    private volatile long burst;
+    private long burstUnits;
     private final LongSupplier nanoClock;
     /** In units of 1/{@value #UNITS_PER_BYTE} byte; between {@link #MIN_BALANCE} and {@link #burstUnits}. */
     private long balance;
@@ -67,8 +67,26 @@ public final class RateLimiter {
      * least 16 KiB so that one typical read chunk never has to wait at low rates.
      */
     public static RateLimiter of(long bytesPerSecond) {
-        long burst = Math.min(MAX_BURST, Math.max(DEFAULT_MIN_BURST, bytesPerSecond / 8));
-        return new RateLimiter(bytesPerSecond, burst, System::nanoTime);
+        return new RateLimiter(bytesPerSecond, defaultBurst(bytesPerSecond), System::nanoTime);
+    }
+
+    private static long defaultBurst(long bytesPerSecond) {
+        return Math.min(MAX_BURST, Math.max(DEFAULT_MIN_BURST, bytesPerSecond / 8));
+    }
+
+    /**
+     * Changes the rate (a server reconfigured live), with the burst {@link #of} would give it. The
+     * balance is kept, capped at the new burst: a debt is paid off at the new rate.
+     */
+    public synchronized void setRate(long bytesPerSecond) {
+        if (bytesPerSecond < 1) {
+            throw new IllegalArgumentException("rate must be at least 1 byte per second: " + bytesPerSecond);
+        }
+        refill();
+        this.rate = bytesPerSecond;
+        this.burst = defaultBurst(bytesPerSecond);
+        this.burstUnits = burst * UNITS_PER_BYTE;
+        balance = Math.min(balance, burstUnits);
     }
 
     /**

@@ -39,8 +39,8 @@ final class BanTable {
     private static final long IPV4_SLASH_24 = 0xFFFF_FFFF_FFFF_FF00L;
     private static final long IPV6_SLASH_48 = 0xFFFF_FFFF_FFFF_0000L;
 
-    private final int times;
-    private final long durationNanos;
+    private int times;
+    private long durationNanos;
     private final int capacity;
     private final LongSupplier nanoClock;
     /**
@@ -172,6 +172,62 @@ final class BanTable {
     }
 
     /** The number of entries remembered: counted addresses, banned addresses and banned prefixes. */
+    /**
+     * New thresholds (a server reconfigured live): failures and bans on record are kept and now
+     * expire after {@code duration}; {@link Duration#ZERO} turns banning off and forgets them.
+     */
+    synchronized void configure(int times, Duration duration) {
+        if (times < 0 || duration == null || duration.isNegative()) {
+            throw new IllegalArgumentException("ban settings " + times + ", " + duration);
+        }
+        this.times = times;
+        this.durationNanos = saturatedNanos(duration);
+        if (durationNanos == 0) {
+            entries.clear();
+            bans.clear();
+            prefixBans.clear();
+        }
+    }
+
+    /** The bans in force, most recent first, at most {@code max}, with the time each has left. */
+    synchronized java.util.List<dev.gt.api.ServerState.Ban> banned(int max) {
+        long now = nanoClock.getAsLong();
+        dropExpired(now);
+        java.util.List<dev.gt.api.ServerState.Ban> out = new java.util.ArrayList<>();
+        addBans(out, bans, false, now);
+        addBans(out, prefixBans, true, now);
+        out.sort(java.util.Comparator.comparing(dev.gt.api.ServerState.Ban::remaining).reversed());
+        return out.size() > max ? java.util.List.copyOf(out.subList(0, max)) : out;
+    }
+
+    private void addBans(java.util.List<dev.gt.api.ServerState.Ban> out, LinkedHashMap<Long, Long> table,
+            boolean prefix, long now) {
+        for (Map.Entry<Long, Long> e : table.entrySet()) {
+            long left = remaining(e.getValue(), now);
+            if (left > 0) {
+                out.add(new dev.gt.api.ServerState.Ban(describe(e.getKey(), prefix), Duration.ofNanos(left)));
+            }
+        }
+    }
+
+    /** A key as an address: {@code a.b.c.d}, or an IPv6 /64 ({@code /24} and {@code /48} for prefixes). */
+    static String describe(long key, boolean prefix) {
+        if ((key & IPV4_TAG) == IPV4_TAG) {
+            long v4 = key & 0xFFFF_FFFFL;
+            String text = (v4 >>> 24) + "." + ((v4 >>> 16) & 0xFF) + "." + ((v4 >>> 8) & 0xFF) + "." + (v4 & 0xFF);
+            return prefix ? text + "/24" : text;
+        }
+        StringBuilder sb = new StringBuilder();
+        int groups = prefix ? 3 : 4;
+        for (int i = 0; i < groups; i++) {
+            if (i > 0) {
+                sb.append(':');
+            }
+            sb.append(Long.toHexString((key >>> (48 - 16 * i)) & 0xFFFF));
+        }
+        return sb.append(prefix ? "::/48" : "::/64").toString();
+    }
+
     synchronized int size() {
         return entries.size() + bans.size() + prefixBans.size();
     }

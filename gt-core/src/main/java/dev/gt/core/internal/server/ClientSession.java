@@ -34,25 +34,72 @@ final class ClientSession {
     boolean removed;
     /** Whether a tunnel of the session was ever live (only then is an allow-any id held after it). */
     boolean attachedOnce;
-    /** The rules the id was admitted under. */
-    final Rules rules;
+    /** How the id got in, which decides what a reconfiguration does to it. */
+    final Origin origin;
+    /** The limits an authenticator set for the id ({@code null}: none, or not authenticated that way). */
+    final dev.gt.api.spi.UserLimits authLimits;
+    /**
+     * The rules in force: those the id was admitted under, or the ones a reconfiguration put in
+     * their place (changed under the registry lock; read by admission under it too).
+     */
+    volatile Rules rules;
     /**
      * Speed limits shared by every stream of the id ({@code null} without {@code speed}): bytes
      * from visitors to the client, and from the client to visitors, each with its own bucket.
+     * A stream takes the ones in force when it opens.
      */
-    final RateLimiter toClient;
-    final RateLimiter toVisitors;
+    volatile RateLimiter toClient;
+    volatile RateLimiter toVisitors;
+
+    /** How a session's id was admitted. */
+    enum Origin {
+        /** A configured user, by its secret. */
+        CONFIGURED,
+        /** Allow-any mode: the id is bound to the first secret seen ({@link #boundSecret}). */
+        ALLOW_ANY,
+        /** Accepted by the authenticator or the auth API. */
+        AUTHENTICATED
+    }
     /** Bytes of every stream of the id, for snapshots and the metrics recorder. */
     final dev.gt.core.internal.events.Traffic traffic = new dev.gt.core.internal.events.Traffic();
     /** Per service index: what visitors reach ({@code http:prefix}, {@code tcp:port}), for snapshots. */
     final Map<Integer, String> routeLabels = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ClientSession(String id, String boundSecret, Rules rules) {
+    ClientSession(String id, String boundSecret, Rules rules, Origin origin, dev.gt.api.spi.UserLimits authLimits) {
         this.id = id;
         this.boundSecret = boundSecret;
         this.rules = rules;
+        this.origin = origin;
+        this.authLimits = authLimits;
         this.toClient = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
         this.toVisitors = rules.speed() > 0 ? RateLimiter.of(rules.speed()) : null;
+    }
+
+    /**
+     * Puts new rules in force; the caller holds the registry lock. The speed limit changes for
+     * open streams when the id had one before and has one now; a limit where there was none
+     * applies to streams opened from now on, and a limit lifted frees the open streams at once.
+     */
+    void applyRules(Rules next) {
+        long before = rules.speed();
+        rules = next;
+        long after = next.speed();
+        if (before == after) {
+            return;
+        }
+        if (before > 0 && after > 0) {
+            toClient.setRate(after);
+            toVisitors.setRate(after);
+        } else if (after > 0) {
+            toClient = RateLimiter.of(after);
+            toVisitors = RateLimiter.of(after);
+        } else {
+            // Open streams hold these buckets: make them endless rather than leave them throttled.
+            toClient.setRate(Long.MAX_VALUE);
+            toVisitors.setRate(Long.MAX_VALUE);
+            toClient = null;
+            toVisitors = null;
+        }
     }
 
     /** What a stream of service {@code index} routes to, for snapshots and events. */

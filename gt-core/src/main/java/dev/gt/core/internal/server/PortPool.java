@@ -20,6 +20,15 @@ final class PortPool {
         this.size = all.cardinality();
     }
 
+    List<PortRange> ranges() {
+        return ranges;
+    }
+
+    /** Ports taken now. */
+    synchronized int takenCount() {
+        return taken.cardinality();
+    }
+
     boolean isEmpty() {
         return size == 0;
     }

@@ -45,14 +45,15 @@ final class Registry {
     /** Deadline of an auth API or authenticator answer when {@code -timeout} is 0 (off). */
     private static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(30);
 
-    private final GtServerConfig config;
+    /** The configuration in force; replaced, with the fields below, by {@link #reconfigure} under the lock. */
+    private volatile GtServerConfig config;
     private final IntFunction<ChannelFuture> tcpBinder;
-    private final Rules globalRules;
-    private final Map<String, Rules> userRules = new HashMap<>();
+    private volatile Rules globalRules;
+    private volatile Map<String, Rules> userRules = new HashMap<>();
     /** Configured ids by their lower-case form: nobody else may take them as a host prefix. */
-    private final Map<String, String> reservedIds = new HashMap<>();
-    private final Authenticator authenticator;
-    private final Duration authTimeout;
+    private volatile Map<String, String> reservedIds = new HashMap<>();
+    private volatile Authenticator authenticator;
+    private volatile Duration authTimeout;
     final BanTable bans;
     /**
      * Allow-any ids whose last tunnel closed, with their secret, until the hold ends (oldest
@@ -65,6 +66,11 @@ final class Registry {
     final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     /** Sessions that left, for one last report of their bytes to the metrics recorder. */
     final java.util.Queue<ClientSession> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Sessions taken out of the tables whose tunnels are still finishing their streams. */
+    final Set<ClientSession> draining = ConcurrentHashMap.newKeySet();
+    /** Bytes of the sessions that are gone, for the server's totals. */
+    final java.util.concurrent.atomic.AtomicLong goneFromVisitors = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong goneToVisitors = new java.util.concurrent.atomic.AtomicLong();
     final Map<String, Route> httpRoutes = new ConcurrentHashMap<>();
     final Map<String, Route> tlsRoutes = new ConcurrentHashMap<>();
 
@@ -81,22 +87,200 @@ final class Registry {
             userRules.put(e.getKey(), Rules.of(e.getValue(), config, global));
             reservedIds.put(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
         }
-        this.authTimeout = config.idleTimeout().isZero() ? DEFAULT_AUTH_TIMEOUT : config.idleTimeout();
-        if (config.authenticator() != null) {
-            this.authenticator = config.authenticator();
-        } else if (config.authUrl() != null) {
-            this.authenticator = new HttpAuthenticator(config.authUrl(), authTimeout);
-        } else {
-            this.authenticator = null;
-        }
+        this.authTimeout = authTimeout(config);
+        this.authenticator = authenticator(config, authTimeout);
         this.bans = new BanTable(config.failedLoginsBeforeBan(), config.banDuration(), config.banTableCapacity(),
                 System::nanoTime);
+    }
+
+    private static Duration authTimeout(GtServerConfig config) {
+        return config.idleTimeout().isZero() ? DEFAULT_AUTH_TIMEOUT : config.idleTimeout();
+    }
+
+    private static Authenticator authenticator(GtServerConfig config, Duration timeout) {
+        if (config.authenticator() != null) {
+            return config.authenticator();
+        }
+        return config.authUrl() != null ? new HttpAuthenticator(config.authUrl(), timeout) : null;
+    }
+
+    /** The global rules in force (for snapshots). */
+    Rules globalRules() {
+        return globalRules;
     }
 
     /** Whether the configured user with this lower-case id has a session (a tunnel, or one being admitted). */
     boolean isConnected(String lowerId) {
         String id = reservedIds.get(lowerId);
         return id != null && sessions.containsKey(id);
+    }
+
+    /**
+     * What a reconfiguration did: per client id whose session was taken out (its tunnels, which
+     * the caller drains, and why), and tunnels beyond a lowered {@code connections} limit.
+     */
+    record Outcome(Map<String, String> drainedClients, List<ServerTunnel> drain, List<ServerTunnel> surplus) { }
+
+    /**
+     * Puts {@code next} in force by difference: users added, removed or changed, global limits,
+     * host rules, port ranges, the ban thresholds and the authentication. A session whose id may
+     * no longer log in, or whose registered services do not fit its new rules, is taken out (its
+     * tunnels are returned for draining); every other session gets its new rules in place, its
+     * tunnels and streams untouched. The caller checked that nothing that cannot change did.
+     */
+    synchronized Outcome reconfigure(GtServerConfig next) {
+        GtServerConfig prev = config;
+        PortPool global = globalRules.pool();
+        if (!prev.tcpPortRanges().equals(next.tcpPortRanges())) {
+            global = new PortPool(next.tcpPortRanges());
+        }
+        Rules nextGlobal = Rules.global(next, global);
+        Map<String, Rules> nextUserRules = new HashMap<>();
+        Map<String, String> nextReserved = new HashMap<>();
+        for (Map.Entry<String, User> e : next.users().entrySet()) {
+            User before = prev.users().get(e.getKey());
+            Rules old = userRules.get(e.getKey());
+            PortPool own = null;
+            if (!e.getValue().tcpPortRanges().isEmpty()) {
+                // Keep the pool (and the ports it marks taken) when the user's ranges did not change.
+                own = before != null && old != null && before.tcpPortRanges().equals(e.getValue().tcpPortRanges())
+                        && old.pool() != globalRules.pool() ? old.pool() : new PortPool(e.getValue().tcpPortRanges());
+            }
+            nextUserRules.put(e.getKey(), Rules.of(e.getValue(), next, global, own));
+            nextReserved.put(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
+        }
+        boolean authChanged = !java.util.Objects.equals(prev.authUrl(), next.authUrl())
+                || prev.authenticator() != next.authenticator() || !prev.idleTimeout().equals(next.idleTimeout());
+        boolean authBefore = authenticator != null;
+        boolean authAfter = next.authenticator() != null || next.authUrl() != null;
+
+        Map<String, String> drained = new LinkedHashMap<>();
+        List<ServerTunnel> drain = new ArrayList<>();
+        List<ServerTunnel> surplus = new ArrayList<>();
+        // Ports kept sessions hold, taken in the pools that replace their old ones.
+        for (ClientSession session : new ArrayList<>(sessions.values())) {
+            String why;
+            Rules rules = null;
+            User user = next.users().get(session.id);
+            switch (session.origin) {
+                case CONFIGURED:
+                    if (authAfter) {
+                        why = "tunnels are now authenticated by " + (next.authUrl() != null ? "the auth API"
+                                : "the authenticator");
+                    } else if (user == null) {
+                        why = "user removed";
+                    } else if (!secretEquals(user.secret(), prev.users().get(session.id).secret())) {
+                        why = "secret changed";
+                    } else {
+                        why = null;
+                        rules = nextUserRules.get(session.id);
+                    }
+                    break;
+                case ALLOW_ANY:
+                    if (user != null) {
+                        why = "the id is now a configured user";
+                    } else if (!next.allowAnyClient() || authAfter) {
+                        why = "ids that are not configured users are no longer accepted";
+                    } else {
+                        why = null;
+                        rules = nextGlobal;
+                    }
+                    break;
+                default:
+                    if (!authAfter) {
+                        why = "the authenticator or auth API was removed";
+                    } else {
+                        why = null;
+                        rules = session.authLimits == null ? nextGlobal : nextGlobal.with(session.authLimits);
+                    }
+                    break;
+            }
+            if (why == null) {
+                why = misfit(session, rules, nextReserved);
+            }
+            if (why != null) {
+                drained.put(session.id, why);
+                drain.addAll(session.tunnels);
+                retire(session);
+                continue;
+            }
+            session.applyRules(rules);
+            int extra = session.tunnels.size() - rules.connections();
+            for (int i = session.tunnels.size() - 1; i >= 0 && extra > 0; i--, extra--) {
+                surplus.add(session.tunnels.get(i));
+            }
+        }
+        // A held allow-any id that became a configured user, or allow-any turned off: forget the hold.
+        if (!next.allowAnyClient()) {
+            held.clear();
+        } else {
+            held.keySet().removeIf(next.users()::containsKey);
+        }
+        config = next;
+        globalRules = nextGlobal;
+        userRules = nextUserRules;
+        reservedIds = nextReserved;
+        if (authChanged || authBefore != authAfter) {
+            authTimeout = authTimeout(next);
+            authenticator = authenticator(next, authTimeout);
+        }
+        bans.configure(next.failedLoginsBeforeBan(), next.banDuration());
+        return new Outcome(drained, drain, surplus);
+    }
+
+    /**
+     * Why a session's registered services break {@code rules} (and the host prefixes reserved
+     * for configured ids), or {@code null} when they fit. A fitting session whose TCP ports move to
+     * another pool takes them there.
+     */
+    private String misfit(ClientSession session, Rules rules, Map<String, String> reserved) {
+        List<Hello.Service> services = session.services;
+        if (services == null) {
+            return null;
+        }
+        int tcp = 0;
+        int hosts = 0;
+        for (Hello.Service s : services) {
+            if (s.kind() == Protocol.KIND_TCP) {
+                tcp++;
+            } else {
+                hosts++;
+            }
+        }
+        if (rules.hostNumber() > 0 && hosts > rules.hostNumber()) {
+            return hosts + " host prefixes, above the new limit of " + rules.hostNumber();
+        }
+        if (rules.tcpNumber() > 0 && tcp > rules.tcpNumber()) {
+            return tcp + " tcp services, above the new limit of " + rules.tcpNumber();
+        }
+        for (Map.Entry<Integer, String> e : session.hosts.entrySet()) {
+            Hello.Service s = services.get(e.getKey());
+            if (s.prefix() != null && !rules.prefixAllowed(s.prefix())) {
+                return "host prefix '" + s.prefix() + "' matches none of the new patterns " + rules.hostRegex();
+            }
+            if (!hostKey(session.id, s, rules).equals(e.getValue())) {
+                return "host prefix '" + e.getValue() + "' is now registered as '" + hostKey(session.id, s, rules)
+                        + "' (host.withID changed)";
+            }
+            String holder = reserved.get(e.getValue().toLowerCase(Locale.ROOT));
+            if (holder != null && !holder.equals(session.id)) {
+                return "host prefix '" + e.getValue() + "' is now the id of a configured user";
+            }
+        }
+        PortPool from = session.rules.pool();
+        PortPool to = rules.pool();
+        if (from != to && !session.ports.isEmpty()) {
+            List<Integer> taken = new ArrayList<>();
+            for (int port : session.ports.values()) {
+                if (!to.take(port)) {
+                    taken.forEach(to::release);
+                    return "tcp port " + port + " is outside the new ranges " + to;
+                }
+                taken.add(port);
+            }
+            taken.forEach(from::release);
+        }
+        return null;
     }
 
     /** Admission result: the session with one tunnel slot reserved. */
@@ -109,16 +293,22 @@ final class Registry {
      * {@link #unreserve}.
      */
     CompletableFuture<Admission> admit(Hello hello, SocketAddress from) {
-        if (authenticator != null) {
-            return authenticateThenAdmit(hello, from);
+        Authenticator auth = authenticator;
+        if (auth != null) {
+            return authenticateThenAdmit(auth, hello, from);
         }
         synchronized (this) {
+            GtServerConfig config = this.config;
+            if (authenticator != null) {
+                // Reconfigured to an authenticator since the check above.
+                return failed(GtErrorCode.AUTH_UNAVAILABLE, "the server is switching to another authentication");
+            }
             User user = config.users().get(hello.id());
             if (user != null) {
                 if (!secretEquals(user.secret(), hello.secret())) {
                     return failed(GtErrorCode.INVALID_ID_OR_SECRET, "wrong secret for id '" + hello.id() + "'");
                 }
-                return admitLocked(hello, userRules.get(hello.id()), null, null);
+                return admitLocked(hello, userRules.get(hello.id()), null, null, ClientSession.Origin.CONFIGURED, null);
             }
             if (!config.allowAnyClient()) {
                 return failed(GtErrorCode.INVALID_ID_OR_SECRET, "unknown id '" + hello.id() + "'");
@@ -144,11 +334,14 @@ final class Registry {
                 }
                 held.remove(hello.id());
             }
-            return admitLocked(hello, globalRules, hello.secret(), null);
+            return admitLocked(hello, globalRules, hello.secret(), null, ClientSession.Origin.ALLOW_ANY, null);
         }
     }
 
-    private CompletableFuture<Admission> authenticateThenAdmit(Hello hello, SocketAddress from) {
+    private CompletableFuture<Admission> authenticateThenAdmit(Authenticator authenticator, Hello hello,
+            SocketAddress from) {
+        Duration authTimeout = this.authTimeout;
+        GtServerConfig config = this.config;
         List<String> asked = new ArrayList<>();
         for (Hello.Service s : hello.services()) {
             if (s.kind() != Protocol.KIND_TCP) {
@@ -190,19 +383,29 @@ final class Registry {
             // null: the authenticator restricts no prefix.
             Set<String> allowed = result.allowedHostPrefixes() == null ? null : result.allowedHostPrefixes().stream()
                     .map(p -> p.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
-            Rules rules = result.limits() == null ? globalRules : globalRules.with(result.limits());
             synchronized (this) {
-                return admitLocked(hello, rules, null, allowed);
+                Rules rules = result.limits() == null ? globalRules : globalRules.with(result.limits());
+                return admitLocked(hello, rules, null, allowed, ClientSession.Origin.AUTHENTICATED, result.limits());
             }
         });
     }
 
     /** Limits, routes and ports for an authenticated hello; the caller holds the lock. */
-    private CompletableFuture<Admission> admitLocked(Hello hello, Rules rules, String boundSecret, Set<String> allowed) {
+    private CompletableFuture<Admission> admitLocked(Hello hello, Rules rules, String boundSecret, Set<String> allowed,
+            ClientSession.Origin origin, dev.gt.api.spi.UserLimits authLimits) {
         ClientSession session = sessions.get(hello.id());
         CompletableFuture<Void> registration;
+        if (session != null && session.services != null && !session.services.equals(hello.services())
+                && session.reserved == 0 && allGoingAway(session)) {
+            // Every tunnel of the old list said GOAWAY: its client was reconfigured and is
+            // coming back with the new list. The old tunnels finish their streams on their own.
+            log.info("client '{}' comes back with a new service list; its previous registration is released",
+                    hello.id());
+            retire(session);
+            session = null;
+        }
         if (session == null) {
-            session = new ClientSession(hello.id(), boundSecret, rules);
+            session = new ClientSession(hello.id(), boundSecret, rules, origin, authLimits);
         }
         int max = session.rules.connections();
         if (session.tunnels.size() + session.reserved >= max) {
@@ -236,6 +439,15 @@ final class Registry {
             }
             return new Admission(s);
         });
+    }
+
+    private static boolean allGoingAway(ClientSession session) {
+        for (ServerTunnel t : session.tunnels) {
+            if (!t.isGoingAway() && t.channel().isActive()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -444,6 +656,9 @@ final class Registry {
     /** A tunnel ended; when it was the last one the client's routes and ports are released. */
     synchronized int detach(ClientSession session, ServerTunnel tunnel) {
         session.tunnels.remove(tunnel);
+        if (session.removed && session.tunnels.isEmpty() && draining.remove(session)) {
+            countGone(session);
+        }
         maybeRemove(session);
         return session.tunnels.size();
     }
@@ -452,12 +667,25 @@ final class Registry {
         if (!session.tunnels.isEmpty() || session.reserved > 0 || session.removed) {
             return;
         }
+        retire(session);
+        hold(session);
+    }
+
+    /**
+     * Takes a session out of the tables: its id, routes and ports are free from now on. Its
+     * tunnels, if any are left, are the caller's to drain. The caller holds the lock.
+     */
+    private void retire(ClientSession session) {
         session.removed = true;
         sessions.remove(session.id, session);
         if (session.attachedOnce && config.metricsRecorder() != dev.gt.api.MetricsRecorder.NONE) {
             retired.add(session);
         }
-        hold(session);
+        if (session.tunnels.isEmpty()) {
+            countGone(session);
+        } else {
+            draining.add(session);
+        }
         removeRoutes(httpRoutes, session.httpKeys, session);
         removeRoutes(tlsRoutes, session.tlsKeys, session);
         for (Map.Entry<Integer, Channel> e : session.listeners.entrySet()) {
@@ -468,6 +696,11 @@ final class Registry {
             log.info("client '{}': tcp port {} closed", session.id, port);
         }
         session.listeners.clear();
+    }
+
+    private void countGone(ClientSession session) {
+        goneFromVisitors.addAndGet(session.traffic.fromVisitorsTotal());
+        goneToVisitors.addAndGet(session.traffic.toVisitorsTotal());
     }
 
     /** Keeps an allow-any id bound to its secret for a while after its client left. */

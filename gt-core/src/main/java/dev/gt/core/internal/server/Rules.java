@@ -27,13 +27,24 @@ record Rules(int connections, int tcpNumber, int hostNumber, List<Pattern> hostR
     }
 
     static Rules of(User u, GtServerConfig c, PortPool globalPool) {
+        return of(u, c, globalPool, u.tcpPortRanges().isEmpty() ? null : new PortPool(u.tcpPortRanges()));
+    }
+
+    /** A user's rules with its own pool given ({@code null} when it has no ranges of its own). */
+    static Rules of(User u, GtServerConfig c, PortPool globalPool, PortPool ownPool) {
         return new Rules(u.maxTunnels() != 0 ? u.maxTunnels() : c.maxTunnelsPerClient(),
                 u.maxTcpPorts() != null ? u.maxTcpPorts() : c.maxTcpPortsPerClient(),
                 u.maxHostPrefixes() != null ? u.maxHostPrefixes() : c.maxHostPrefixesPerClient(),
                 u.hostPrefixPatterns() != null ? compile(u.hostPrefixPatterns()) : compile(c.hostPrefixPatterns()),
                 u.prependIdToHostPrefixes() != null ? u.prependIdToHostPrefixes() : c.prependIdToHostPrefixes(),
                 u.speedLimit() != 0 ? u.speedLimit() : c.speedLimitPerClient(),
-                u.tcpPortRanges().isEmpty() ? globalPool : new PortPool(u.tcpPortRanges()));
+                ownPool == null ? globalPool : ownPool);
+    }
+
+    /** The public view of these rules, for snapshots. */
+    dev.gt.api.ServerState.Limits view() {
+        return new dev.gt.api.ServerState.Limits(connections, tcpNumber, hostNumber,
+                hostRegex.stream().map(Pattern::pattern).toList(), withId, speed, pool.ranges());
     }
 
     /** These rules with the limits an authenticator set for an id ({@code null} fields keep ours). */

@@ -245,6 +245,7 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ch.config().setAutoRead(true);
         tunnel.start();
+        server.tunnelsAccepted.increment();
         tunnel.sendIceServers();
         int n = session.tunnels.size();
         SocketAddress from = peer(ch);
@@ -273,7 +274,9 @@ final class ServerHelloHandler extends ByteToMessageDecoder {
         done = true;
         cancelDeadline();
         String toPeer = detail;
+        server.tunnelsRejected.increment();
         if (code == GtErrorCode.INVALID_ID_OR_SECRET) {
+            server.failedLogins.increment();
             toPeer = INVALID_LOGIN;
             server.refusals.failedLogin(from, id, detail);
             InetAddress ip = remoteIp(from);

@@ -50,10 +50,16 @@ public final class ServerRuntime {
     static final AttributeKey<Route> ROUTE = AttributeKey.valueOf("gt.route");
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
-    final GtServerConfig config;
+    /** The configuration in force: replaced by {@link #reconfigure}; read per tunnel and visitor. */
+    volatile GtServerConfig config;
     final Registry registry;
     final EventDispatcher events;
-    private final Set<String> configuredIds;
+    private volatile Set<String> configuredIds;
+    /** Totals for {@link ServerState.Counters}. */
+    final java.util.concurrent.atomic.LongAdder tunnelsAccepted = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder tunnelsRejected = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder failedLogins = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder streamsOpened = new java.util.concurrent.atomic.LongAdder();
     private final AtomicInteger tunnelIds = new AtomicInteger();
     private volatile IoEngine io;
     private ChannelGroup channels;
@@ -81,14 +87,112 @@ public final class ServerRuntime {
 
     public ServerRuntime(GtServerConfig config) {
         this.config = config;
+        this.configuredIds = lowerIds(config);
+        this.registry = new Registry(config, this::bindTcpService);
+        this.events = new EventDispatcher("gt-server", config.eventListener(), config.eventListenerFactory(),
+                config.metricsRecorder(), this::reportTraffic);
+    }
+
+    private static Set<String> lowerIds(GtServerConfig config) {
         Set<String> ids = new HashSet<>();
         for (String id : config.users().keySet()) {
             ids.add(id.toLowerCase(Locale.ROOT));
         }
-        this.configuredIds = Set.copyOf(ids);
-        this.registry = new Registry(config, this::bindTcpService);
-        this.events = new EventDispatcher("gt-server", config.eventListener(), config.eventListenerFactory(),
-                config.metricsRecorder(), this::reportTraffic);
+        return Set.copyOf(ids);
+    }
+
+    /**
+     * Applies {@code next} by difference (see {@link dev.gt.core.GtServer#reconfigure}). Throws
+     * {@link IllegalArgumentException} naming every setting that cannot change while running, and
+     * {@link IllegalStateException} when the server is not running; applies nothing then.
+     */
+    public synchronized Applied reconfigure(GtServerConfig next) {
+        if (!running || stopped != null) {
+            throw new IllegalStateException("the server is not running (reconfigure() needs a started server)");
+        }
+        GtServerConfig prev = config;
+        List<String> fixed = new ArrayList<>();
+        fixed(fixed, "listenAddress", prev.listenAddress(), next.listenAddress());
+        fixed(fixed, "tlsListenAddress", prev.tlsListenAddress(), next.tlsListenAddress());
+        fixed(fixed, "sniListenAddress", prev.sniListenAddress(), next.sniListenAddress());
+        fixed(fixed, "certificateFile", prev.certificateFile(), next.certificateFile());
+        fixed(fixed, "privateKeyFile", prev.privateKeyFile(), next.privateKeyFile());
+        fixed(fixed, "minTlsVersion", prev.minTlsVersion(), next.minTlsVersion());
+        fixedObject(fixed, "sslContext", prev.sslContext(), next.sslContext());
+        fixedObject(fixed, "ioEngine", prev.ioEngine(), next.ioEngine());
+        fixed(fixed, "workerThreads", prev.workerThreads(), next.workerThreads());
+        fixed(fixed, "banTableCapacity", prev.banTableCapacity(), next.banTableCapacity());
+        fixedObject(fixed, "eventListener", prev.eventListener(), next.eventListener());
+        fixedObject(fixed, "eventListenerFactory", prev.eventListenerFactory(), next.eventListenerFactory());
+        fixedObject(fixed, "metricsRecorder", prev.metricsRecorder(), next.metricsRecorder());
+        if (!prev.sharedPortProtocols().equals(next.sharedPortProtocols())) {
+            fixed.add("sharedPortProtocol cannot change while the server runs (pass the running ones, e.g. through "
+                    + "server.config().toBuilder())");
+        }
+        fixedObject(fixed, "iceServers", prev.iceServers(), next.iceServers());
+        if (!fixed.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", fixed) + " (restart the server to change "
+                    + (fixed.size() == 1 ? "it" : "them") + "; nothing was applied)");
+        }
+        Registry.Outcome outcome = registry.reconfigure(next);
+        config = next;
+        configuredIds = lowerIds(next);
+        for (Map.Entry<String, String> e : outcome.drainedClients().entrySet()) {
+            log.info("client '{}' is let go after the reconfiguration: {}; its open streams may finish within {}",
+                    e.getKey(), e.getValue(), config.drainTimeout());
+        }
+        drainAndClose(outcome.drain(), GtErrorCode.GOING_AWAY, "the server configuration changed");
+        drainAndClose(outcome.surplus(), GtErrorCode.GOING_AWAY, "tunnel above the new connections limit");
+        return new Applied(prev, outcome.drainedClients(), outcome.surplus().size());
+    }
+
+    /**
+     * What {@link #reconfigure} did.
+     *
+     * @param previous the configuration it replaced
+     * @param letGo client ids taken out, with the reason
+     * @param tunnelsRetired tunnels beyond a lowered limit, drained
+     */
+    public record Applied(GtServerConfig previous, Map<String, String> letGo, int tunnelsRetired) { }
+
+    private static void fixed(List<String> out, String setting, Object before, Object after) {
+        if (!java.util.Objects.equals(before, after)) {
+            out.add(setting + " cannot change while the server runs (" + text(before) + " -> " + text(after) + ")");
+        }
+    }
+
+    private static String text(Object value) {
+        return value == null ? "none" : value instanceof InetSocketAddress ? Addresses.text((InetSocketAddress) value)
+                : value.toString();
+    }
+
+    private static void fixedObject(List<String> out, String setting, Object before, Object after) {
+        if (before != after) {
+            out.add(setting + " cannot change while the server runs (pass the running one, e.g. through "
+                    + "server.config().toBuilder())");
+        }
+    }
+
+    /**
+     * GOAWAY to {@code tunnels} (no new streams), lets their open streams finish within the drain
+     * timeout, then resets what is left and closes them. Tunnels close by themselves as soon as
+     * their last stream ends.
+     */
+    private void drainAndClose(List<ServerTunnel> tunnels, GtErrorCode code, String why) {
+        if (tunnels.isEmpty()) {
+            return;
+        }
+        List<dev.gt.core.internal.mux.MuxTunnel> muxes = new ArrayList<>();
+        for (ServerTunnel t : tunnels) {
+            t.goAway(code, why);
+            muxes.add(t.mux);
+        }
+        dev.gt.core.internal.mux.Drain.streams(io.group().next(), muxes, config.drainTimeout()).thenRun(() -> {
+            for (ServerTunnel t : tunnels) {
+                t.resetStreams(code, why);
+                t.close(code, why, null);
+            }
+        });
     }
 
     public synchronized CompletableFuture<Void> start() {
@@ -426,6 +530,12 @@ public final class ServerRuntime {
                 events.recorder().recordBytes(s.id, d[0], d[1]);
             }
         }
+        for (ClientSession s : registry.draining) {
+            long[] d = s.traffic.takeDelta();
+            if (d[0] != 0 || d[1] != 0) {
+                events.recorder().recordBytes(s.id, d[0], d[1]);
+            }
+        }
         ClientSession gone;
         while ((gone = registry.retired.poll()) != null) {
             long[] d = gone.traffic.takeDelta();
@@ -493,9 +603,29 @@ public final class ServerRuntime {
                 }
             }
             clients.add(new ServerState.ClientInfo(s.id, tunnels, hosts, ports, s.traffic.fromVisitorsTotal(),
-                    s.traffic.toVisitorsTotal()));
+                    s.traffic.toVisitorsTotal(), s.rules.view()));
         }
-        return new ServerState(running, listeners, clients, events.droppedEvents());
+        long from = registry.goneFromVisitors.get();
+        long to = registry.goneToVisitors.get();
+        int open = 0;
+        for (ServerState.ClientInfo c : clients) {
+            from += c.bytesFromVisitors();
+            to += c.bytesToVisitors();
+            for (TunnelInfo t : c.tunnels()) {
+                open += t.streams();
+            }
+        }
+        for (ClientSession s : registry.draining) {
+            from += s.traffic.fromVisitorsTotal();
+            to += s.traffic.toVisitorsTotal();
+        }
+        BanTable.Stats b = registry.bans.stats();
+        ServerState.Bans bans = new ServerState.Bans(b.banned(), b.bannedPrefixes(), b.imposed() + b.prefixImposed(),
+                registry.bans.banned(100));
+        ServerState.Counters counters = new ServerState.Counters(tunnelsAccepted.sum(), tunnelsRejected.sum(),
+                failedLogins.sum(), streamsOpened.sum(), open, from, to);
+        return new ServerState(running, listeners, clients, events.droppedEvents(), registry.globalRules().view(),
+                bans, counters);
     }
 
     /**

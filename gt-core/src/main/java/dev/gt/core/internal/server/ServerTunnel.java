@@ -260,6 +260,7 @@ final class ServerTunnel implements MuxTunnel.Owner {
 
     @Override
     public void onStreamOpened(CarriedStream s) {
+        server.streamsOpened.increment();
         if (server.events.enabled()) {
             dev.gt.api.StreamInfo info = streamInfo(s);
             server.events.dispatchStream(session.id, tunnelId, l -> l.streamOpened(info));

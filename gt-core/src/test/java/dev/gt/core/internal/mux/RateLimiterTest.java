@@ -241,4 +241,27 @@ class RateLimiterTest {
         assertEquals(8192, new RateLimiter(1_000_000, 131_072, () -> 0L).quantum());
         assertEquals(16 * 1024, new RateLimiter(1_000_000_000, 125_000_000, () -> 0L).quantum());
     }
+
+    @Test
+    void setRateKeepsTheDebtAndPaysItAtTheNewRate() {
+        RateLimiter rl = new RateLimiter(1000, 100, clock::get);
+        assertEquals(0, rl.take(100));
+        // 1000 bytes of debt at 1000 B/s: one second.
+        assertEquals(SECOND, rl.take(1000));
+        rl.setRate(10_000);
+        assertEquals(10_000, rl.rate());
+        // The same debt at ten times the rate: a tenth of a second.
+        assertEquals(SECOND / 10, rl.take(0));
+        assertEquals(16 * 1024, rl.burst());
+        assertThrows(IllegalArgumentException.class, () -> rl.setRate(0));
+    }
+
+    @Test
+    void anEndlessRateNeverPauses() {
+        RateLimiter rl = new RateLimiter(1000, 100, clock::get);
+        rl.take(1_000_000);
+        rl.setRate(Long.MAX_VALUE);
+        clock.addAndGet(1);
+        assertEquals(0, rl.take(1 << 30));
+    }
 }

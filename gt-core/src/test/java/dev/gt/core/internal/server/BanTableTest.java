@@ -320,4 +320,32 @@ class BanTableTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void bansInForceAreListedWithTheirAddressAndTimeLeft() throws Exception {
+        BanTable bans = table(0, FIVE_MINUTES, 100);
+        bans.recordFailure(ip("192.0.2.7"));
+        advance(Duration.ofMinutes(1));
+        bans.recordFailure(ip("2001:db8:0:1::5"));
+        var list = bans.banned(10);
+        assertEquals(2, list.size());
+        assertEquals("2001:db8:0:1::/64", list.get(0).address());
+        assertEquals(FIVE_MINUTES, list.get(0).remaining());
+        assertEquals("192.0.2.7", list.get(1).address());
+        assertEquals(Duration.ofMinutes(4), list.get(1).remaining());
+        assertEquals(1, bans.banned(1).size());
+        assertEquals("192.0.2.0/24", BanTable.describe(BanTable.key(ip("192.0.2.7")) & 0xFFFF_FFFF_FFFF_FF00L, true));
+    }
+
+    @Test
+    void configureChangesTheThresholdsAndZeroForgetsEverything() throws Exception {
+        BanTable bans = table(3, FIVE_MINUTES, 100);
+        InetAddress a = ip("192.0.2.1");
+        bans.configure(0, FIVE_MINUTES);
+        bans.recordFailure(a);
+        assertEquals(FIVE_MINUTES_NANOS, bans.bannedForNanos(a));
+        bans.configure(0, Duration.ZERO);
+        assertEquals(0, bans.bannedForNanos(a));
+        assertEquals(0, bans.size());
+    }
 }
