@@ -116,6 +116,9 @@ final class ServerInstance extends Instance {
         options = o;
         ops = s;
         metrics.observe(built).bindTo(registry);
+        if (stunServer != null) {
+            StunMeters.bind(stunServer, registry);
+        }
         try {
             startEndpoints();
         } catch (Exception e) {
