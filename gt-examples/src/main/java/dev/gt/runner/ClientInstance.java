@@ -164,7 +164,8 @@ final class ClientInstance extends Instance {
         return apply(args);
     }
 
-    private String apply(List<String> next) {
+    @Override
+    String apply(List<String> next) {
         GtClient c = client;
         if (c == null) {
             throw new OptionsException("the client is not running");
@@ -197,14 +198,8 @@ final class ClientInstance extends Instance {
     }
 
     @Override
-    public synchronized String applyEdits(Map<String, String> edits) {
-        for (String k : edits.keySet()) {
-            if (!EDITABLE.contains(k)) {
-                throw new OptionsException("-" + k + " cannot be edited here (editable: -"
-                        + String.join(", -", EDITABLE) + ")");
-            }
-        }
-        return apply(withEdits(args, edits));
+    List<String> editable() {
+        return EDITABLE;
     }
 
     @Override

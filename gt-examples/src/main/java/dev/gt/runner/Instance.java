@@ -222,6 +222,24 @@ abstract class Instance implements StatusApi.Observed, Dashboard.Managed {
         return registry.scrape();
     }
 
+    /** The options the dashboard may edit on this kind of instance. */
+    abstract List<String> editable();
+
+    /** Applies a new command line as a reload does: all of it, or nothing with the option's message. */
+    abstract String apply(List<String> next);
+
+    @Override
+    public synchronized String applyEdits(Map<String, String> edits) {
+        List<String> editable = editable();
+        for (String k : edits.keySet()) {
+            if (!editable.contains(k)) {
+                throw new OptionsException("-" + k + " cannot be edited here (editable: -"
+                        + String.join(", -", editable) + ")");
+            }
+        }
+        return apply(withEdits(args, edits));
+    }
+
     /** {@code args} with every occurrence of the options in {@code edits} replaced by the edited values. */
     static List<String> withEdits(List<String> args, Map<String, String> edits) {
         List<String> out = new ArrayList<>();

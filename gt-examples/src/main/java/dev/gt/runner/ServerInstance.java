@@ -180,7 +180,8 @@ final class ServerInstance extends Instance {
     }
 
     /** Parses {@code next}, builds, reconfigures; all or nothing. */
-    private String apply(List<String> next) {
+    @Override
+    String apply(List<String> next) {
         GtServer s = server;
         if (s == null) {
             throw new OptionsException("the server is not running");
@@ -217,14 +218,8 @@ final class ServerInstance extends Instance {
     }
 
     @Override
-    public synchronized String applyEdits(Map<String, String> edits) {
-        for (String k : edits.keySet()) {
-            if (!EDITABLE.contains(k)) {
-                throw new OptionsException("-" + k + " cannot be edited here (editable: -"
-                        + String.join(", -", EDITABLE) + ")");
-            }
-        }
-        return apply(withEdits(args, edits));
+    List<String> editable() {
+        return EDITABLE;
     }
 
     @Override
