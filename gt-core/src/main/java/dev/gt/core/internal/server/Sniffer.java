@@ -1,11 +1,15 @@
 package dev.gt.core.internal.server;
 
 import dev.gt.core.internal.proto.Protocol;
+import dev.gt.core.internal.relay.StreamRelay;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -114,11 +118,11 @@ abstract class Sniffer extends ChannelInboundHandlerAdapter {
      * for TLS-terminated visitors, whose TLS engine keeps its own state on the loop.
      */
     void openStream(ChannelHandlerContext ctx, ServerTunnel tunnel, int serviceIndex,
-            dev.gt.core.internal.relay.StreamRelay.EarlyEndHandler onEarlyEnd) {
-        io.netty.channel.Channel ch = ctx.channel();
-        io.netty.channel.EventLoop target = tunnel.loop();
+            StreamRelay.EarlyEndHandler onEarlyEnd) {
+        Channel ch = ctx.channel();
+        EventLoop target = tunnel.loop();
         if (target == ch.eventLoop() || !server.canMoveChannels()
-                || ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
+                || ch.pipeline().get(SslHandler.class) != null) {
             tunnel.openStream(ch, this, serviceIndex, takeCumulation(), onEarlyEnd);
             return;
         }
