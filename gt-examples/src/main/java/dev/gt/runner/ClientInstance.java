@@ -184,16 +184,9 @@ final class ClientInstance extends Instance {
             throw new OptionsException(o.translate(e.getMessage()), e);
         }
         shared.secrets().add(config.secret());
-        OpsSettings before = ops;
         options = o;
-        ops = settings;
-        args = List.copyOf(next);
         reachability.clear();
-        try {
-            refreshEndpoints(before);
-        } catch (Exception e) {
-            log.error("reload: {}", e.getMessage());
-        }
+        adopt(settings, next);
         return r.toString();
     }
 

@@ -222,6 +222,22 @@ abstract class Instance implements StatusApi.Observed, Dashboard.Managed {
         return registry.scrape();
     }
 
+    /**
+     * After a reload applied: the new command line and operations settings become the running
+     * ones, and the status API and dashboard follow them (a failure there is logged; the reload
+     * itself stands).
+     */
+    void adopt(OpsSettings settings, List<String> next) {
+        OpsSettings before = ops;
+        ops = settings;
+        args = List.copyOf(next);
+        try {
+            refreshEndpoints(before);
+        } catch (Exception e) {
+            LoggerFactory.getLogger("gt." + command).error("reload: {}", e.getMessage());
+        }
+    }
+
     /** The options the dashboard may edit on this kind of instance. */
     abstract List<String> editable();
 

@@ -205,15 +205,8 @@ final class ServerInstance extends Instance {
             throw new OptionsException(o.translate(e.getMessage()), e);
         }
         registerSecrets(config);
-        OpsSettings before = ops;
         options = o;
-        ops = settings;
-        args = List.copyOf(next);
-        try {
-            refreshEndpoints(before);
-        } catch (Exception e) {
-            log.error("reload: {}", e.getMessage());
-        }
+        adopt(settings, next);
         return r.toString();
     }
 
