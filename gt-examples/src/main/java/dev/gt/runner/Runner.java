@@ -95,7 +95,13 @@ final class Runner {
             }
         }, "gt-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // Bound before any listener starts; answering once every instance runs (see ControlSocket.bind).
         ControlSocket control = null;
+        try {
+            control = ControlSocket.bind(ControlSocket.runtimeDir());
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("gt -s cannot reach this process: {}", e.getMessage());
+        }
         try {
             for (Spec s : specs) {
                 Instance i = create(s);
@@ -113,15 +119,17 @@ final class Runner {
                 }
             }
             started.complete(null);
-            try {
-                List<Path> configs = new ArrayList<>();
-                for (Instance i : instances) {
-                    configs.addAll(i.configFiles());
+            if (control != null) {
+                try {
+                    List<Path> configs = new ArrayList<>();
+                    for (Instance i : instances) {
+                        configs.addAll(i.configFiles());
+                    }
+                    control.publish(specs.size() == 1 ? specs.get(0).command() : "gt -c", configs,
+                            dir == null ? null : dir.toAbsolutePath().normalize(), this::command);
+                } catch (IOException e) {
+                    log.warn("gt -s cannot reach this process: {}", e.getMessage());
                 }
-                control = ControlSocket.open(ControlSocket.runtimeDir(), specs.size() == 1 ? specs.get(0).command()
-                        : "gt -c", configs, dir == null ? null : dir.toAbsolutePath().normalize(), this::command);
-            } catch (IOException | UnsupportedOperationException e) {
-                log.warn("gt -s cannot reach this process: {}", e.getMessage());
             }
             Signals.onHangUp(() -> blocking.execute(() -> log.info("SIGHUP: {}", reload())));
             released.await();

@@ -45,15 +45,12 @@ public final class ControlSocket implements AutoCloseable {
     private final Path info;
     private final Path socketPath;
     private final ServerSocketChannel server;
-    private final Thread acceptor;
     private volatile boolean closed;
 
-    private ControlSocket(Path info, Path socketPath, ServerSocketChannel server, Function<String, String> handler) {
+    private ControlSocket(Path info, Path socketPath, ServerSocketChannel server) {
         this.info = info;
         this.socketPath = socketPath;
         this.server = server;
-        this.acceptor = new Thread(() -> accept(handler), "gt-control");
-        this.acceptor.setDaemon(true);
     }
 
     /** The runtime directory: {@code $XDG_RUNTIME_DIR/gt}, else {@code ~/.gt/run}. */
@@ -87,6 +84,22 @@ public final class ControlSocket implements AutoCloseable {
      */
     public static ControlSocket open(Path dir, String command, List<Path> configs, Path configDir,
             Function<String, String> handler) throws IOException {
+        ControlSocket c = bind(dir);
+        try {
+            c.publish(command, configs, configDir, handler);
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Binds this process's socket in {@code dir}, not answering yet. The runner does this before
+     * its listeners start: the JDK loads its networking natives on the first socket, and a
+     * listener flooded to the descriptor limit could otherwise starve that load.
+     */
+    public static ControlSocket bind(Path dir) throws IOException {
         Files.createDirectories(dir);
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
@@ -97,20 +110,35 @@ public final class ControlSocket implements AutoCloseable {
         Path sock = dir.resolve(pid + ".sock");
         Files.deleteIfExists(sock);
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.bind(UnixDomainSocketAddress.of(sock));
+        try {
+            ch.bind(UnixDomainSocketAddress.of(sock));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return new ControlSocket(dir.resolve(pid + ".info"), sock, ch);
+    }
+
+    /**
+     * Writes the info file that {@code gt -s} finds and starts answering.
+     *
+     * @param handler answers a command ({@code reload}, {@code restart}, {@code stop}); its text
+     *     starts with {@code ok} or {@code error}
+     */
+    public void publish(String command, List<Path> configs, Path configDir, Function<String, String> handler)
+            throws IOException {
         Properties p = new Properties();
-        p.setProperty("pid", Long.toString(pid));
+        p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
         p.setProperty("installation", installation());
         p.setProperty("command", command);
         p.setProperty("configs", String.join("\n", configs.stream().map(Path::toString).toList()));
         p.setProperty("configDir", configDir == null ? "" : configDir.toString());
-        Path info = dir.resolve(pid + ".info");
         try (Writer w = Files.newBufferedWriter(info)) {
             p.store(w, "gt runner control: see gt -s");
         }
-        ControlSocket c = new ControlSocket(info, sock, ch, handler);
-        c.acceptor.start();
-        return c;
+        Thread acceptor = new Thread(() -> accept(handler), "gt-control");
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     private void accept(Function<String, String> handler) {
