@@ -14,20 +14,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(value = 30, unit = TimeUnit.SECONDS)
+// SEPARATE_THREAD: a close() that never returns fails the test instead of hanging the build.
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class StunMetersTest {
     @Test
     void stunCountersMoveInTheRegistry() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (StunServer stun = StunServer.builder().listenAddress("127.0.0.1:0").build();
-                StunClient client = StunClient.builder().build()) {
+        try (StunServer stun = StunServer.builder().listenAddress("127.0.0.1:0").build()) {
             stun.start().get(10, TimeUnit.SECONDS);
             StunMeters.bind(stun, registry);
             assertEquals(0, binding(registry));
 
             InetSocketAddress server = new InetSocketAddress("127.0.0.1", stun.port());
-            client.query(server).get(10, TimeUnit.SECONDS);
-            client.query(server).get(10, TimeUnit.SECONDS);
+            // The client is closed before the plain socket below opens: a StunClient's loop once
+            // blocked in recvmsg for good when a blocking JDK socket appeared meanwhile (not
+            // understood yet; see the closing note).
+            try (StunClient client = StunClient.builder().build()) {
+                client.query(server).get(10, TimeUnit.SECONDS);
+                client.query(server).get(10, TimeUnit.SECONDS);
+            }
             assertEquals(2, binding(registry));
             assertEquals(2, registry.get("gt.stun.responses").tag("result", "success").functionCounter().count());
 
