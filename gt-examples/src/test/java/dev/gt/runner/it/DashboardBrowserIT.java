@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -73,7 +74,10 @@ class DashboardBrowserIT extends AcceptanceBase {
     }
 
     private void until(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, WAIT).withMessage(what).until(d -> condition.getAsBoolean());
+        // The dashboard redraws its tables every second: an element found a moment ago may be replaced
+        // before its text is read, so a stale element means "look again", not a failure.
+        new WebDriverWait(browser, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
     }
 
     private void screenshot(String name) throws Exception {
@@ -81,8 +85,17 @@ class DashboardBrowserIT extends AcceptanceBase {
         Files.write(shots.resolve(name + ".png"), png);
     }
 
+    /** The text of an element, found again if a redraw replaced it between finding and reading. */
     private String textOf(String css) {
-        return find(css).getText();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return find(css).getText();
+            } catch (StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     @Test
@@ -130,11 +143,10 @@ class DashboardBrowserIT extends AcceptanceBase {
         screenshot("02-home-with-traffic");
 
         browser.get(url + "#clients");
-        until("the client in the list", () -> !browser.findElements(By.cssSelector("#clients-table tr[data-id='id1']"))
-                .isEmpty());
-        WebElement row = find("#clients-table tr[data-id='id1']");
-        assertTrue(row.getText().contains("http(s) id1"), row.getText());
-        assertTrue(row.getText().contains("speed ∞"), row.getText());
+        until("the client in the list with its route and no speed limit", () -> {
+            String row = textOf("#clients-table tr[data-id='id1']");
+            return row.contains("http(s) id1") && row.contains("speed ∞");
+        });
         screenshot("03-clients");
 
         // A bad value: the option's own message, nothing applied.
