@@ -154,7 +154,16 @@ public final class StunClient implements AutoCloseable {
 
         void start(Channel ch) {
             channel = ch;
-            result.whenComplete((v, e) -> ch.close());
+            // Closed by a task, never inside channelRead: Netty's datagram read loop goes on reading until
+            // EAGAIN after the handler returns, and a socket closed under it leaves its fd number free
+            // for the next socket this process opens. If that one is blocking (a JDK DatagramSocket),
+            // the loop's next recvmsg blocks for ever and close() of an owned engine never returns.
+            result.whenComplete((v, e) -> ch.eventLoop().execute(() -> {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                ch.close();
+            }));
             ch.eventLoop().execute(() -> {
                 deadline = System.nanoTime() + timeoutNanos;
                 nextWait = rtoNanos;

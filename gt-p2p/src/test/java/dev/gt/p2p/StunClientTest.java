@@ -16,6 +16,9 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,6 +67,37 @@ class StunClientTest {
         assertTrue(mapped.getPort() > 0);
         InetSocketAddress byName = client.query("stun:localhost:" + server.port()).get(10, TimeUnit.SECONDS);
         assertTrue(byName.getAddress().isLoopbackAddress());
+    }
+
+    /**
+     * A caller that opens a blocking socket in the callback of the answer (which runs on the client's
+     * event loop) must not get the fd number of the query's socket while Netty's read loop still
+     * reads it: with the socket closed inside channelRead, the loop's next recvmsg blocked on the
+     * caller's socket for ever, and close() never returned.
+     */
+    @Test
+    void aSocketOpenedInTheAnswersCallbackDoesNotStallTheClient() throws Exception {
+        StunClient own = StunClient.builder().rto(Duration.ofMillis(50)).timeout(Duration.ofSeconds(5)).build();
+        List<DatagramSocket> opened = new CopyOnWriteArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                InetSocketAddress mapped = own.query(server.udpAddresses().get(0)).thenApply(a -> {
+                    try {
+                        opened.add(new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
+                    } catch (java.net.SocketException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return a;
+                }).get(10, TimeUnit.SECONDS);
+                assertTrue(mapped.getPort() > 0);
+            }
+            // A stalled loop would not run this query at all.
+            assertTrue(own.query(server.udpAddresses().get(0)).get(10, TimeUnit.SECONDS).getPort() > 0);
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(own::close);
+            closed.get(10, TimeUnit.SECONDS);
+        } finally {
+            opened.forEach(DatagramSocket::close);
+        }
     }
 
     /** A UDP socket that answers with {@code answer} (or not, when it returns null), counting requests. */
