@@ -50,6 +50,16 @@ public interface IoEngine extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether this engine's datagram channels send a {@code io.netty.channel.unix.SegmentedDatagramPacket}
+     * as one system call that the kernel cuts into equal datagrams (Linux UDP generic segmentation
+     * offload, {@code UDP_SEGMENT}). A datagram transport that sends runs of full-size packets, such
+     * as QUIC in bulk, then pays one system call per run instead of one per packet.
+     */
+    default boolean canSegmentDatagrams() {
+        return false;
+    }
+
     /** Shuts the event loops down gracefully; the future completes when they have terminated. */
     CompletableFuture<Void> shutdown();
 

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCodecDispatcher;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -78,6 +79,8 @@ final class QuicServer implements TunnelListener {
             TunnelListenRequest request, int idLength, QuicConnectionIdGenerator ids) {
         return transport.common(new QuicServerCodecBuilder(), request.idleTimeout(), QuicTunnelTransport.CLIENT_STREAMS)
                 .sslContext(tls)
+                .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                        Segmentation.forEngine(transport.canSegmentDatagrams()))
                 .localConnectionIdLength(idLength)
                 .connectionIdAddressGenerator(ids)
                 // No token handler: no Retry round trip; QUIC's anti-amplification limit (3x) bounds

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
@@ -86,7 +87,8 @@ final class QuicTunnelTransport implements TunnelTransport {
                         settings.serverCertificates().toArray(new java.security.cert.X509Certificate[0]))
                         .applicationProtocols(ALPN).earlyData(false).build()
                 : null;
-        this.description = "QUIC (TLS 1.3, " + settings.congestionControl() + ")";
+        this.description = "QUIC (TLS 1.3, " + settings.congestionControl()
+                + (engine.canSegmentDatagrams() ? ", UDP GSO" : "") + ")";
     }
 
     @Override
@@ -97,6 +99,10 @@ final class QuicTunnelTransport implements TunnelTransport {
     @Override
     public String description() {
         return description;
+    }
+
+    boolean canSegmentDatagrams() {
+        return engine.canSegmentDatagrams();
     }
 
     static QuicCongestionControlAlgorithm algorithm(CongestionControl cc) {
@@ -153,6 +159,8 @@ final class QuicTunnelTransport implements TunnelTransport {
             CompletableFuture<TunnelConnection> done) {
         QuicConnection[] conn = new QuicConnection[1];
         QuicChannel.newBootstrap(udp)
+                .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                        Segmentation.forEngine(engine.canSegmentDatagrams()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.max(1, Math.min(request.connectTimeout().toMillis(), Integer.MAX_VALUE)))
                 .handler(new ChannelInboundHandlerAdapter())

@@ -35,6 +35,7 @@ public final class EpollEngineProvider implements IoEngineProvider {
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), EpollIoHandler.newFactory(), threads, threadNamePrefix,
                 EpollServerSocketChannel::new, EpollSocketChannel::new,
-                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT, true);
+                EpollDatagramChannel::new, EpollChannelOption.SO_REUSEPORT, true,
+                EpollDatagramChannel.isSegmentedDatagramPacketSupported());
     }
 }

@@ -55,6 +55,7 @@ public final class IoUringEngineProvider implements IoEngineProvider {
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), IoUringIoHandler.newFactory(), threads, threadNamePrefix,
                 IoUringServerSocketChannel::new, IoUringSocketChannel::new,
-                IoUringDatagramChannel::new, IoUringChannelOption.SO_REUSEPORT, false);
+                IoUringDatagramChannel::new, IoUringChannelOption.SO_REUSEPORT, false,
+                IoUringDatagramChannel.isSegmentedDatagramPacketSupported());
     }
 }

@@ -22,12 +22,13 @@ final class NettyIoEngine implements IoEngine {
     private final ChannelFactory<? extends DatagramChannel> datagramFactory;
     private final ChannelOption<Boolean> reusePortOption;
     private final boolean canMoveChannels;
+    private final boolean canSegmentDatagrams;
     private CompletableFuture<Void> shutdown;
 
     NettyIoEngine(String name, IoHandlerFactory ioHandlerFactory, int threads, String threadNamePrefix,
             ChannelFactory<? extends ServerChannel> serverFactory, ChannelFactory<? extends Channel> socketFactory,
             ChannelFactory<? extends DatagramChannel> datagramFactory, ChannelOption<Boolean> reusePortOption,
-            boolean canMoveChannels) {
+            boolean canMoveChannels, boolean canSegmentDatagrams) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected >= 1)");
         }
@@ -40,6 +41,12 @@ final class NettyIoEngine implements IoEngine {
         this.datagramFactory = datagramFactory;
         this.reusePortOption = reusePortOption;
         this.canMoveChannels = canMoveChannels;
+        this.canSegmentDatagrams = canSegmentDatagrams;
+    }
+
+    @Override
+    public boolean canSegmentDatagrams() {
+        return canSegmentDatagrams;
     }
 
     @Override

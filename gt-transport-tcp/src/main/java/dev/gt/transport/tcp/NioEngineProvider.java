@@ -33,6 +33,6 @@ public final class NioEngineProvider implements IoEngineProvider {
     public IoEngine create(int threads, String threadNamePrefix) {
         return new NettyIoEngine(name(), NioIoHandler.newFactory(), threads, threadNamePrefix,
                 NioServerSocketChannel::new, NioSocketChannel::new,
-                NioDatagramChannel::new, null, true);
+                NioDatagramChannel::new, null, true, false);
     }
 }
