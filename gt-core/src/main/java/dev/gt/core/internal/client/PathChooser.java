@@ -194,13 +194,34 @@ final class PathChooser {
             return CompletableFuture.completedFuture(null);
         }
         ClientTunnel t = ready.get(0);
+        if (path.rate < 0) {
+            // A path's first probe runs through slow start and the flow-control windows opening: on
+            // a long round trip it measures the ramp, not the rate (the evaluation's 40 ms paths
+            // probed within 5% of each other where 8 s transfers differed 2x). It only warms the
+            // path up and sizes the probe that counts, which follows while the windows are open.
+            return t.probe(path.nextProbe, PROBE_DEADLINE).thenCompose(warm -> {
+                path.nextProbe = probeSize(warm.bytesPerSecond());
+                return measure(path, t);
+            }).exceptionally(e -> {
+                log.debug("path {} not measured: {}", path.pool.name(), e.toString());
+                return null;
+            });
+        }
+        return measure(path, t);
+    }
+
+    private static long probeSize(double bytesPerSecond) {
+        return Math.max(MIN_PROBE, Math.min(MAX_PROBE, (long) (bytesPerSecond * PROBE_SECONDS)));
+    }
+
+    private CompletableFuture<Void> measure(Path path, ClientTunnel t) {
         t.ping();
         long size = path.nextProbe;
         return t.pathStats().thenCompose(before -> t.probe(size, PROBE_DEADLINE)
                 .thenCompose(result -> t.pathStats().thenAccept(after -> {
                     long sample = result.bytesPerSecond();
                     path.rate = path.rate < 0 ? sample : (path.rate + sample) / 2;
-                    path.nextProbe = Math.max(MIN_PROBE, Math.min(MAX_PROBE, (long) (sample * PROBE_SECONDS)));
+                    path.nextProbe = probeSize(sample);
                     path.loss = loss(before, after);
                     Duration rtt = t.rtt();
                     path.rtt = rtt != null ? rtt : after.rtt();
