@@ -89,6 +89,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
     private volatile TunnelConnection dialed;
     private Probe probe;
     private int probeIds;
+    /** Streams the server opened whose OPEN came before READY (on the tunnel's loop); see onNativeStream. */
+    private List<Channel> beforeReady;
+    /** More than a server opens in the moment its READY is on the way: the rest are refused. */
+    private static final int MAX_STREAMS_BEFORE_READY = 256;
 
     ClientTunnel(RemotePool pool, Channel channel, int slot) {
         this.mux = new MuxTunnel(channel, Protocol.DEFAULT_WINDOW, Protocol.DEFAULT_WINDOW, System::nanoTime, this);
@@ -107,7 +111,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     /**
      * The dial completed with {@code c}: a transport with native streams hands the server's streams
-     * to this tunnel from now on (none come before READY, which needs the hello sent on activation).
+     * to this tunnel from now on (one that arrives before READY waits for it).
      */
     void connected(TunnelConnection c) {
         dialed = c;
@@ -203,6 +207,11 @@ final class ClientTunnel implements MuxTunnel.Owner {
         }
         mux.startIdleSweeper(shortest);
         pool.onReady(this, registered);
+        List<Channel> held = beforeReady;
+        beforeReady = null;
+        if (held != null) {
+            held.forEach(this::onNativeStream);
+        }
     }
 
     @Override
@@ -221,6 +230,21 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     /** A stream the server opened on a transport with native streams: its OPEN frame comes first. */
     private void onNativeStream(Channel ch) {
+        if (!ready) {
+            // The server opens streams once it has sent READY, but a transport's streams are not
+            // ordered with one another (QUIC): a lost packet can hold READY back on the control
+            // stream while an OPEN arrives on a stream of its own. Such a stream waits, unread (its
+            // bytes stay in the transport's flow-control window), until READY.
+            if (beforeReady == null) {
+                beforeReady = new ArrayList<>();
+            }
+            if (beforeReady.size() >= MAX_STREAMS_BEFORE_READY) {
+                connection.resetStream(ch, GtErrorCode.STREAM_REFUSED.code());
+                return;
+            }
+            beforeReady.add(ch);
+            return;
+        }
         TunnelConnection c = connection;
         NativeStream.accept(mux, c, ch, (stream, id, serviceIndex, ip, port) -> {
             checkOpen(id);
