@@ -52,6 +52,7 @@ cleanup() {
   sleep 1
   for ns in $S $C $M; do ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; done
   for ns in $S $C $M; do ip netns del "$ns" 2>/dev/null; done
+  [ -z "${KEEP_LOGS:-}" ] || cp "$tmp"/*.log "$KEEP_LOGS/" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -26,8 +26,11 @@ def main():
                 lat.append((time.monotonic() - start) * 1000)
             else:
                 err += 1
-        except (OSError, http.client.HTTPException):
+                sys.stderr.write("small-requests: answer %d, %d bytes after %.0f ms\n"
+                                 % (r.status, len(body), (time.monotonic() - start) * 1000))
+        except (OSError, http.client.HTTPException) as e:
             err += 1
+            sys.stderr.write("small-requests: %r after %.0f ms\n" % (e, (time.monotonic() - start) * 1000))
     lat.sort()
 
     def pct(p):
