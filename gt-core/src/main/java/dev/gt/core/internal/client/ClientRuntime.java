@@ -53,6 +53,7 @@ public final class ClientRuntime {
     private volatile ClientState.RegisteredService[] registered;
     final EventDispatcher events;
     private ExecutorService resolver;
+    private final Object resolverLock = new Object();
     private ScheduledFuture<?> shrinkTask;
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> stopped;
@@ -132,7 +133,7 @@ public final class ClientRuntime {
         log.info("GT client '{}' using the {} I/O engine; {} service{}, server{} {}", config.id(), io.name(),
                 config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.servers().size() > 1 ? "s" : "",
-                config.serverLookupUrl() != null ? "from the -remoteAPI at " + config.serverLookupUrl().getHost()
+                config.serverLookupUrl() != null ? "from the server lookup API at " + config.serverLookupUrl().getHost()
                         : config.servers());
         running = true;
         events.start();
@@ -350,12 +351,21 @@ public final class ClientRuntime {
     }
 
     /**
-     * The tunnel transport for {@code scheme}, set up on first use (a client asking -remoteAPI
-     * learns its server's scheme late) and kept until the client stops.
+     * The tunnel transport for {@code scheme}, set up on first use (a client asking a server lookup
+     * API learns its server's scheme late) and kept until the client stops.
      *
      * @throws IllegalArgumentException when no transport serves the scheme or it cannot be set up
      */
-    synchronized TunnelTransport transport(String scheme) {
+    TunnelTransport transport(String scheme) {
+        // Its own lock, not the runtime's: a pool dials with its own lock held, and stop() takes the
+        // runtime's lock and then each pool's (the two orders deadlocked a start timeout in
+        // LifecycleTest).
+        synchronized (transports) {
+            return transportLocked(scheme);
+        }
+    }
+
+    private TunnelTransport transportLocked(String scheme) {
         TunnelTransport t = transports.get(scheme);
         if (t != null) {
             return t;
@@ -375,7 +385,7 @@ public final class ClientRuntime {
                     config.trustManager() != null ? "the trust manager given to the builder"
                     : trust == TlsContexts.Trust.FINGERPRINT ? "the pinned SHA-256 fingerprint"
                     : trust == TlsContexts.Trust.CA_FILE ? "the CA file " + config.trustedCertificates()
-                    : trust == TlsContexts.Trust.INSECURE ? "nothing (-remoteCertInsecure)" : "the system trust store");
+                    : trust == TlsContexts.Trust.INSECURE ? "nothing (trustAnyCertificate)" : "the system trust store");
         }
         return t;
     }
@@ -461,11 +471,14 @@ public final class ClientRuntime {
         }, resolver());
     }
 
-    private synchronized ExecutorService resolver() {
-        if (resolver == null) {
-            resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("gt-client-resolver", true));
+    private ExecutorService resolver() {
+        // Not the runtime's lock: pools resolve with their own lock held (see transport()).
+        synchronized (resolverLock) {
+            if (resolver == null) {
+                resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("gt-client-resolver", true));
+            }
+            return resolver;
         }
-        return resolver;
     }
 
     void onTunnelReady(RemotePool pool, ClientTunnel t, List<ClientTunnel.Registered> announced) {
@@ -520,8 +533,8 @@ public final class ClientRuntime {
     void onRejected(RemotePool pool, ClientTunnel t, GtErrorCode code, String message) {
         boolean giveUp = isPermanent(code) && !config.keepRetryingAfterRefusal();
         String hint = giveUp ? "stopping: this needs a configuration change on the client or the server"
-                : code == GtErrorCode.BANNED ? "will retry after a while; check -id and -secret"
-                : code == GtErrorCode.INVALID_ID_OR_SECRET ? "will retry with backoff; check -id and -secret, repeated "
+                : code == GtErrorCode.BANNED ? "will retry after a while; check the client id and secret"
+                : code == GtErrorCode.INVALID_ID_OR_SECRET ? "will retry with backoff; check the client id and secret, repeated "
                         + "failures get this address banned by the server"
                 : code.isRetryable() ? "will retry with backoff"
                 : "will retry with backoff, but this needs a configuration change on the client or the server";
@@ -687,12 +700,12 @@ public final class ClientRuntime {
             if (dialer != null) {
                 dialer.close();
             }
-            synchronized (this) {
+            synchronized (resolverLock) {
                 if (resolver != null) {
                     resolver.shutdownNow();
                 }
             }
-            synchronized (this) {
+            synchronized (transports) {
                 for (TunnelTransport t : transports.values()) {
                     t.close();
                 }
