@@ -200,7 +200,10 @@ public final class LogSetup {
         };
     }
 
-    /** A pattern layout whose output has the known secrets masked. */
+    /**
+     * A pattern layout whose output has the known secrets masked and, in the library's lines, the
+     * library's setting names said as the runner's flags.
+     */
     static final class MaskingLayout extends LayoutBase<ILoggingEvent> {
         private final PatternLayout inner;
         private final Secrets secrets;
@@ -212,7 +215,11 @@ public final class LogSetup {
 
         @Override
         public String doLayout(ILoggingEvent event) {
-            return secrets.mask(inner.doLayout(event));
+            String line = inner.doLayout(event);
+            if (event.getLoggerName().startsWith("dev.gt.") && !event.getLoggerName().startsWith("dev.gt.runner")) {
+                line = dev.gt.runner.options.OptionTable.flagNamesIn(line);
+            }
+            return secrets.mask(line);
         }
     }
 }

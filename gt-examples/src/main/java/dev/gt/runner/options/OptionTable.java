@@ -29,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The options of one {@code gt} command. {@link #SERVER} and {@link #CLIENT} are GT's own sets,
@@ -792,5 +794,52 @@ public final class OptionTable<B> {
     /** GT's own tables, to tell a user who gave a client option to the server (and vice versa). */
     static List<OptionTable<?>> builtins() {
         return List.of(SERVER, CLIENT);
+    }
+
+    /**
+     * The library's setting names in {@code message} said as the runner's flags
+     * ({@code maxTcpPortsPerClient} → {@code -tcpNumber}), for the lines the library logs: it names
+     * its settings as a library user knows them, a runner user knows the flags. Only mixed-case
+     * names are replaced (a lower-case one such as {@code secret} is an ordinary word too).
+     */
+    public static String flagNamesIn(String message) {
+        if (message == null || message.isEmpty()) {
+            return message;
+        }
+        Matcher m = LibrarySettings.PATTERN.matcher(message);
+        if (!m.find()) {
+            return message;
+        }
+        StringBuilder out = new StringBuilder(message.length() + 16);
+        do {
+            m.appendReplacement(out, Matcher.quoteReplacement(LibrarySettings.FLAGS.get(m.group(1))));
+        } while (m.find());
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** Built on first use, after both tables. */
+    private static final class LibrarySettings {
+        static final Map<String, String> FLAGS = new HashMap<>();
+        static final Pattern PATTERN;
+
+        static {
+            for (OptionTable<?> t : builtins()) {
+                for (Map.Entry<String, Option<?, ?>> e : t.bySetting.entrySet()) {
+                    String setting = e.getKey();
+                    if (!setting.equals(setting.toLowerCase(Locale.ROOT)) && !e.getValue().perService()) {
+                        FLAGS.putIfAbsent(setting, "-" + e.getValue().name());
+                    }
+                }
+            }
+            List<String> names = new ArrayList<>(FLAGS.keySet());
+            // Longest first, so that a name never matches the start of a longer one.
+            names.sort((a, b) -> b.length() - a.length());
+            StringBuilder alt = new StringBuilder();
+            for (String n : names) {
+                alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(n));
+            }
+            PATTERN = Pattern.compile("(?<![A-Za-z0-9_.-])(" + alt + ")(?![A-Za-z0-9_])");
+        }
     }
 }

@@ -169,7 +169,7 @@ class DashboardBrowserIT extends AcceptanceBase {
             List<WebElement> rows = browser.findElements(By.cssSelector("#clients-table tr[data-id='id1']"));
             return !rows.isEmpty() && rows.get(0).getText().contains("speed 1.0 MiB/s");
         });
-        server.awaitLine("GT server reconfigured: settings [speedLimitPerClient]", START);
+        server.awaitLine("GT server reconfigured: settings [-speed]", START);
 
         client.stop();
         until("the client gone", () -> browser.findElements(By.cssSelector("#clients-table tr[data-id='id1']"))

@@ -86,7 +86,7 @@ class RunnerMessagesIT extends AcceptanceBase {
         awaitReady(client);
         client.awaitLine("INFO client - GT client 'id1' connecting to the server named by the -remoteAPI at "
                 + "127.0.0.1 with services", START);
-        client.awaitLine("1 service, server from the -remoteAPI at 127.0.0.1", START);
+        client.awaitLine("1 service, server from the server lookup API at 127.0.0.1", START);
         assertFalse(client.output().contains("connecting to []"), client::describe);
         // The API's own credentials (in its query) never reach the log.
         assertFalse(client.output().contains("t0ken"), client::describe);

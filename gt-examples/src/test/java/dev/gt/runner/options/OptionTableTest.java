@@ -84,6 +84,21 @@ class OptionTableTest {
     }
 
     @Test
+    void theLibrarysSettingNamesInItsLogLinesAreSaidAsFlags() {
+        assertEquals("the certificate of tls://h:443 is NOT checked (-remoteCertInsecure): pin it with "
+                + "-remoteCertFingerprint instead", OptionTable.flagNamesIn("the certificate of tls://h:443 is NOT "
+                + "checked (trustAnyCertificate): pin it with pinnedCertificateSha256 instead"));
+        assertEquals("neither -tcpNumber nor -hostNumber limits it", OptionTable.flagNamesIn(
+                "neither maxTcpPortsPerClient nor maxHostPrefixesPerClient limits it"));
+        assertEquals("no data for 2s (-remoteTimeout)", OptionTable.flagNamesIn("no data for 2s (serverTimeout)"));
+        // Words that only contain a setting's name, and lower-case words, stay as they are.
+        assertEquals("xserverTimeout serverTimeouts the secret", OptionTable.flagNamesIn(
+                "xserverTimeout serverTimeouts the secret"));
+        assertEquals("", OptionTable.flagNamesIn(""));
+        assertNull(OptionTable.flagNamesIn(null));
+    }
+
+    @Test
     void tablesHaveEveryGtOptionAndExactlyTheSupportedOnes() {
         assertEquals(GT_SERVER, names(OptionTable.SERVER));
         assertEquals(GT_CLIENT, names(OptionTable.CLIENT));

@@ -155,7 +155,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
             if (!ready) {
                 // Logged here: the pool logs the close of ready tunnels only.
                 String why = "no answer to the hello within " + Durations.format(pool.config().serverTimeout())
-                        + " (-remoteTimeout)";
+                        + " (serverTimeout)";
                 log.warn("tunnel {} to {}: {}; reconnecting", slot, pool.name(), why);
                 close(GtErrorCode.TIMEOUT, why, null);
             }
@@ -419,7 +419,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
 
     @Override
     public void onIdleTimeout(MuxTunnel m, Duration idle) {
-        close(GtErrorCode.TIMEOUT, "no data from the server for " + Durations.format(idle) + " (-remoteTimeout)",
+        close(GtErrorCode.TIMEOUT, "no data from the server for " + Durations.format(idle) + " (serverTimeout)",
                 null);
     }
 

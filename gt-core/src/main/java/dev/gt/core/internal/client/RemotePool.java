@@ -146,7 +146,7 @@ final class RemotePool {
                 return;
             }
             if (!r.toString().equals(String.valueOf(remote))) {
-                log.info("-remoteAPI gives the server address {}", r);
+                log.info("the server lookup API gives the server address {}", r);
             }
             remote = r;
             resolveAndDial(slot, r);
@@ -177,7 +177,7 @@ final class RemotePool {
     /** The server as logs and events name it. */
     String name() {
         RemoteUrl r = remote;
-        return r != null ? r.toString() : "-remoteAPI " + api;
+        return r != null ? r.toString() : "the server lookup API " + api;
     }
 
     private void dial(Slot slot, InetAddress addr, RemoteUrl remote) {
@@ -189,8 +189,8 @@ final class RemotePool {
             return;
         }
         if (!remote.scheme().equals("tcp") && config.trustAnyCertificate()) {
-            log.warn("the certificate of {} is NOT checked (-remoteCertInsecure): anyone on the path can read and "
-                    + "change this tunnel; pin it with -remoteCertFingerprint instead", remote);
+            log.warn("the certificate of {} is NOT checked (trustAnyCertificate): anyone on the path can read and "
+                    + "change this tunnel; pin it with pinnedCertificateSha256 instead", remote);
         }
         Duration connectTimeout = Duration.ofMillis(Math.min(config.serverTimeout().toMillis(), 30_000));
         // A transport's own idle timeout (QUIC) only backs up the keepalive, which closes a silent
@@ -235,8 +235,8 @@ final class RemotePool {
                 while (c.getCause() != null && c.getCause() != c) {
                     c = c.getCause();
                 }
-                log.error("TLS handshake with {} failed: {} (check -remoteCert, -remoteCertFingerprint, the server "
-                        + "name in -remote and -tlsVersion)", remote, c.getMessage());
+                log.error("TLS handshake with {} failed: {} (check trustedCertificates, pinnedCertificateSha256, "
+                        + "the server name in the server's URL and the TLS version)", remote, c.getMessage());
             }
         });
     }

@@ -484,11 +484,11 @@ final class Registry {
         }
         if (rules.hostNumber() > 0 && hostCount > rules.hostNumber()) {
             return new GtException(GtErrorCode.HOST_NUMBER_LIMITED, hostCount + " host prefixes (the server allows "
-                    + rules.hostNumber() + " for id '" + hello.id() + "', -hostNumber / host.number)");
+                    + rules.hostNumber() + " for id '" + hello.id() + "')");
         }
         if (rules.tcpNumber() > 0 && tcpCount > rules.tcpNumber()) {
             return new GtException(GtErrorCode.TCP_NUMBER_LIMITED, tcpCount + " tcp services (the server allows "
-                    + rules.tcpNumber() + " for id '" + hello.id() + "', -tcpNumber)");
+                    + rules.tcpNumber() + " for id '" + hello.id() + "')");
         }
         String ownId = hello.id();
         String[] keys = new String[services.size()];

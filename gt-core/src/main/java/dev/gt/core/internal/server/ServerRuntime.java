@@ -217,7 +217,7 @@ public final class ServerRuntime {
         try {
             sslContext = tlsContext();
         } catch (RuntimeException | javax.net.ssl.SSLException e) {
-            started.completeExceptionally(new IllegalArgumentException("cannot set up TLS for -tlsAddr: "
+            started.completeExceptionally(new IllegalArgumentException("cannot set up TLS for the TLS listener: "
                     + e.getMessage(), e));
             stop();
             return started;
@@ -269,13 +269,14 @@ public final class ServerRuntime {
             return;
         }
         if (config.maxTcpPortsPerClient() == 0 && config.maxHostPrefixesPerClient() == 0) {
-            log.warn("any client id is accepted (allow-any mode) and neither -tcpNumber nor -hostNumber limits "
-                    + "what one id may register: each id may take up to {} services per tunnel{}; set -tcpNumber "
-                    + "and -hostNumber, or configure users", config.allowAnyClientServices(),
+            log.warn("any client id is accepted (allow-any mode) and neither maxTcpPortsPerClient nor "
+                    + "maxHostPrefixesPerClient limits what one id may register: each id may take up to {} services "
+                    + "per tunnel{}; set maxTcpPortsPerClient and maxHostPrefixesPerClient, or configure users",
+                    config.allowAnyClientServices(),
                     config.tcpPortRanges().isEmpty() ? "" : " (TCP ports from " + config.tcpPortRanges() + ")");
         } else if (config.maxTcpPortsPerClient() == 0 && !config.tcpPortRanges().isEmpty()) {
-            log.warn("any client id is accepted (allow-any mode) and -tcpNumber does not limit the TCP ports "
-                    + "one id may take from {}", config.tcpPortRanges());
+            log.warn("any client id is accepted (allow-any mode) and maxTcpPortsPerClient does not limit the TCP "
+                    + "ports one id may take from {}", config.tcpPortRanges());
         }
     }
 
@@ -325,8 +326,8 @@ public final class ServerRuntime {
         if (fingerprint == null) {
             fingerprint = self.sha256Fingerprint();
         }
-        log.warn("no -certFile/-keyFile: {} serve{} a generated self-signed certificate for localhost; clients can "
-                + "pin it with -remoteCertFingerprint {}", names, users.size() == 1 ? "s" : "", self.sha256Fingerprint());
+        log.warn("no certificateFile/privateKeyFile: {} serve{} a generated self-signed certificate for "
+                + "localhost; clients can pin it with pinnedCertificateSha256 {}", names, users.size() == 1 ? "s" : "", self.sha256Fingerprint());
         serverCertificate = new ServerCertificate(self.key(), List.of(self.certificate()));
         return serverCertificate;
     }
