@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A round trip of {@code size} bytes through a relay on loopback to an echo service: through a GT
- * tunnel (server and client in this JVM, TCP service port) and through a plain Netty relay with
+ * tunnel (server and client in this JVM, TCP service port; {@code gt-quic}: over a quic:// tunnel, a
+ * QUIC stream per visitor) and through a plain Netty relay with
  * the same hop count (two chained splice-free copy relays), and directly. The figures to compare
  * are the ratios; run with {@code -prof gc} for allocation per round trip (all threads).
  */
@@ -52,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 public class RelayBenchmark {
-    @Param({"gt", "plain", "direct"})
+    @Param({"gt", "gt-quic", "plain", "direct"})
     String path;
 
     @Param({"1024", "65536"})
@@ -90,6 +91,21 @@ public class RelayBenchmark {
                 server.start().get();
                 client = GtClient.builder().id("bench").secret("secret")
                         .server("tcp://127.0.0.1:" + server.listenAddress().getPort())
+                        .service(ServiceSpec.local("tcp://127.0.0.1:" + echoPort).serverPort(port).build())
+                        .build();
+                client.start().get();
+                target = port;
+                break;
+            }
+            case "gt-quic": {
+                // The same, over a quic:// tunnel: a QUIC stream per visitor stream.
+                int port = freePort();
+                server = GtServer.builder().listenAddress("127.0.0.1:0").tunnelListener("quic", "127.0.0.1:0")
+                        .user("bench", "secret").tcpPortRange(port + "-" + port).tcpBindAddress("127.0.0.1").build();
+                server.start().get();
+                client = GtClient.builder().id("bench").secret("secret")
+                        .server("quic://127.0.0.1:" + server.tunnelListenAddress("quic").getPort())
+                        .trustAnyCertificate(true)
                         .service(ServiceSpec.local("tcp://127.0.0.1:" + echoPort).serverPort(port).build())
                         .build();
                 client.start().get();
