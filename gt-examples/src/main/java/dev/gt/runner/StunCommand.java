@@ -8,6 +8,7 @@ import dev.gt.runner.options.OptionValues;
 import dev.gt.p2p.StunServer;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -99,8 +100,32 @@ final class StunCommand {
         return 0;
     }
 
-    /** The builder the flags describe; shared with the tests. */
+    /**
+     * The builder the flags describe; shared with the tests. The builder's refusals name its
+     * settings ({@code turnRelayAddress}); they are said here as the flags that set them.
+     */
     static StunServer.Builder configure(OptionValues v) {
+        try {
+            return configureBuilder(v);
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            for (Map.Entry<String, String> f : FLAGS.entrySet()) {
+                if (m.startsWith(f.getKey() + " ") || m.startsWith(f.getKey() + ":")) {
+                    m = f.getValue() + m.substring(f.getKey().length());
+                    break;
+                }
+            }
+            throw new IllegalArgumentException(m, e);
+        }
+    }
+
+    /** The builder's setting names that differ from this command's flags, or lack their dash. */
+    private static final Map<String, String> FLAGS = Map.of("listenAddress", "-stunAddr",
+            "turnUser", "-turnUser", "turnSecret", "-turnSecret", "turnRealm", "-turnRealm",
+            "turnRelayPorts", "-turnRelayPorts", "turnRelayAddress", "-turnRelayAddr",
+            "turnAllowPeer", "-turnAllowPeer", "turnDenyPeer", "-turnDenyPeer");
+
+    private static StunServer.Builder configureBuilder(OptionValues v) {
         StunServer.Builder b = StunServer.builder().listenAddress(v.string("stunAddr"));
         for (String u : v.strings("turnUser")) {
             b.turnUser(u);

@@ -175,7 +175,7 @@ public final class StunServer implements AutoCloseable {
          * {@code 127.0.0.1:0}, {@code [::]:3478}); {@code null} or blank for no listener of its own.
          */
         public Builder listenAddress(String addr) {
-            this.stunAddr = addr == null || addr.isBlank() ? null : Listen.parse("stunAddr", addr);
+            this.stunAddr = addr == null || addr.isBlank() ? null : Listen.parse("listenAddress", addr);
             return this;
         }
 
@@ -218,7 +218,7 @@ public final class StunServer implements AutoCloseable {
             Objects.requireNonNull(nameColonPassword, "turnUser");
             int colon = nameColonPassword.indexOf(':');
             if (colon <= 0 || colon == nameColonPassword.length() - 1) {
-                throw new IllegalArgumentException("-turnUser: expected NAME:PASSWORD with a non-empty name and "
+                throw new IllegalArgumentException("turnUser: expected NAME:PASSWORD with a non-empty name and "
                         + "password");
             }
             return turnUser(nameColonPassword.substring(0, colon), nameColonPassword.substring(colon + 1));
@@ -229,16 +229,16 @@ public final class StunServer implements AutoCloseable {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(password, "password");
             if (name.isEmpty() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 512) {
-                throw new IllegalArgumentException("-turnUser: a name of 1 to 512 bytes is expected, got "
+                throw new IllegalArgumentException("turnUser: a name of 1 to 512 bytes is expected, got "
                         + name.length() + " characters");
             }
             if (password.isEmpty()) {
-                throw new IllegalArgumentException("-turnUser " + name + ": the password is empty");
+                throw new IllegalArgumentException("turnUser " + name + ": the password is empty");
             }
             try {
                 SaslPrep.prepare(password);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-turnUser " + name + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("turnUser " + name + ": " + e.getMessage(), e);
             }
             turnUsers.put(name, password);
             return this;
@@ -251,7 +251,7 @@ public final class StunServer implements AutoCloseable {
         public Builder turnSecret(String secret) {
             Objects.requireNonNull(secret, "turnSecret");
             if (secret.isEmpty()) {
-                throw new IllegalArgumentException("-turnSecret: the secret is empty");
+                throw new IllegalArgumentException("turnSecret: the secret is empty");
             }
             turnSecrets.add(secret);
             return this;
@@ -261,7 +261,7 @@ public final class StunServer implements AutoCloseable {
         public Builder turnRealm(String realm) {
             Objects.requireNonNull(realm, "turnRealm");
             if (realm.isEmpty() || realm.length() > 127 || realm.indexOf('"') >= 0) {
-                throw new IllegalArgumentException("-turnRealm '" + realm
+                throw new IllegalArgumentException("turnRealm '" + realm
                         + "': expected 1 to 127 characters without double quotes");
             }
             this.turnRealm = realm;
@@ -273,7 +273,7 @@ public final class StunServer implements AutoCloseable {
             try {
                 return turnRelayPorts(PortRange.parse(range));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-turnRelayPorts '" + range
+                throw new IllegalArgumentException("turnRelayPorts '" + range
                         + "': expected LOW-HIGH with 1 <= LOW <= HIGH <= 65535", e);
             }
         }
@@ -282,7 +282,7 @@ public final class StunServer implements AutoCloseable {
         public Builder turnRelayPorts(PortRange range) {
             Objects.requireNonNull(range, "turnRelayPorts");
             if (range.min() < 1) {
-                throw new IllegalArgumentException("-turnRelayPorts " + range + ": expected ports from 1 to 65535");
+                throw new IllegalArgumentException("turnRelayPorts " + range + ": expected ports from 1 to 65535");
             }
             this.turnRelayPorts = range;
             return this;
@@ -301,14 +301,14 @@ public final class StunServer implements AutoCloseable {
             try {
                 return turnRelayAddress(InetAddress.getByName(address.trim()));
             } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("-turnRelayAddr '" + address + "': not an IP address", e);
+                throw new IllegalArgumentException("turnRelayAddress '" + address + "': not an IP address", e);
             }
         }
 
         /** {@code -turnRelayAddr} as an address; it must not be a wildcard. */
         public Builder turnRelayAddress(InetAddress address) {
             if (address != null && address.isAnyLocalAddress()) {
-                throw new IllegalArgumentException("-turnRelayAddr " + address.getHostAddress()
+                throw new IllegalArgumentException("turnRelayAddress " + address.getHostAddress()
                         + ": a wildcard cannot be given to clients (expected one of this host's addresses)");
             }
             this.turnRelayAddress = address;
@@ -508,7 +508,7 @@ public final class StunServer implements AutoCloseable {
         }
 
         private static IllegalArgumentException bad(String option, String value) {
-            return new IllegalArgumentException("-" + option + " '" + value
+            return new IllegalArgumentException(option + " '" + value
                     + "' is not a listen address (expected PORT, :PORT or HOST:PORT with PORT 0 to 65535)");
         }
     }
