@@ -67,16 +67,23 @@ public final class Gt {
     private final PrintStream out;
     private final PrintStream err;
     private final Path workingDir;
+    /** Only a runner that owns its JVM (main) chooses its JIT compilers; tests run it in theirs. */
+    private final boolean ownsJvm;
 
     Gt(PrintStream out, PrintStream err, Path workingDir) {
+        this(out, err, workingDir, false);
+    }
+
+    private Gt(PrintStream out, PrintStream err, Path workingDir, boolean ownsJvm) {
         this.out = out;
         this.err = err;
         this.workingDir = workingDir;
+        this.ownsJvm = ownsJvm;
     }
 
     /** Runs the command line and exits the JVM with the command's exit code. */
     public static void main(String[] args) {
-        int code = new Gt(System.out, System.err, Path.of("").toAbsolutePath()).run(args);
+        int code = new Gt(System.out, System.err, Path.of("").toAbsolutePath(), true).run(args);
         System.out.flush();
         System.err.flush();
         // After a signal the JVM is already shutting down; exit() then just waits for the hooks to end.
@@ -218,6 +225,16 @@ public final class Gt {
         return null;
     }
 
+    /** {@code -jit}, for a runner that owns its JVM: see {@link JitPolicy}. */
+    private void chooseJit(String mode) {
+        if (ownsJvm) {
+            String line = JitPolicy.apply(mode);
+            if (line != null) {
+                org.slf4j.LoggerFactory.getLogger("gt.runner").info(line);
+            }
+        }
+    }
+
     private int usageError(String command, String message) {
         err.println("gt " + command + ": " + message);
         err.println("run 'gt " + command + " -h' for the list of options");
@@ -242,6 +259,7 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
+        chooseJit(o.values().string("jit"));
         return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("server", List.of(args), null)), null,
                 0, "gt server");
     }
@@ -283,6 +301,7 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
+        chooseJit(o.values().string("jit"));
         return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("client", List.of(args), null)), null,
                 0, "gt client");
     }
@@ -346,6 +365,7 @@ public final class Gt {
             err.println("gt: no *.yaml or *.yml file in " + path);
             return USAGE;
         }
+        chooseJit("auto");
         return new Runner(err, workingDir, version()).run(specs, Files.isDirectory(p) ? p : null, depth, "gt");
     }
 
@@ -453,6 +473,7 @@ public final class Gt {
             if (!specs.isEmpty()) {
                 out.println("gt: starting " + specs.size() + " configuration file" + (specs.size() == 1 ? "" : "s")
                         + " of " + workingDir);
+                chooseJit("auto");
                 return new Runner(err, workingDir, version()).run(specs, workingDir, 1, "gt");
             }
         } catch (IOException | OptionsException e) {
@@ -461,6 +482,7 @@ public final class Gt {
         }
         String addr = free(8080) ? "8080" : "0";
         String web = "127.0.0.1:" + (free(8000) ? "8000" : "0");
+        chooseJit("auto");
         Runner runner = new Runner(err, workingDir, version());
         out.println("gt: no configuration file here; starting a server (-addr " + (addr.equals("0") ? "any free port"
                 : addr) + ") with its dashboard. Run 'gt -h' for the other ways to start.");

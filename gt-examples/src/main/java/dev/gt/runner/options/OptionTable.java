@@ -395,6 +395,13 @@ public final class OptionTable<B> {
             .help("Log level: trace, debug, info, warn, error, fatal, panic, disable. fatal and panic log "
                     + "errors only; disable (or disabled) turns logging off.")
             .build();
+    /** {@code -jit}, which the runner reads itself: the JIT compilers of its JVM (GT for Java's own). */
+    public static final Option<Object, String> JIT = Option.define("jit", STRING).defaultText("auto")
+            .choices("auto", "quick", "full")
+            .help("JIT compilers of this process (GT for Java's own option): quick runs HotSpot's quick compiler "
+                    + "only, for steadier latency on small machines; full keeps the JVM's default (both "
+                    + "compilers); auto is quick on machines with up to 2 CPUs, else full.")
+            .build();
     private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL).alias("V")
             .help("Print the version of this program and exit.").build();
     /** {@code -h}, {@code -help}. */
@@ -569,6 +576,7 @@ public final class OptionTable<B> {
                 .to("maxServicesPerHandshake", GtServer.Builder::maxServicesPerHandshake));
         s.add(workerThreads(GtServer.Builder::workerThreads));
         s.add(LOG_LEVEL);
+        s.add(JIT);
         s.add(config("server.yaml"));
         s.add(VERSION);
         s.add(HELP);
@@ -721,6 +729,7 @@ public final class OptionTable<B> {
                 .to("idleTunnels", GtClient.Builder::idleTunnels));
         c.add(workerThreads(GtClient.Builder::workerThreads));
         c.add(LOG_LEVEL);
+        c.add(JIT);
         c.add(config("client.yaml"));
         c.add(VERSION);
         c.add(HELP);
