@@ -226,13 +226,39 @@ public final class Gt {
     }
 
     /** {@code -jit}, for a runner that owns its JVM: see {@link JitPolicy}. */
-    private void chooseJit(String mode) {
+    private void chooseJit(String mode, boolean quic) {
         if (ownsJvm) {
-            String line = JitPolicy.apply(mode);
+            String line = JitPolicy.apply(mode, quic);
             if (line != null) {
                 org.slf4j.LoggerFactory.getLogger("gt.runner").info(line);
             }
         }
+    }
+
+    /** Whether a YAML-configured server or client runs QUIC tunnels; one that does not parse is left to the runner to report. */
+    private boolean usesQuic(List<Runner.Spec> specs) {
+        for (Runner.Spec spec : specs) {
+            try {
+                String[] a = spec.args().toArray(new String[0]);
+                OptionValues v = spec.command().equals("client") ? ClientOptions.parse(a, workingDir).values()
+                        : ServerOptions.parse(a, workingDir).values();
+                if (usesQuic(spec.command(), v)) {
+                    return true;
+                }
+            } catch (OptionsException e) {
+                // Reported with its file and line when the runner starts it.
+            }
+        }
+        return false;
+    }
+
+    static boolean usesQuic(String command, OptionValues v) {
+        if (command.equals("client")) {
+            List<String> remotes = v.strings("remote");
+            return remotes != null && remotes.stream().anyMatch(r -> r.regionMatches(true, 0, "quic://", 0, 7));
+        }
+        String quicAddr = v.string("quicAddr");
+        return quicAddr != null && !quicAddr.isEmpty();
     }
 
     private int usageError(String command, String message) {
@@ -259,7 +285,7 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
-        chooseJit(o.values().string("jit"));
+        chooseJit(o.values().string("jit"), usesQuic("server", o.values()));
         return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("server", List.of(args), null)), null,
                 0, "gt server");
     }
@@ -301,7 +327,7 @@ public final class Gt {
             out.println(versionLine());
             return 0;
         }
-        chooseJit(o.values().string("jit"));
+        chooseJit(o.values().string("jit"), usesQuic("client", o.values()));
         return new Runner(err, workingDir, version()).run(List.of(new Runner.Spec("client", List.of(args), null)), null,
                 0, "gt client");
     }
@@ -365,7 +391,7 @@ public final class Gt {
             err.println("gt: no *.yaml or *.yml file in " + path);
             return USAGE;
         }
-        chooseJit("auto");
+        chooseJit("auto", usesQuic(specs));
         return new Runner(err, workingDir, version()).run(specs, Files.isDirectory(p) ? p : null, depth, "gt");
     }
 
@@ -473,7 +499,7 @@ public final class Gt {
             if (!specs.isEmpty()) {
                 out.println("gt: starting " + specs.size() + " configuration file" + (specs.size() == 1 ? "" : "s")
                         + " of " + workingDir);
-                chooseJit("auto");
+                chooseJit("auto", usesQuic(specs));
                 return new Runner(err, workingDir, version()).run(specs, workingDir, 1, "gt");
             }
         } catch (IOException | OptionsException e) {
@@ -482,7 +508,7 @@ public final class Gt {
         }
         String addr = free(8080) ? "8080" : "0";
         String web = "127.0.0.1:" + (free(8000) ? "8000" : "0");
-        chooseJit("auto");
+        chooseJit("auto", false);
         Runner runner = new Runner(err, workingDir, version());
         out.println("gt: no configuration file here; starting a server (-addr " + (addr.equals("0") ? "any free port"
                 : addr) + ") with its dashboard. Run 'gt -h' for the other ways to start.");

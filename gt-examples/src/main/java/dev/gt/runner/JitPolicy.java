@@ -11,7 +11,8 @@ import javax.management.ObjectName;
 /**
  * The runner's choice of JIT compilers ({@code -jit}): {@code quick} keeps HotSpot's quick compiler
  * (C1) and turns its optimising one (C2) off, {@code full} leaves the JVM as it is, {@code auto}
- * picks {@code quick} on machines with at most {@value #QUICK_UP_TO_CPUS} CPUs.
+ * picks {@code quick} on machines with at most {@value #QUICK_UP_TO_CPUS} CPUs when the process runs
+ * no QUIC tunnel.
  *
  * <p>Why: on a 2-core machine the relay bench (wrk -c100 through a GT server and client, nginx
  * behind) gave p99 latencies of 4.3 to 9.5 ms with both compilers against 1.8 to 2.7 ms with C1
@@ -20,8 +21,11 @@ import javax.management.ObjectName;
  * while the event loops wait, and each change in traffic (new connections, another route)
  * deoptimises hot methods back to the interpreter until C2 has compiled them again. The relay's
  * own code is thin (the bytes are moved by the kernel, TLS and QUIC by native code), so C2's
- * better code gains little. On larger machines C2 has cores of its own: nothing was measured
- * there, so {@code auto} keeps the JVM's default.
+ * better code gains little. QUIC is the exception: the Java side of Netty's QUIC codec does much
+ * more per packet, and with C1 alone the same bench cost 51 to 57 µs a request over quic://
+ * against 37 to 40 with both compilers, so {@code auto} keeps C2 for a server with a QUIC
+ * listener and a client with a quic:// remote. On larger machines C2 has cores of its own:
+ * nothing was measured there, so {@code auto} keeps the JVM's default.
  *
  * <p>A JVM's compilers are fixed by its command line; this applies a compiler directive at run
  * time instead (the {@code Compiler.directives_add} diagnostic command, which {@code jcmd} also
@@ -37,15 +41,18 @@ final class JitPolicy {
     private JitPolicy() {
     }
 
-    /** What {@code -jit MODE} means on a machine with {@code cpus} processors: true for C1 only. */
-    static boolean quick(String mode, int cpus) {
+    /**
+     * What {@code -jit MODE} means on a machine with {@code cpus} processors, for a process that
+     * runs QUIC tunnels or not: true for C1 only.
+     */
+    static boolean quick(String mode, int cpus, boolean quic) {
         switch (mode.toLowerCase(Locale.ROOT)) {
             case "quick":
                 return true;
             case "full":
                 return false;
             case "auto":
-                return cpus <= QUICK_UP_TO_CPUS;
+                return cpus <= QUICK_UP_TO_CPUS && !quic;
             default:
                 throw new IllegalArgumentException("-jit '" + mode + "': expected auto, quick or full");
         }
@@ -55,9 +62,9 @@ final class JitPolicy {
      * Applies {@code -jit MODE} to this JVM and returns the line to log, or null when the JVM is
      * left as it is.
      */
-    static String apply(String mode) {
+    static String apply(String mode, boolean quic) {
         int cpus = Runtime.getRuntime().availableProcessors();
-        if (!quick(mode, cpus)) {
+        if (!quick(mode, cpus, quic)) {
             return null;
         }
         String why = mode.equalsIgnoreCase("auto") ? cpus + " CPU" + (cpus == 1 ? "" : "s") + ", -jit auto" : "-jit quick";

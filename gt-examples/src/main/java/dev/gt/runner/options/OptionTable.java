@@ -400,7 +400,8 @@ public final class OptionTable<B> {
             .choices("auto", "quick", "full")
             .help("JIT compilers of this process (GT for Java's own option): quick runs HotSpot's quick compiler "
                     + "only, for steadier latency on small machines; full keeps the JVM's default (both "
-                    + "compilers); auto is quick on machines with up to 2 CPUs, else full.")
+                    + "compilers); auto is quick on machines with up to 2 CPUs unless this process runs QUIC "
+                    + "tunnels (-quicAddr, a quic:// -remote), else full.")
             .build();
     private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL).alias("V")
             .help("Print the version of this program and exit.").build();
