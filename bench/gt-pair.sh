@@ -7,7 +7,8 @@
 # (-quicAddr PUBLIC+2 on UDP, quic:// client, BBR=1 adds -bbr to both); MODE=https terminates
 # HTTPS for visitors on PUBLIC (tunnel over plain TCP on PUBLIC+2): point wrk at https://.
 # Both processes run as users run them: the runner's default flags and the default JVM. THREADS
-# sets -workerThreads of both and JAVA_OPTS adds JVM flags, for experiments only.
+# sets -workerThreads of both, JAVA_OPTS adds JVM flags, SERVER_FLAGS and CLIENT_FLAGS add runner
+# flags (e.g. CLIENT_FLAGS='-remoteConnections 1'), for experiments only.
 # API=1 adds the status API (server -apiAddr PUBLIC+3, client PUBLIC+4), to be scraped from
 # outside (bench/scrape.sh) for the metrics' overhead.
 #   relay-bench.sh relay --url http://127.0.0.1:18090/short \
@@ -45,12 +46,12 @@ case "$MODE" in
     remote="tcp://127.0.0.1:$((PUBLIC + 2))" ;;
 esac
 java $JAVA_OPTS -jar "$jar" server "${server_flags[@]}" -id bench -secret bench-secret \
-  -tcpRange "$((PUBLIC + 1))" "${threads[@]}" "${server_api[@]}" & pids+=($!)
+  -tcpRange "$((PUBLIC + 1))" "${threads[@]}" "${server_api[@]}" ${SERVER_FLAGS:-} & pids+=($!)
 if [ "$MODE" = tcp ]; then
   local_flags=(-local "tcp://127.0.0.1:$ORIGIN" -remoteTCPPort "$((PUBLIC + 1))")
 else
   local_flags=(-local "http://127.0.0.1:$ORIGIN" -hostPrefix 127)
 fi
 java $JAVA_OPTS -jar "$jar" client -remote "$remote" "${client_tls[@]}" -id bench -secret bench-secret \
-  "${local_flags[@]}" "${threads[@]}" "${client_api[@]}" & pids+=($!)
+  "${local_flags[@]}" "${threads[@]}" "${client_api[@]}" ${CLIENT_FLAGS:-} & pids+=($!)
 wait
