@@ -235,21 +235,28 @@ public final class Gt {
         }
     }
 
-    /** Whether a YAML-configured server or client runs QUIC tunnels; one that does not parse is left to the runner to report. */
-    private boolean usesQuic(List<Runner.Spec> specs) {
+    /**
+     * {@code -jit} for YAML-configured servers and clients in one JVM: the first file's explicit
+     * {@code jit} (else auto), C2 kept if any of them runs QUIC tunnels. A file that does not
+     * parse is left to the runner, which reports it with its line.
+     */
+    private void chooseJit(List<Runner.Spec> specs) {
+        String mode = null;
+        boolean quic = false;
         for (Runner.Spec spec : specs) {
             try {
                 String[] a = spec.args().toArray(new String[0]);
                 OptionValues v = spec.command().equals("client") ? ClientOptions.parse(a, workingDir).values()
                         : ServerOptions.parse(a, workingDir).values();
-                if (usesQuic(spec.command(), v)) {
-                    return true;
+                quic |= usesQuic(spec.command(), v);
+                if (mode == null && v.isSet("jit")) {
+                    mode = v.string("jit");
                 }
             } catch (OptionsException e) {
                 // Reported with its file and line when the runner starts it.
             }
         }
-        return false;
+        chooseJit(mode == null ? "auto" : mode, quic);
     }
 
     static boolean usesQuic(String command, OptionValues v) {
@@ -391,7 +398,7 @@ public final class Gt {
             err.println("gt: no *.yaml or *.yml file in " + path);
             return USAGE;
         }
-        chooseJit("auto", usesQuic(specs));
+        chooseJit(specs);
         return new Runner(err, workingDir, version()).run(specs, Files.isDirectory(p) ? p : null, depth, "gt");
     }
 
@@ -499,7 +506,7 @@ public final class Gt {
             if (!specs.isEmpty()) {
                 out.println("gt: starting " + specs.size() + " configuration file" + (specs.size() == 1 ? "" : "s")
                         + " of " + workingDir);
-                chooseJit("auto", usesQuic(specs));
+                chooseJit(specs);
                 return new Runner(err, workingDir, version()).run(specs, workingDir, 1, "gt");
             }
         } catch (IOException | OptionsException e) {

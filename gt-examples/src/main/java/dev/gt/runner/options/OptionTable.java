@@ -396,12 +396,13 @@ public final class OptionTable<B> {
                     + "errors only; disable (or disabled) turns logging off.")
             .build();
     /** {@code -jit}, which the runner reads itself: the JIT compilers of its JVM (GT for Java's own). */
-    public static final Option<Object, String> JIT = Option.define("jit", STRING).defaultText("auto")
+    public static final Option<Object, String> JIT = Option.define("jit", STRING).yaml().defaultText("auto")
             .choices("auto", "quick", "full")
             .help("JIT compilers of this process (GT for Java's own option): quick runs HotSpot's quick compiler "
                     + "only, for steadier latency on small machines; full keeps the JVM's default (both "
                     + "compilers); auto is quick on machines with up to 2 CPUs unless this process runs QUIC "
-                    + "tunnels (-quicAddr, a quic:// -remote), else full.")
+                    + "tunnels (-quicAddr, a quic:// -remote), else full. Read at start only; with several "
+                    + "configuration files the first that sets it decides.")
             .build();
     private static final Option<Object, Boolean> VERSION = Option.define("version", BOOL).alias("V")
             .help("Print the version of this program and exit.").build();

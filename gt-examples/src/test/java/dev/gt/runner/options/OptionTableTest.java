@@ -31,7 +31,7 @@ class OptionTableTest {
             "webKeyFile", "admin", "password");
     private static final Set<String> SERVER_SUPPORTED = union(OPERATIONS, "addr", "id", "secret", "allowAnyClient", "tcpRange",
             "tcpNumber", "httpMUXHeader", "timeout", "connections", "maxHandShakeOptions", "logLevel", "config",
-            "version", "h", "workerThreads", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
+            "version", "h", "workerThreads", "jit", "tlsAddr", "sniAddr", "certFile", "keyFile", "tlsVersion", "users",
             "authAPI", "speed", "reconnectTimes", "reconnectDuration", "hostNumber", "hostRegex", "hostWithID",
             "tcpBindHost", "quicAddr", "bbr", "stunAddr", "stunOnAddr", "turnUser", "turnSecret", "turnRealm",
             "turnRelayPorts", "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota",
@@ -39,12 +39,12 @@ class OptionTableTest {
     private static final Set<String> CLIENT_SUPPORTED = union(OPERATIONS, "id", "secret", "remote", "local", "hostPrefix",
             "remoteTCPPort", "remoteTCPRandom", "useLocalAsHTTPHost", "localTimeout", "reconnectDelay",
             "remoteTimeout", "remoteConnections", "remoteIdleConnections", "logLevel", "config", "version", "h",
-            "workerThreads", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN",
+            "workerThreads", "jit", "remoteCert", "remoteCertInsecure", "remoteCertFingerprint", "remoteAPI", "remoteSTUN",
             "remoteProbeInterval", "bbr");
 
     /**
      * Every flag of GT's server and client -h output (README) plus the ones GT added later, and GT
-     * for Java's own (workerThreads, tcpBindHost, the STUN/TURN server's).
+     * for Java's own (workerThreads, jit, tcpBindHost, the STUN/TURN server's).
      */
     private static final Set<String> GT_SERVER = Set.of("addr", "allowAnyClient", "apiAddr", "apiCertFile",
             "apiKeyFile", "apiTLSVersion", "authAPI", "certFile", "config", "connections", "hostNumber", "hostRegex",
@@ -54,7 +54,7 @@ class OptionTableTest {
             "speed", "stunAddr", "tcpNumber", "tcpRange", "timeout", "timeoutOnUnidirectionalTraffic", "tlsAddr",
             "tlsVersion", "users", "version", "maxHandShakeOptions", "stunLogLevel", "webAddr", "webCertFile",
             "webKeyFile", "pprof", "signingKey", "admin", "password", "s", "quicAddr", "bbr", "h",
-            "workerThreads", "tcpBindHost", "stunOnAddr", "turnUser", "turnSecret", "turnRealm", "turnRelayPorts",
+            "workerThreads", "jit", "tcpBindHost", "stunOnAddr", "turnUser", "turnSecret", "turnRealm", "turnRelayPorts",
             "turnRelayAddr", "turnAllowPeer", "turnDenyPeer", "turnUserQuota", "turnTotalQuota", "turnBandwidth",
             "stunSoftware", "turnCredentialsTTL");
     private static final Set<String> GT_CLIENT = Set.of("config", "hostPrefix", "id", "local", "localTimeout",
@@ -65,7 +65,7 @@ class OptionTableTest {
             "tcpForwardAddr", "tcpForwardConnections", "tcpForwardHostPrefix", "useLocalAsHTTPHost", "version",
             "webrtcConnectionIdleTimeout", "webrtcLogLevel", "webrtcMaxPort", "webrtcMinPort", "webrtcConnections",
             "webrtcThreadMode", "webAddr", "webCertFile", "webKeyFile", "pprof", "signingKey", "admin", "password",
-            "bbr", "h", "workerThreads", "remoteCertFingerprint", "remoteProbeInterval",
+            "bbr", "h", "workerThreads", "jit", "remoteCertFingerprint", "remoteProbeInterval",
             // GT for Java's own on the client: the status API.
             "apiAddr", "apiCertFile", "apiKeyFile", "apiTLSVersion");
 
