@@ -124,6 +124,15 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     final Channel channel;
     private final EventLoop loop;
     final ByteBufAllocator alloc;
+    private static final long ANSWERED = Long.MIN_VALUE;
+    /** A PING unanswered for this long (or four round trips, if more) makes a tunnel unresponsive. */
+    public static final Duration UNRESPONSIVE_AFTER = Duration.ofSeconds(2);
+    /**
+     * A tunnel asked to carry a new stream after this long without a read sends a PING with it: a
+     * busy tunnel never does, an idle one finds out at its first visitor whether its peer is there.
+     */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     /** A {@link System#nanoTime()}-like clock for keepalive, round trips and timeouts. */
     private final LongSupplier ticker;
     private final Owner owner;
@@ -147,6 +156,13 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     private final Runnable flushTask = this::flushNow;
     private volatile int streamCount;
     private long lastReadNanos;
+    /**
+     * When the first PING sent since the last read went out, or {@link #ANSWERED}: a live peer
+     * answers a PING within a round trip, so a PING unanswered for long marks a peer that may be
+     * gone (a killed client whose QUIC connection, or whose host, says nothing). Volatile: tunnels
+     * are picked for new streams on other loops.
+     */
+    private volatile long unansweredSinceNanos = ANSWERED;
     private long unwritableSinceNanos;
     private volatile long rttNanos = -1;
     private boolean pongPending;
@@ -394,11 +410,54 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         // Per socket read: a long batch of reads (16 of them before channelReadComplete) must not
         // look like silence to the keepalive, which runs between the reads of a batch.
         lastReadNanos = ticker.getAsLong();
+        heard();
+    }
+
+    private void heard() {
+        if (unansweredSinceNanos != ANSWERED) {
+            unansweredSinceNanos = ANSWERED;
+        }
+    }
+
+    /** Sends a PING (on the loop) and notes when, unless one is still unanswered. */
+    private void pingForLiveness() {
+        long now = ticker.getAsLong();
+        if (unansweredSinceNanos == ANSWERED) {
+            unansweredSinceNanos = now;
+        }
+        writeControl(Protocol.ping(alloc, now));
+    }
+
+    /**
+     * Whether a PING has gone unanswered (nothing at all read since) for {@link #UNRESPONSIVE_AFTER}
+     * or four round trips, whichever is longer: the peer may be gone. Safe from any thread.
+     */
+    public boolean isUnresponsive() {
+        long since = unansweredSinceNanos;
+        if (since == ANSWERED) {
+            return false;
+        }
+        long rtt = rttNanos;
+        long limit = Math.max(UNRESPONSIVE_AFTER.toNanos(), rtt > 0 ? 4 * rtt : 0);
+        return ticker.getAsLong() - since > limit;
+    }
+
+    /**
+     * Before a new stream goes into this tunnel: when nothing was read for 100 ms, sends a PING
+     * (unless one is unanswered), so that a peer that has gone is found out within a round trip
+     * or two instead of at the next keepalive. Call on the loop.
+     */
+    public void probeIfQuiet() {
+        if (unansweredSinceNanos == ANSWERED && ticker.getAsLong() - lastReadNanos > QUIET_NANOS
+                && channel.isActive()) {
+            pingForLiveness();
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastReadNanos = ticker.getAsLong();
+        heard();
         if (!dirty.isEmpty()) {
             for (int i = 0; i < dirty.size(); i++) {
                 dirty.get(i).flushPeer();
@@ -593,7 +652,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         }
         if (ping > 0 && now - lastPing[0] >= ping - ping / 8) {
             lastPing[0] = now;
-            writeControl(Protocol.ping(alloc, now));
+            pingForLiveness();
         }
     }
 
@@ -752,7 +811,7 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     /** Sends a PING now; its PONG updates {@link #rtt()}. */
     public void ping() {
-        runOnLoop(() -> writeControl(Protocol.ping(alloc, ticker.getAsLong())));
+        runOnLoop(this::pingForLiveness);
     }
 
     @Override

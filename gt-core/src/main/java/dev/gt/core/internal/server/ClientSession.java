@@ -115,15 +115,24 @@ final class ClientSession {
      * Tunnels are spread over the loops as they are accepted, so under load one loop's tunnel
      * often carries twice another's streams; a tighter balance made half the visitors hop.
      * Among tunnels the client ranked (PRIORITY), only those of the lowest rank are considered.
-     * {@code null} when no tunnel can take streams.
+     * A tunnel whose client has not answered a PING for seconds is passed over while another can
+     * take the stream: a client killed and restarted leaves its old tunnel open until the idle
+     * timeout (over QUIC, or when its host vanished), and least-loaded picking would send new
+     * visitors into it, since its streams fail and leave it empty. {@code null} when no tunnel can
+     * take streams.
      */
     ServerTunnel pickTunnel(EventLoop preferred) {
+        ServerTunnel t = pickTunnel(preferred, false);
+        return t != null ? t : pickTunnel(preferred, true);
+    }
+
+    private ServerTunnel pickTunnel(EventLoop preferred, boolean evenUnresponsive) {
         ServerTunnel best = null;
         ServerTunnel sameLoop = null;
         // Only tunnels of the lowest rank the client gave (PRIORITY: its choice of transport) count.
         int rank = Integer.MAX_VALUE;
         for (ServerTunnel t : tunnels) {
-            if (t.isGoingAway() || !t.channel().isActive()) {
+            if (t.isGoingAway() || !t.channel().isActive() || !evenUnresponsive && t.isUnresponsive()) {
                 continue;
             }
             int r = t.rank;

@@ -122,6 +122,11 @@ final class ServerTunnel implements MuxTunnel.Owner {
         return mux.streamCount();
     }
 
+    /** A PING to the client went unanswered for long: it may be gone ({@link MuxTunnel#isUnresponsive()}). */
+    boolean isUnresponsive() {
+        return mux.isUnresponsive();
+    }
+
     boolean isGoingAway() {
         return mux.isGoingAway();
     }
@@ -167,6 +172,7 @@ final class ServerTunnel implements MuxTunnel.Owner {
                 visitor.close();
                 return;
             }
+            mux.probeIfQuiet();
             int id = nextId();
             byte[] ip = null;
             int port = 0;

@@ -199,6 +199,49 @@ class MuxTunnelTest {
         assertEquals(Duration.ofMillis(42), t.mux.rtt());
     }
 
+    @Test
+    void anUnansweredPingMakesTheTunnelUnresponsiveUntilAnythingIsRead() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
+        advance(Duration.ofSeconds(3));
+        ch.advanceTimeBy(3, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        ByteBuf ping = ch.readOutbound();
+        assertNotNull(ping, "a PING after the interval");
+        long opaque = ping.getLong(Protocol.HEADER_LENGTH);
+        ping.release();
+        advance(MuxTunnel.UNRESPONSIVE_AFTER);
+        assertFalse(t.mux.isUnresponsive(), "not before the limit");
+        advance(Duration.ofMillis(1));
+        assertTrue(t.mux.isUnresponsive(), "a PING unanswered for more than the limit");
+        ch.writeInbound(frame(Protocol.pong(ByteBufAllocator.DEFAULT, opaque)));
+        assertFalse(t.mux.isUnresponsive(), "the answer came");
+    }
+
+    @Test
+    void aNewStreamIntoAQuietTunnelSendsOnePingFirst() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.mux.probeIfQuiet();
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "not quiet yet");
+        advance(Duration.ofMillis(1500));
+        t.mux.probeIfQuiet();
+        t.mux.probeIfQuiet();
+        ch.runPendingTasks();
+        ByteBuf ping = ch.readOutbound();
+        assertNotNull(ping, "a PING before the stream");
+        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
+        ping.release();
+        assertNull(ch.readOutbound(), "one PING while it is unanswered");
+        advance(Duration.ofSeconds(3));
+        assertTrue(t.mux.isUnresponsive());
+        ch.writeInbound(dataFrame(0, 0));
+        assertFalse(t.mux.isUnresponsive(), "any read answers");
+    }
+
     private void advance(Duration d) {
         clock.addAndGet(d.toNanos());
     }
