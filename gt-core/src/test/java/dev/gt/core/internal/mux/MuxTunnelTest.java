@@ -183,17 +183,8 @@ class MuxTunnelTest {
     void pingsGoOutAtTheirIntervalAndPongsGiveTheRoundTrip() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
         assertNull(t.mux.rtt());
-        advance(Duration.ofSeconds(3));
-        ch.advanceTimeBy(3, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
-        ch.runPendingTasks();
-        ByteBuf ping = ch.readOutbound();
-        assertNotNull(ping, "a PING after the interval");
-        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
-        long opaque = ping.getLong(Protocol.HEADER_LENGTH);
-        ping.release();
+        long opaque = keepalivePing(ch, t);
         advance(Duration.ofMillis(42));
         ch.writeInbound(frame(Protocol.pong(ByteBufAllocator.DEFAULT, opaque)));
         assertEquals(Duration.ofMillis(42), t.mux.rtt());
@@ -203,15 +194,7 @@ class MuxTunnelTest {
     void anUnansweredPingMakesTheTunnelUnresponsiveUntilAnythingIsRead() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
-        advance(Duration.ofSeconds(3));
-        ch.advanceTimeBy(3, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
-        ch.runPendingTasks();
-        ByteBuf ping = ch.readOutbound();
-        assertNotNull(ping, "a PING after the interval");
-        long opaque = ping.getLong(Protocol.HEADER_LENGTH);
-        ping.release();
+        long opaque = keepalivePing(ch, t);
         advance(MuxTunnel.UNRESPONSIVE_AFTER);
         assertFalse(t.mux.isUnresponsive(), "not before the limit");
         advance(Duration.ofMillis(1));
@@ -240,6 +223,21 @@ class MuxTunnelTest {
         assertTrue(t.mux.isUnresponsive());
         ch.writeInbound(dataFrame(0, 0));
         assertFalse(t.mux.isUnresponsive(), "any read answers");
+    }
+
+    /** Starts a keepalive with PINGs every 3 s, lets 3 s pass and returns the PING's opaque value. */
+    private long keepalivePing(EmbeddedChannel ch, TestTunnel t) {
+        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
+        advance(Duration.ofSeconds(3));
+        ch.advanceTimeBy(3, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        ByteBuf ping = ch.readOutbound();
+        assertNotNull(ping, "a PING after the interval");
+        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
+        long opaque = ping.getLong(Protocol.HEADER_LENGTH);
+        ping.release();
+        return opaque;
     }
 
     private void advance(Duration d) {
