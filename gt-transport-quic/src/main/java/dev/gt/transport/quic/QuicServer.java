@@ -67,7 +67,8 @@ final class QuicServer implements TunnelListener {
         QuicCodecDispatcher dispatcher = new QuicCodecDispatcher(CONNECTION_ID_LENGTH) {
             @Override
             protected void initChannel(Channel channel, int idLength, QuicConnectionIdGenerator ids) {
-                channel.pipeline().addLast(server.codec(transport, tls, request, idLength, ids), DatagramErrors.INSTANCE);
+                channel.pipeline().addLast(QuicTunnelTransport.flushConsolidation(),
+                        server.codec(transport, tls, request, idLength, ids), DatagramErrors.INSTANCE);
             }
         };
         CompletableFuture<TunnelListener> done = new CompletableFuture<>();
