@@ -2,7 +2,9 @@ package dev.gt.core.it;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -10,67 +12,87 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A UDP relay between a QUIC client and server on loopback, standing for the path between them: it
- * can police the rate in each direction (packets over a token bucket are dropped, as a bottleneck
- * link would) and change its source address toward the server (a NAT rebinding).
+ * A UDP relay between QUIC clients and a server on loopback, standing for the path between them,
+ * as a NAT would: each client address gets a socket of its own toward the server, so a client pool's
+ * connections (one UDP socket each) stay apart. It can police the rate in each direction (packets
+ * over a token bucket are dropped, as a bottleneck link would) and drop packets at random (loss).
  */
 final class UdpRelay implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final InetSocketAddress target;
     private final Channel front;
-    private volatile Channel back;
-    private volatile InetSocketAddress client;
+    /** The socket toward the server of each client address. */
+    private final Map<InetSocketAddress, ChannelFuture> bindings = new ConcurrentHashMap<>();
     private final Policer up = new Policer();
     private final Policer down = new Policer();
+    private volatile double loss;
     final AtomicLong dropped = new AtomicLong();
 
-    UdpRelay(InetSocketAddress target) throws InterruptedException {
+    UdpRelay(InetSocketAddress target) {
         this.target = target;
-        this.front = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
-                .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        client = p.sender();
-                        if (up.allow(p.content().readableBytes())) {
-                            back.writeAndFlush(new DatagramPacket(p.content().retain(), UdpRelay.this.target));
-                        } else {
-                            dropped.incrementAndGet();
-                        }
-                    }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        this.back = newBack();
+        this.front = bind(new SimpleChannelInboundHandler<DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                if (!pass(up, p)) {
+                    return;
+                }
+                DatagramPacket out = new DatagramPacket(p.content().retain(), UdpRelay.this.target);
+                ChannelFuture back = binding(p.sender());
+                if (back.isDone()) {
+                    send(back, out);
+                } else {
+                    back.addListener(f -> send(back, out));
+                }
+            }
+        }).syncUninterruptibly().channel();
     }
 
-    private Channel newBack() throws InterruptedException {
+    private static void send(ChannelFuture back, DatagramPacket out) {
+        if (back.isSuccess()) {
+            back.channel().writeAndFlush(out);
+        } else {
+            out.release();
+        }
+    }
+
+    /** The client's socket toward the server, bound on first use (on the relay's one loop). */
+    private ChannelFuture binding(InetSocketAddress client) {
+        return bindings.computeIfAbsent(client, c -> bind(new SimpleChannelInboundHandler<DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                if (pass(down, p)) {
+                    front.writeAndFlush(new DatagramPacket(p.content().retain(), c));
+                }
+            }
+        }));
+    }
+
+    private ChannelFuture bind(SimpleChannelInboundHandler<DatagramPacket> handler) {
         return new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
-                .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        InetSocketAddress c = client;
-                        if (c != null && ctx.channel() == back && down.allow(p.content().readableBytes())) {
-                            front.writeAndFlush(new DatagramPacket(p.content().retain(), c));
-                        } else {
-                            dropped.incrementAndGet();
-                        }
-                    }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                .handler(handler).bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
-    /** Where the client sends. */
+    private boolean pass(Policer policer, DatagramPacket p) {
+        double p0 = loss;
+        if (p0 > 0 && ThreadLocalRandom.current().nextDouble() < p0
+                || !policer.allow(p.content().readableBytes())) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Where the clients send. */
     InetSocketAddress address() {
         return (InetSocketAddress) front.localAddress();
-    }
-
-    /** The address the server sees packets come from now. */
-    InetSocketAddress sourceTowardServer() {
-        return (InetSocketAddress) back.localAddress();
     }
 
     /** Polices both directions to {@code bytesPerSecond}; 0 = unlimited. */
@@ -79,16 +101,14 @@ final class UdpRelay implements AutoCloseable {
         down.rate(bytesPerSecond);
     }
 
-    /** Sends toward the server from a new port from now on, as a NAT that rebinds. */
-    void rebind() throws InterruptedException {
-        Channel old = back;
-        back = newBack();
-        old.close().sync();
+    /** Drops each datagram, either way, with probability {@code p} (0 = none). */
+    void loss(double p) {
+        loss = p;
     }
 
     @Override
     public void close() {
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** A token bucket that drops what exceeds the rate (burst: 50 ms of it, at least 16 KiB). */
