@@ -163,6 +163,12 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
      * are picked for new streams on other loops.
      */
     private volatile long unansweredSinceNanos = ANSWERED;
+    /**
+     * When the oldest PING without its own PONG went out (on the loop). Unlike
+     * {@link #unansweredSinceNanos}, only a PONG clears it: a path that carries the peer's data to
+     * us but not ours to the peer still reads, and would otherwise never look dead from this side.
+     */
+    private long pongDueSinceNanos = ANSWERED;
     private long unwritableSinceNanos;
     private volatile long rttNanos = -1;
     private boolean pongPending;
@@ -425,6 +431,9 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         if (unansweredSinceNanos == ANSWERED) {
             unansweredSinceNanos = now;
         }
+        if (pongDueSinceNanos == ANSWERED) {
+            pongDueSinceNanos = now;
+        }
         writeControl(Protocol.ping(alloc, now));
     }
 
@@ -650,6 +659,11 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
                     + Duration.ofNanos(idle)));
             return;
         }
+        if (idle > 0 && ping > 0 && pongDueSinceNanos != ANSWERED && now - pongDueSinceNanos > idle) {
+            log.warn("tunnel {}: no answer to a PING for {}; closing", channel.remoteAddress(), Duration.ofNanos(idle));
+            abortTunnel(new GtException(GtErrorCode.TIMEOUT, "no answer to a PING for " + Duration.ofNanos(idle)));
+            return;
+        }
         if (ping > 0 && now - lastPing[0] >= ping - ping / 8) {
             lastPing[0] = now;
             pingForLiveness();
@@ -753,6 +767,10 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
 
     @Override
     public void onPong(long opaque) {
+        // The opaque value is the PING's send time: a PONG for it or a later PING answers them all.
+        if (pongDueSinceNanos != ANSWERED && opaque >= pongDueSinceNanos) {
+            pongDueSinceNanos = ANSWERED;
+        }
         long rtt = ticker.getAsLong() - opaque;
         if (rtt >= 0) {
             rttNanos = rtt;

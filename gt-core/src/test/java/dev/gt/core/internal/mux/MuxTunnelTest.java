@@ -180,6 +180,69 @@ class MuxTunnelTest {
     }
 
     @Test
+    void aTunnelWhosePingsGoUnansweredForItsTimeoutIsClosedThoughThePeerKeepsSending() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        // PINGs every 3 s (checked every 3 s), 10 s without a PONG closes. The peer's own frames keep arriving (a path
+        // that carries its data to us but not ours to it), so the tunnel never looks idle.
+        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(10));
+        long firstPing = -1;
+        for (int second = 1; second <= 10; second++) {
+            advance(Duration.ofSeconds(1));
+            ch.writeInbound(frame(Protocol.ping(ByteBufAllocator.DEFAULT, second)));
+            ch.advanceTimeBy(1, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+            ch.runPendingTasks();
+            ByteBuf out;
+            while ((out = ch.readOutbound()) != null) {
+                if (out.getUnsignedByte(0) == Protocol.TYPE_PING && firstPing < 0) {
+                    firstPing = out.getLong(Protocol.HEADER_LENGTH);
+                }
+                out.release();
+            }
+            assertTrue(ch.isOpen(), "open after " + second + " s: the first PING is not 10 s old yet");
+        }
+        assertTrue(firstPing >= 0, "a PING went out");
+        for (int second = 11; second <= 16 && ch.isOpen(); second++) {
+            advance(Duration.ofSeconds(1));
+            ch.writeInbound(frame(Protocol.ping(ByteBufAllocator.DEFAULT, second)));
+            ch.advanceTimeBy(1, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+            ch.runPendingTasks();
+            drainBytes(ch);
+        }
+        assertFalse(ch.isOpen(), "no PONG for more than 10 s");
+        assertEquals(GtErrorCode.TIMEOUT, ((dev.gt.api.GtException) t.closedBecause).code());
+        assertTrue(t.closedBecause.getMessage().contains("no answer to a PING"), t.closedBecause.getMessage());
+    }
+
+    @Test
+    void aPongForTheLatestPingAnswersTheEarlierOnesToo() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(10));
+        for (int second = 1; second <= 30; second++) {
+            advance(Duration.ofSeconds(1));
+            ch.advanceTimeBy(1, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+            ch.runPendingTasks();
+            ByteBuf out;
+            long latest = -1;
+            while ((out = ch.readOutbound()) != null) {
+                if (out.getUnsignedByte(0) == Protocol.TYPE_PING) {
+                    latest = out.getLong(Protocol.HEADER_LENGTH);
+                }
+                out.release();
+            }
+            // Every other PING is answered, late, with the opaque value of the latest one.
+            if (latest >= 0 && second % 6 == 0) {
+                ch.writeInbound(frame(Protocol.pong(ByteBufAllocator.DEFAULT, latest)));
+            }
+            assertTrue(ch.isOpen(), "open after " + second + " s");
+        }
+    }
+
+    @Test
     void pingsGoOutAtTheirIntervalAndPongsGiveTheRoundTrip() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
