@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A UDP relay between QUIC clients and a server on loopback, standing for the path between them,
  * as a NAT would: each client address gets a socket of its own toward the server, so a client pool's
  * connections (one UDP socket each) stay apart. It can police the rate in each direction (packets
- * over a token bucket are dropped, as a bottleneck link would) and drop packets at random (loss).
+ * over a token bucket are dropped, as a bottleneck link would), drop packets at random (loss) and
+ * give every client a new address toward the server (a rebinding).
  */
 final class UdpRelay implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -88,6 +89,14 @@ final class UdpRelay implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /** Forgets every client's binding, as a NAT whose mappings expired: the next packets get new ones. */
+    void rebind() {
+        group.submit(() -> {
+            bindings.values().forEach(f -> f.channel().close());
+            bindings.clear();
+        }).syncUninterruptibly();
     }
 
     /** Where the clients send. */
