@@ -110,7 +110,6 @@ final class QuicTunnelTransport implements TunnelTransport {
         return cc == CongestionControl.BBR ? QuicCongestionControlAlgorithm.BBR : QuicCongestionControlAlgorithm.CUBIC;
     }
 
-    /** The settings both ends share: windows, stream limits, congestion control, idle timeout. */
     /**
      * The QUIC codec writes a datagram for every stream write made outside its own read loop: a
      * visitor's request read from a TCP socket, or an answer from a local service, each costs a
@@ -122,6 +121,7 @@ final class QuicTunnelTransport implements TunnelTransport {
         return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
     }
 
+    /** The settings both ends share: windows, stream limits, congestion control, idle timeout. */
     <B extends QuicCodecBuilder<B>> B common(B b, java.time.Duration idleTimeout, long peerStreams) {
         b.congestionControlAlgorithm(algorithm(settings.congestionControl()))
                 .initialMaxData(CONNECTION_WINDOW)
