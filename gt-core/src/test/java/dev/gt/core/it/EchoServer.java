@@ -7,6 +7,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +37,23 @@ final class EchoServer extends TcpFixture {
                 ch.pipeline().addLast(new Handler());
             }
         });
+    }
+
+    /**
+     * A visitor's round trip to an echo service behind {@code port} on 127.0.0.1: connects, sends
+     * {@code text}, returns as many bytes as were sent (fewer if the connection ends first), each
+     * read waiting at most {@code timeoutMillis}.
+     */
+    static String roundTrip(int port, String text, int timeoutMillis) throws IOException {
+        try (Socket visitor = new Socket("127.0.0.1", port)) {
+            visitor.setSoTimeout(timeoutMillis);
+            OutputStream out = visitor.getOutputStream();
+            byte[] sent = text.getBytes(StandardCharsets.US_ASCII);
+            out.write(sent);
+            out.flush();
+            InputStream in = visitor.getInputStream();
+            return new String(in.readNBytes(sent.length), StandardCharsets.US_ASCII);
+        }
     }
 
     /** Connections accepted so far. */

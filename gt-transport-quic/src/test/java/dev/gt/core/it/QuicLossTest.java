@@ -8,10 +8,7 @@ import dev.gt.api.ServiceSpec;
 import dev.gt.core.GtClient;
 import dev.gt.core.GtServer;
 import dev.gt.transport.tcp.EpollEngineProvider;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -77,7 +74,7 @@ class QuicLossTest {
                                 String text = "visitor " + visitor + " request " + i;
                                 try {
                                     long start = System.nanoTime();
-                                    String got = echoThrough(echoPort, text);
+                                    String got = EchoServer.roundTrip(echoPort, text, ANSWER_TIMEOUT_MS);
                                     nanos.add(System.nanoTime() - start);
                                     if (!text.equals(got)) {
                                         failures.add(text + ": got '" + got + "'");
@@ -104,19 +101,6 @@ class QuicLossTest {
                         + VISITORS * ROUND_TRIPS + " (" + path.dropped.get() + " datagrams lost)");
                 assertEquals(List.of(), clientEvents.of(GtEvent.TunnelDisconnected.class), "no tunnel was lost");
             }
-        }
-    }
-
-    /** A visitor's round trip through the tunnel to the echo service. */
-    private static String echoThrough(int port, String text) throws Exception {
-        try (Socket visitor = new Socket("127.0.0.1", port)) {
-            visitor.setSoTimeout(ANSWER_TIMEOUT_MS);
-            OutputStream out = visitor.getOutputStream();
-            byte[] sent = text.getBytes(StandardCharsets.US_ASCII);
-            out.write(sent);
-            out.flush();
-            InputStream in = visitor.getInputStream();
-            return new String(in.readNBytes(sent.length), StandardCharsets.US_ASCII);
         }
     }
 }

@@ -7,10 +7,6 @@ import dev.gt.api.ServiceSpec;
 import dev.gt.core.GtClient;
 import dev.gt.core.GtServer;
 import dev.gt.transport.tcp.EpollEngineProvider;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -45,7 +41,7 @@ class QuicRebindingTest {
                             .ioEngine(new EpollEngineProvider()).eventListener(ev)
                             .service(ServiceSpec.local(echo.url()).serverPort(port).build()).build()) {
                 client.start().get(20, TimeUnit.SECONDS);
-                assertEquals("a", echo(port, "a"));
+                assertEquals("a", EchoServer.roundTrip(port, "a", 1000));
                 StringBuilder times = new StringBuilder();
                 for (int i = 1; i <= REBINDINGS; i++) {
                     long start = System.nanoTime();
@@ -64,20 +60,9 @@ class QuicRebindingTest {
 
     private static boolean answers(int port) {
         try {
-            return "b".equals(echo(port, "b"));
+            return "b".equals(EchoServer.roundTrip(port, "b", 1000));
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    private static String echo(int port, String text) throws Exception {
-        try (Socket v = new Socket("127.0.0.1", port)) {
-            v.setSoTimeout(1000);
-            OutputStream out = v.getOutputStream();
-            out.write(text.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = v.getInputStream();
-            return new String(in.readNBytes(text.length()), StandardCharsets.US_ASCII);
         }
     }
 }
