@@ -71,6 +71,52 @@ class EventDispatcherTest {
     }
 
     @Test
+    void eventsArrivingWhileItGathersDoNotWakeIt() throws Exception {
+        CountDownLatch first = new CountDownLatch(1);
+        AtomicLong delivered = new AtomicLong();
+        GtEventListener listener = new GtEventListener() {
+            @Override
+            public void streamOpened(StreamInfo stream) {
+                delivered.incrementAndGet();
+                first.countDown();
+            }
+        };
+        // A long nap, so that the test does not depend on how quickly this thread is scheduled.
+        EventDispatcher d = new EventDispatcher("test", listener, null, MetricsRecorder.NONE, () -> { },
+                TimeUnit.MILLISECONDS.toNanos(300));
+        d.start();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(d::asleep);
+        d.dispatch(l -> l.streamOpened(STREAM));
+        assertTrue(first.await(5, TimeUnit.SECONDS));
+        int more = 1000;
+        for (int i = 0; i < more; i++) {
+            d.dispatch(l -> l.streamOpened(STREAM));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1 + more);
+        // One wake for the first event; the thousand after it were gathered in its nap.
+        assertEquals(1, d.wakeups());
+        d.close();
+    }
+
+    @Test
+    void aLoneEventIsDeliveredAtOnce() throws Exception {
+        CountDownLatch got = new CountDownLatch(1);
+        EventDispatcher d = new EventDispatcher("test", new GtEventListener() {
+            @Override
+            public void streamOpened(StreamInfo stream) {
+                got.countDown();
+            }
+        }, null, MetricsRecorder.NONE, () -> { });
+        d.start();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(d::asleep);
+        d.dispatch(l -> l.streamOpened(STREAM));
+        assertTrue(got.await(5, TimeUnit.SECONDS));
+        // Delivered because the dispatch woke it, not at the end of an idle wait.
+        assertEquals(1, d.wakeups());
+        d.close();
+    }
+
+    @Test
     void theRecorderIsFedOnceASecondAndOnceMoreOnClose() {
         AtomicLong ticks = new AtomicLong();
         EventDispatcher d = new EventDispatcher("test", GtEventListener.NONE, null, (o, f, t) -> { },
