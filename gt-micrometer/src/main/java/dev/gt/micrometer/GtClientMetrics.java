@@ -43,6 +43,7 @@ public final class GtClientMetrics implements MeterBinder {
     private static final long SNAPSHOT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private volatile MeterRegistry registry;
+    private volatile StreamTimer streamTimer;
     private volatile GtClient client;
     private volatile ClientState snapshot;
     private volatile long snapshotAt;
@@ -109,6 +110,21 @@ public final class GtClientMetrics implements MeterBinder {
         }
     };
 
+    /** The bound registry's stream-duration timer. */
+    private record StreamTimer(MeterRegistry registry, Timer timer) {
+    }
+
+    /** The stream-duration timer, looked up in the registry once rather than per closed stream. */
+    private Timer streamTimer(MeterRegistry r) {
+        StreamTimer t = streamTimer;
+        if (t == null || t.registry() != r) {
+            t = new StreamTimer(r, Timer.builder("gt.client.stream.duration")
+                    .description("How long visitor streams lasted").register(r));
+            streamTimer = t;
+        }
+        return t.timer();
+    }
+
     private static Counter bytes(MeterRegistry r, String server, String direction) {
         return Counter.builder("gt.client.bytes").baseUnit("bytes")
                 .description("Bytes relayed, counted once a second while streams are open")
@@ -137,8 +153,7 @@ public final class GtClientMetrics implements MeterBinder {
         public void streamClosed(StreamInfo stream, Throwable cause) {
             MeterRegistry r = registry;
             if (r != null && stream.age() != null) {
-                Timer.builder("gt.client.stream.duration").description("How long visitor streams lasted")
-                        .register(r).record(stream.age());
+                streamTimer(r).record(stream.age());
             }
         }
 
