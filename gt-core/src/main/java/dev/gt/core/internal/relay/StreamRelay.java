@@ -564,8 +564,11 @@ public final class StreamRelay {
             maybeFinish();
             return;
         }
+        // When the peer has ended its side too, the close that follows sends the FIN: a half-close
+        // first would only cost Netty's shutdown exception (a stack trace per stream).
+        boolean closeFollows = sendHalf == SendHalf.FIN_SENT;
         p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (f.isSuccess() && !closeFollows) {
                 ((DuplexChannel) p).shutdownOutput();
             }
             runOnLoop(() -> {
