@@ -13,9 +13,11 @@ import java.util.function.Consumer;
  * <h2>Threading and ordering</h2>
  * A server or client calls its listener on one thread of its own, never on an event loop: the
  * events are handed over through a bounded queue (65,536 events), so a slow listener can never
- * stall a tunnel or a visitor. It only delays later events; when the queue is full, events are
- * dropped and counted, and {@link #eventsDropped} reports the count once the listener has caught
- * up. Calls are in the order the events happened: a tunnel's open comes before the streams it
+ * stall a tunnel or a visitor. An event is delivered at once when the thread is idle, and
+ * within about a millisecond while events keep coming (they are gathered into batches rather
+ * than waking the thread for each). A slow listener only delays later events; when the queue is
+ * full, events are dropped and counted, and {@link #eventsDropped} reports the count once the
+ * listener has caught up. Calls are in the order the events happened: a tunnel's open comes before the streams it
  * carries, a stream's open before its close, the streams' closes before their tunnel's close.
  * A listener may call {@code close()}, {@code state()} and blocking methods of the server or
  * client it observes. Exceptions it throws are logged and otherwise ignored.

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Waking a parked thread is a system call on the loop and a context switch on both sides; at
  * thousands of streams a second (a connection per request) one wake per event cost the relay
- * about a tenth of its CPU. So after delivering, the thread naps a millisecond ({@code BATCH_NANOS}) without
- * asking to be woken, and events of that time wait for the next pass: a lone event is still
- * delivered at once, a busy stream of them in batches a millisecond apart.
+ * about a tenth of its CPU. So after delivering, the thread naps a millisecond without asking to
+ * be woken, and events of that time wait for the next pass: a lone event is still delivered at
+ * once, a busy stream of them in batches a millisecond apart.
  */
 public final class EventDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
