@@ -97,6 +97,20 @@ class HalfCloseTest {
         }
     }
 
+    @Test
+    void aVisitorThatResetsAfterTheServiceEndedIsAResetForTheServiceNotAnEnd() throws Exception {
+        try (Socket s = TransferTest.connect(gt.tcpPort(2))) {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            s.getInputStream().transferTo(got);
+            Data.assertSameBytes(GREETING, got.toByteArray(), "greeting received by the visitor");
+            // Half-closed toward the visitor now; it aborts instead of ending its output.
+            s.setSoLinger(true, 0);
+        }
+        Throwable failure = speaker.failures().poll(30, TimeUnit.SECONDS);
+        assertNotNull(failure, "the service never heard of the visitor's reset");
+        assertEquals(null, speaker.results().poll(), "a reset must not reach the service as an orderly end");
+    }
+
     private static void speakerRound(int round) throws Exception {
         ByteArrayOutputStream sent = new ByteArrayOutputStream();
         try (Socket s = TransferTest.connect(gt.tcpPort(2))) {

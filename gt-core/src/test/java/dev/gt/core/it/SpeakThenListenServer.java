@@ -16,7 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Closes its output first: sends {@code greeting}, shuts its output down, then keeps reading
  * until the peer ends too and reports what it read (count, SHA-256 and the bytes) in
- * {@link #results()}.
+ * {@link #results()}; a connection that fails instead (a reset) is reported in {@link #failures()}.
  */
 final class SpeakThenListenServer extends TcpFixture {
     /** What one connection received. */
@@ -24,6 +24,7 @@ final class SpeakThenListenServer extends TcpFixture {
 
     private final byte[] greeting;
     private final BlockingQueue<Result> results = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
 
     SpeakThenListenServer(byte[] greeting) {
         this.greeting = greeting.clone();
@@ -37,6 +38,11 @@ final class SpeakThenListenServer extends TcpFixture {
 
     BlockingQueue<Result> results() {
         return results;
+    }
+
+    /** Connections that ended with an error (a reset) instead of the peer's end of output. */
+    BlockingQueue<Throwable> failures() {
+        return failures;
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {
@@ -83,6 +89,7 @@ final class SpeakThenListenServer extends TcpFixture {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failures.add(cause);
             ctx.close();
         }
     }

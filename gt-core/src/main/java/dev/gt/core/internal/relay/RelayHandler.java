@@ -71,6 +71,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         log.debug("{}: {} failed: {}", relay, ctx.channel(), cause.toString(), cause);
+        relay.runOnLoop(relay::onPeerFailed);
         ctx.close();
     }
 }

@@ -74,6 +74,10 @@ public final class StreamRelay {
     private ReceiveHalf receiveHalf = ReceiveHalf.OPEN;
     /** Ended: reset, aborted, or both halves done. Nothing is relayed any more. */
     private boolean ended;
+    /** The peer's EOF closes its channel (half-closure off after its output was shut). */
+    private boolean peerEofCloses;
+    /** The peer reported a read error before closing. */
+    private boolean peerFailed;
     private final ArrayDeque<ByteBuf> fromPeerPending = new ArrayDeque<>(2);
     private ArrayDeque<ByteBuf> toPeerQueue;
     private int consumedBlocked;
@@ -568,14 +572,25 @@ public final class StreamRelay {
         // first would only cost Netty's shutdown exception (a stack trace per stream).
         boolean closeFollows = sendHalf == SendHalf.FIN_SENT;
         p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && !closeFollows) {
-                ((DuplexChannel) p).shutdownOutput();
+            boolean eofCloses = false;
+            if (f.isSuccess() && !closeFollows && ((DuplexChannel) p).shutdownOutput().isSuccess()) {
+                // Both FINs exchanged leave the socket in TIME_WAIT, where Netty's half-close of
+                // the input fails (ENOTCONN, an exception built and caught per stream): from now
+                // on the peer's EOF closes the channel, and onPeerInactive reads that as its FIN.
+                eofCloses = p.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
             }
+            boolean closesOnEof = eofCloses;
             runOnLoop(() -> {
                 receiveHalf = ReceiveHalf.FIN_DELIVERED;
+                peerEofCloses = closesOnEof;
                 maybeFinish();
             });
         });
+    }
+
+    /** The peer failed (a read error); its close that follows is not an orderly end. */
+    void onPeerFailed() {
+        peerFailed = true;
     }
 
     private void maybeFinish() {
@@ -597,6 +612,11 @@ public final class StreamRelay {
         }
         if (sendHalf == SendHalf.FIN_SENT && receiveHalf == ReceiveHalf.FIN_DELIVERED) {
             maybeFinish();
+            return;
+        }
+        if (peerEofCloses && !peerFailed && receiveHalf == ReceiveHalf.FIN_DELIVERED) {
+            // Its output was shut and half-closure turned off (deliverFin): this close is its EOF.
+            onPeerInputShutdown();
             return;
         }
         if (!(channel instanceof DuplexChannel)) {
