@@ -74,7 +74,7 @@ public final class StreamRelay {
     private ReceiveHalf receiveHalf = ReceiveHalf.OPEN;
     /** Ended: reset, aborted, or both halves done. Nothing is relayed any more. */
     private boolean ended;
-    /** The peer's EOF closes its channel (half-closure off after its output was shut). */
+    /** Our FIN reached the peer and its EOF now closes its channel (see shutOutput). */
     private boolean peerEofCloses;
     /** The peer reported a read error before closing. */
     private boolean peerFailed;
@@ -572,20 +572,23 @@ public final class StreamRelay {
         // first would only cost Netty's shutdown exception (a stack trace per stream).
         boolean closeFollows = sendHalf == SendHalf.FIN_SENT;
         p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            boolean eofCloses = false;
-            if (f.isSuccess() && !closeFollows && ((DuplexChannel) p).shutdownOutput().isSuccess()) {
-                // Both FINs exchanged leave the socket in TIME_WAIT, where Netty's half-close of
-                // the input fails (ENOTCONN, an exception built and caught per stream): from now
-                // on the peer's EOF closes the channel, and onPeerInactive reads that as its FIN.
-                eofCloses = p.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-            }
-            boolean closesOnEof = eofCloses;
+            boolean closesOnEof = f.isSuccess() && !closeFollows && shutOutput((DuplexChannel) p);
             runOnLoop(() -> {
                 receiveHalf = ReceiveHalf.FIN_DELIVERED;
                 peerEofCloses = closesOnEof;
                 maybeFinish();
             });
         });
+    }
+
+    /**
+     * Half-closes {@code p}; true when from now on its EOF closes it. Both FINs exchanged leave the
+     * socket in TIME_WAIT, where Netty's half-close of the input fails (ENOTCONN, an exception
+     * built and caught per stream), so half-closure is turned off and onPeerInactive reads the
+     * close as the peer's FIN.
+     */
+    private static boolean shutOutput(DuplexChannel p) {
+        return p.shutdownOutput().isSuccess() && p.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
     }
 
     /** The peer failed (a read error); its close that follows is not an orderly end. */
@@ -614,7 +617,7 @@ public final class StreamRelay {
             maybeFinish();
             return;
         }
-        if (peerEofCloses && !peerFailed && receiveHalf == ReceiveHalf.FIN_DELIVERED) {
+        if (peerEofCloses && !peerFailed) {
             // Its output was shut and half-closure turned off (deliverFin): this close is its EOF.
             onPeerInputShutdown();
             return;
