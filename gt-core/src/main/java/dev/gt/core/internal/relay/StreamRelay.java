@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -585,10 +586,12 @@ public final class StreamRelay {
      * Half-closes {@code p}; true when from now on its EOF closes it. Both FINs exchanged leave the
      * socket in TIME_WAIT, where Netty's half-close of the input fails (ENOTCONN, an exception
      * built and caught per stream), so half-closure is turned off and onPeerInactive reads the
-     * close as the peer's FIN.
+     * close as the peer's FIN. Not for a TLS-terminated peer, whose TLS handler may report a close
+     * without close_notify as an error, which would turn its orderly end into a reset.
      */
     private static boolean shutOutput(DuplexChannel p) {
-        return p.shutdownOutput().isSuccess() && p.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        return p.shutdownOutput().isSuccess() && p.pipeline().get(SslHandler.class) == null
+                && p.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
     }
 
     /** The peer failed (a read error); its close that follows is not an orderly end. */
