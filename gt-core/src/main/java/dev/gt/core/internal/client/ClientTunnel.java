@@ -206,6 +206,10 @@ final class ClientTunnel implements MuxTunnel.Owner {
             }
         }
         mux.startIdleSweeper(shortest);
+        TunnelConnection nativeStreams = connection;
+        if (nativeStreams != null) {
+            mux.startLossWatch(nativeStreams::pathStats, MuxTunnel.LOSS_WATCH_INTERVAL);
+        }
         pool.onReady(this, registered);
         List<Channel> held = beforeReady;
         beforeReady = null;

@@ -288,6 +288,34 @@ class MuxTunnelTest {
         assertFalse(t.mux.isUnresponsive(), "any read answers");
     }
 
+    @Test
+    void moreLossesThanAtTheLastLookSendOnePingToReleaseHeldRetransmissions() {
+        EmbeddedChannel ch = channel();
+        TestTunnel t = tunnel(ch);
+        t.mux.onLossCount(0);
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "no loss, no PING");
+        t.mux.onLossCount(2);
+        ch.runPendingTasks();
+        ByteBuf first = ch.readOutbound();
+        assertNotNull(first, "losses found at a look: a PING (also at the tunnel's first look)");
+        first.release();
+        t.mux.onLossCount(2);
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "no new loss, no PING");
+        t.mux.onLossCount(9);
+        ch.runPendingTasks();
+        ByteBuf ping = ch.readOutbound();
+        assertNotNull(ping, "a PING after new losses");
+        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
+        ping.release();
+        assertNull(ch.readOutbound(), "one PING per look");
+        t.mux.onLossCount(9);
+        t.mux.onLossCount(-1);
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "nothing new, or nothing known: no PING");
+    }
+
     /** Starts a keepalive with PINGs every 3 s, lets 3 s pass and returns the PING's opaque value. */
     private long keepalivePing(EmbeddedChannel ch, TestTunnel t) {
         t.mux.startKeepalive(Duration.ofSeconds(3), Duration.ofSeconds(30));
