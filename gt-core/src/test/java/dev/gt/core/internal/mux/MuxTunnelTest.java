@@ -292,28 +292,26 @@ class MuxTunnelTest {
     void moreLossesThanAtTheLastLookSendOnePingToReleaseHeldRetransmissions() {
         EmbeddedChannel ch = channel();
         TestTunnel t = tunnel(ch);
-        t.mux.onLossCount(0);
+        assertFalse(pingAfterLook(ch, t, 0), "no loss, no PING");
+        assertTrue(pingAfterLook(ch, t, 2), "losses found at a look: a PING (also at the tunnel's first look)");
+        assertFalse(pingAfterLook(ch, t, 2), "no new loss, no PING");
+        assertTrue(pingAfterLook(ch, t, 9), "a PING after new losses");
+        assertFalse(pingAfterLook(ch, t, 9), "no new loss, no PING");
+        assertFalse(pingAfterLook(ch, t, -1), "nothing known: no PING");
+    }
+
+    /** Reports {@code lost} to the tunnel's loss watch; whether exactly one PING went out for it. */
+    private static boolean pingAfterLook(EmbeddedChannel ch, TestTunnel t, long lost) {
+        t.mux.onLossCount(lost);
         ch.runPendingTasks();
-        assertNull(ch.readOutbound(), "no loss, no PING");
-        t.mux.onLossCount(2);
-        ch.runPendingTasks();
-        ByteBuf first = ch.readOutbound();
-        assertNotNull(first, "losses found at a look: a PING (also at the tunnel's first look)");
-        first.release();
-        t.mux.onLossCount(2);
-        ch.runPendingTasks();
-        assertNull(ch.readOutbound(), "no new loss, no PING");
-        t.mux.onLossCount(9);
-        ch.runPendingTasks();
-        ByteBuf ping = ch.readOutbound();
-        assertNotNull(ping, "a PING after new losses");
-        assertEquals(Protocol.TYPE_PING, ping.getUnsignedByte(0));
-        ping.release();
+        ByteBuf out = ch.readOutbound();
+        if (out == null) {
+            return false;
+        }
+        assertEquals(Protocol.TYPE_PING, out.getUnsignedByte(0));
+        out.release();
         assertNull(ch.readOutbound(), "one PING per look");
-        t.mux.onLossCount(9);
-        t.mux.onLossCount(-1);
-        ch.runPendingTasks();
-        assertNull(ch.readOutbound(), "nothing new, or nothing known: no PING");
+        return true;
     }
 
     /** Starts a keepalive with PINGs every 3 s, lets 3 s pass and returns the PING's opaque value. */
