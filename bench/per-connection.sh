@@ -20,11 +20,11 @@ nginx -c "$d/nginx.conf" & NG=$!
 relay=
 stop_relay() { [ -n "$relay" ] && kill -- -"$relay" 2>/dev/null; relay=; sleep 1; }
 trap 'stop_relay; kill $NG 2>/dev/null; rm -rf "$d"' EXIT INT TERM
-ticks() { # CPU ticks of every process in session $1
-  local s=0 sid
+ticks() { # CPU ticks of every process in session $1 (java, haproxy, bash: names without spaces)
+  local s=0
   for st in /proc/[0-9]*/stat; do
     read -r -a f < "$st" 2>/dev/null || continue
-    # fields after the command (which may hold spaces): state is f[2] when comm has none
+    # f[5] is the session id, f[13] and f[14] user and system time
     [ "${f[5]}" = "$1" ] && s=$((s + f[13] + f[14]))
   done
   echo $s

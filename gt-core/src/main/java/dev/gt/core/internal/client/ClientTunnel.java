@@ -206,10 +206,7 @@ final class ClientTunnel implements MuxTunnel.Owner {
             }
         }
         mux.startIdleSweeper(shortest);
-        TunnelConnection nativeStreams = connection;
-        if (nativeStreams != null) {
-            mux.startLossWatch(nativeStreams::pathStats, MuxTunnel.LOSS_WATCH_INTERVAL);
-        }
+        mux.startLossWatch(connection);
         pool.onReady(this, registered);
         List<Channel> held = beforeReady;
         beforeReady = null;

@@ -2,7 +2,7 @@ package dev.gt.core.internal.mux;
 
 import dev.gt.api.GtErrorCode;
 import dev.gt.api.GtException;
-import dev.gt.api.spi.PathStats;
+import dev.gt.api.spi.TunnelConnection;
 import dev.gt.core.internal.proto.FrameListener;
 import dev.gt.core.internal.proto.Protocol;
 import dev.gt.core.internal.proto.ProtocolException;
@@ -21,11 +21,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -683,10 +681,11 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     // ---- lost data held back by the transport ----
 
     /** How often {@link #startLossWatch} looks while streams are open. */
-    public static final Duration LOSS_WATCH_INTERVAL = Duration.ofMillis(250);
+    static final Duration LOSS_WATCH_INTERVAL = Duration.ofMillis(250);
 
     /**
-     * Every {@code every} while streams are open, asks the transport how many packets it has
+     * For a transport with native streams (QUIC; null: none): every 250 ms while streams are open,
+     * asks the transport how many packets it has
      * declared lost, and after a look that finds more than the last one (the first look: any)
      * writes a PING.
      *
@@ -698,14 +697,14 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
      * first packet after the visitor gave up). Any write releases it; a PING is the smallest, and
      * its PONG is a round-trip sample as well. At most one PING per look, only after a loss.
      */
-    public void startLossWatch(Supplier<CompletableFuture<PathStats>> stats, Duration every) {
-        if (lossWatch != null || closed) {
+    public void startLossWatch(TunnelConnection transport) {
+        if (transport == null || lossWatch != null || closed) {
             return;
         }
-        long nanos = every.toNanos();
+        long nanos = LOSS_WATCH_INTERVAL.toNanos();
         lossWatch = loop.scheduleAtFixedRate(() -> {
             if (!streams.isEmpty()) {
-                stats.get().thenAccept(p -> runOnLoop(() -> onLossCount(p.packetsLost())));
+                transport.pathStats().thenAccept(p -> runOnLoop(() -> onLossCount(p.packetsLost())));
             }
         }, nanos, nanos, TimeUnit.NANOSECONDS);
     }

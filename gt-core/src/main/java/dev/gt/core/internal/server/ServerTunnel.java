@@ -66,9 +66,7 @@ final class ServerTunnel implements MuxTunnel.Owner {
         Duration open = server.config.streamOpenTimeout();
         Duration idle = server.config.idleTimeout();
         mux.startIdleSweeper(idle.isZero() || !open.isZero() && open.compareTo(idle) < 0 ? open : idle);
-        if (connection != null) {
-            mux.startLossWatch(connection::pathStats, MuxTunnel.LOSS_WATCH_INTERVAL);
-        }
+        mux.startLossWatch(connection);
     }
 
     Channel channel() {
