@@ -56,6 +56,19 @@ final class EchoServer extends TcpFixture {
         }
     }
 
+    /**
+     * Like {@link #roundTrip}, but the visitor ends its output after {@code text} and reads until
+     * the end of the echo: the service's FIN must come through too.
+     */
+    static String roundTripToEnd(int port, String text, int timeoutMillis) throws IOException {
+        try (Socket visitor = new Socket("127.0.0.1", port)) {
+            visitor.setSoTimeout(timeoutMillis);
+            visitor.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+            visitor.shutdownOutput();
+            return new String(visitor.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
     /** Connections accepted so far. */
     int accepted() {
         return accepted.get();

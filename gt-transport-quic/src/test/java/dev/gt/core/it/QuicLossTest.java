@@ -74,7 +74,7 @@ class QuicLossTest {
                                 String text = "visitor " + visitor + " request " + i;
                                 try {
                                     long start = System.nanoTime();
-                                    String got = EchoServer.roundTrip(echoPort, text, ANSWER_TIMEOUT_MS);
+                                    String got = EchoServer.roundTripToEnd(echoPort, text, ANSWER_TIMEOUT_MS);
                                     nanos.add(System.nanoTime() - start);
                                     if (!text.equals(got)) {
                                         failures.add(text + ": got '" + got + "'");

@@ -144,6 +144,58 @@ class QuicStreamsTest {
         }
     }
 
+    private static byte[] finalSizeFrame(int stream, long size) {
+        return RawTunnel.frame(Protocol.TYPE_FINAL_SIZE, 0, stream, ByteBuffer.allocate(8).putLong(size).array());
+    }
+
+    /**
+     * The QUIC library may drop a FIN sent without data (quiche issue 2525); FINAL_SIZE on the
+     * control stream ends the stream instead, once the bytes before it have arrived, and the server
+     * sends its own after its FIN.
+     */
+    @Test
+    void aFinalSizeOnTheControlStreamEndsAStreamWhoseFinNeverComes() throws Exception {
+        try (RawQuicTunnel t = login(); Socket visitor = new Socket("127.0.0.1", tcpPort)) {
+            visitor.setSoTimeout(10_000);
+            RawQuicTunnel.ServerStream s = t.awaitStream();
+            int id = readOpen(s, 1);
+            s.write(RawTunnel.frame(Protocol.TYPE_ACCEPT, 0, id, new byte[0]));
+            // Before the bytes it counts: the end waits for them.
+            t.writeControl(finalSizeFrame(id, 14));
+            s.write("hello, ".getBytes(StandardCharsets.US_ASCII));
+            s.write("visitor".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("hello, visitor", new String(visitor.getInputStream().readAllBytes(),
+                    StandardCharsets.US_ASCII), "the visitor's input ends after the 14 bytes, with no QUIC FIN");
+            visitor.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            visitor.shutdownOutput();
+            assertEquals("bye", new String(s.in().stream().readAllBytes(), StandardCharsets.US_ASCII));
+            RawTunnel.Frame fs = t.awaitControlFrame(Protocol.TYPE_FINAL_SIZE);
+            assertEquals(id, fs.stream(), fs.toString());
+            assertEquals(3, ByteBuffer.wrap(fs.payload()).getLong(), "the server's final size: the visitor's 3 bytes");
+        }
+    }
+
+    @Test
+    void aFinalSizeBelowTheBytesReceivedResetsTheStream() throws Exception {
+        try (RawQuicTunnel t = login(); Socket visitor = new Socket("127.0.0.1", tcpPort)) {
+            visitor.setSoTimeout(10_000);
+            RawQuicTunnel.ServerStream s = t.awaitStream();
+            int id = readOpen(s, 1);
+            s.write(RawTunnel.frame(Protocol.TYPE_ACCEPT, 0, id, new byte[0]));
+            s.write(new byte[10]);
+            InputStream in = visitor.getInputStream();
+            assertEquals(10, in.readNBytes(10).length);
+            t.writeControl(finalSizeFrame(id, 5));
+            assertThrows(IOException.class, () -> s.in().stream().readAllBytes());
+            assertEquals(GtErrorCode.PROTOCOL_ERROR.code(), s.in().resetCode());
+            assertThrows(SocketException.class, () -> {
+                while (in.read() >= 0) {
+                    // nothing more is expected
+                }
+            }, "the visitor's connection is reset, not ended");
+        }
+    }
+
     @Test
     void aResetFromTheClientResetsTheVisitor() throws Exception {
         try (RawQuicTunnel t = login(); Socket visitor = new Socket("127.0.0.1", tcpPort)) {

@@ -112,6 +112,16 @@ final class RawQuicTunnel implements AutoCloseable {
         control.writeAndFlush(Unpooled.wrappedBuffer(bytes)).syncUninterruptibly();
     }
 
+    /** The next control frame of {@code type} the server sends; the others before it are skipped. */
+    RawTunnel.Frame awaitControlFrame(int type) throws IOException {
+        for (RawTunnel.Frame f; ; ) {
+            f = RawTunnel.readFrame(controlIn.stream());
+            if (f.type() == type) {
+                return f;
+            }
+        }
+    }
+
     /** The next stream the server opens. */
     ServerStream awaitStream() throws InterruptedException {
         ServerStream s = streams.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -38,6 +38,9 @@ public abstract class CarriedStream {
     /** RESET for this stream arrived on the control channel. */
     abstract void onRemoteReset(int code, String message);
 
+    /** FINAL_SIZE for this stream arrived on the control channel. */
+    abstract void onRemoteFinalSize(long size);
+
     /** The tunnel is gone: nothing can be sent any more. */
     abstract void onTunnelLost();
 }

@@ -171,6 +171,12 @@ public final class MuxStream extends CarriedStream implements TransportStream {
     }
 
     @Override
+    void onRemoteFinalSize(long size) {
+        // Our streams end with DATA's FIN, which cannot be lost on its own.
+        relay.reset(GtErrorCode.PROTOCOL_ERROR, "FINAL_SIZE for a stream of the multiplexer");
+    }
+
+    @Override
     void onTunnelLost() {
         gone = true;
         relay.abort();

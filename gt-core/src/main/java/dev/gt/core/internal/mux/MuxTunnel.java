@@ -121,6 +121,10 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     static final int MAX_CONTROL_WHILE_UNWRITABLE = 10_000;
     /** How long a GOAWAY before a close may take to leave before the connection is closed anyway. */
     private static final long CLOSE_GRACE_MILLIS = 1000;
+    /** How long after this side ended a transport stream its FINAL_SIZE goes (see {@link #queueFinalSize}). */
+    static final Duration FINAL_SIZE_DELAY = Duration.ofMillis(20);
+    /** A batch of FINAL_SIZE frames this large is written at once (3,640 streams). */
+    private static final int MAX_FINAL_SIZE_BATCH = 64 * 1024;
 
     final Channel channel;
     private final EventLoop loop;
@@ -178,6 +182,8 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
     private ScheduledFuture<?> keepalive;
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> lossWatch;
+    /** FINAL_SIZE frames waiting for their batch to be written ({@code null}: none). */
+    private ByteBuf finalSizes;
     /** Packets the transport had declared lost at the last look. */
     private long lostSeen;
     private long tickNanos;
@@ -368,6 +374,43 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
             windowWaiting.add(s);
         }
         return false;
+    }
+
+    /**
+     * Queues FINAL_SIZE for a transport stream this side ended after {@code size} raw bytes: sent
+     * {@link #FINAL_SIZE_DELAY} later, batched with the others of that time, so that streams
+     * ending one after another cost one control write, and their FINs are normally there first (a
+     * FINAL_SIZE for a stream the other side has already forgotten is ignored).
+     */
+    void queueFinalSize(int stream, long size) {
+        if (closed || closing) {
+            return;
+        }
+        if (finalSizes == null) {
+            try {
+                loop.schedule(this::flushFinalSizes, FINAL_SIZE_DELAY.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                return;
+            }
+            finalSizes = alloc.directBuffer(Protocol.FINAL_SIZE_LENGTH * 8);
+        }
+        Protocol.writeFinalSize(finalSizes, stream, size);
+        if (finalSizes.readableBytes() >= MAX_FINAL_SIZE_BATCH) {
+            flushFinalSizes();
+        }
+    }
+
+    private void flushFinalSizes() {
+        ByteBuf b = finalSizes;
+        if (b == null) {
+            return;
+        }
+        finalSizes = null;
+        if (closed || closing || !channel.isActive()) {
+            b.release();
+            return;
+        }
+        writeControl(b);
     }
 
     private void scheduleFlush() {
@@ -611,6 +654,10 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
         if (lossWatch != null) {
             lossWatch.cancel(false);
         }
+        if (finalSizes != null) {
+            finalSizes.release();
+            finalSizes = null;
+        }
         List<CarriedStream> all = new ArrayList<>(streams.values());
         streams.clear();
         live.clear();
@@ -777,6 +824,14 @@ public final class MuxTunnel extends ChannelInboundHandlerAdapter implements Fra
             return;
         }
         s.onRemoteData(payload, fin);
+    }
+
+    @Override
+    public void onFinalSize(int id, long size) {
+        CarriedStream s = streams.get(id);
+        if (s != null) {
+            s.onRemoteFinalSize(size);
+        }
     }
 
     @Override

@@ -62,7 +62,19 @@ public final class NativeStream extends CarriedStream implements TransportStream
     /** The relay asked for FIN before the stream channel existed. */
     private boolean finPending;
     private boolean finSent;
+    /** The transport took our FIN (after every write). */
+    private boolean outputShut;
     private boolean finReceived;
+    private boolean finalSizeQueued;
+    /** The other side's end came as FINAL_SIZE, not as the transport's FIN. */
+    private boolean finFromFinalSize;
+    /** Server: the client's answer (ACCEPT) was read; the client's stream starts answered. */
+    private boolean started;
+    /** Raw bytes written to and read from the transport stream, after its first frame. */
+    private long sentBytes;
+    private long receivedBytes;
+    /** The other side's FINAL_SIZE, or -1. */
+    private long finalSize = -1;
     private boolean waitingForWritability;
     private boolean flushPeer;
     private int unconsumed;
@@ -148,6 +160,7 @@ public final class NativeStream extends CarriedStream implements TransportStream
             StreamRelay relay) {
         NativeStream s = new NativeStream(tunnel, connection, id, relay, false);
         s.channel = channel;
+        s.started = true;
         relay.bind(s);
         tunnel.register(s);
         ((Inbound) channel.pipeline().get("gt-stream")).stream = s;
@@ -182,7 +195,9 @@ public final class NativeStream extends CarriedStream implements TransportStream
 
     @Override
     public void write(ByteBuf data) {
-        tunnel.countSent(data.readableBytes());
+        int n = data.readableBytes();
+        tunnel.countSent(n);
+        sentBytes += n;
         // Each write is handed to the transport at once (it sends as its congestion window allows).
         // Flushed now: a QUIC stream channel left unflushed sends only when its connection next
         // reports the stream writable (an ACK, a timer), which held small answers back by about
@@ -205,9 +220,39 @@ public final class NativeStream extends CarriedStream implements TransportStream
         // transport's window would drop them (deps.md §3).
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                ((DuplexChannel) ch).shutdownOutput();
+                ((DuplexChannel) ch).shutdownOutput().addListener(done -> {
+                    if (done.isSuccess()) {
+                        outputShut = true;
+                        queueFinalSize();
+                        closeIfEndedByFinalSize();
+                    }
+                });
             }
         });
+    }
+
+    /**
+     * Our FIN also goes as FINAL_SIZE on the control channel ({@link #fin}): the QUIC library
+     * bundled with Netty 4.2.18 (quiche 0.29) can lose a FIN. One given without data is dropped
+     * when the ACK of the stream's last data is processed before the FIN is put in a packet (the
+     * stream counts as complete and is forgotten; quiche issue 2525), and under loss a FIN was seen
+     * never to arrive while everything before it did; the other side then waits for the end until
+     * its idle timeout. A stream whose other side's end came as FINAL_SIZE is left open by the
+     * transport (it waits for that FIN), so it is closed here once ours is out too.
+     */
+    private void queueFinalSize() {
+        // Not before the client has answered the OPEN: until it has read it, it does not know the
+        // stream, and would ignore the FINAL_SIZE.
+        if (outputShut && started && !finalSizeQueued) {
+            finalSizeQueued = true;
+            tunnel.queueFinalSize(id, sentBytes);
+        }
+    }
+
+    private void closeIfEndedByFinalSize() {
+        if (finFromFinalSize && outputShut) {
+            channel.close();
+        }
     }
 
     @Override
@@ -298,6 +343,37 @@ public final class NativeStream extends CarriedStream implements TransportStream
     }
 
     @Override
+    void onRemoteFinalSize(long size) {
+        if (gone || finReceived) {
+            return;
+        }
+        if (size < receivedBytes) {
+            relay.reset(GtErrorCode.PROTOCOL_ERROR, "FINAL_SIZE of " + size + " bytes after " + receivedBytes
+                    + " bytes arrived (expected at least as many)");
+            return;
+        }
+        finalSize = size;
+        endIfAllArrived();
+    }
+
+    /** After FINAL_SIZE: the end, once every byte before it has been read. */
+    private void endIfAllArrived() {
+        if (finalSize < 0 || gone || finReceived || !started || receivedBytes < finalSize) {
+            return;
+        }
+        if (receivedBytes > finalSize) {
+            relay.reset(GtErrorCode.PROTOCOL_ERROR, receivedBytes + " bytes arrived on a stream of FINAL_SIZE "
+                    + finalSize);
+            return;
+        }
+        log.debug("{}: ended by FINAL_SIZE {} (the transport's FIN did not come)", this, finalSize);
+        finReceived = true;
+        finFromFinalSize = true;
+        relay.onData(Unpooled.EMPTY_BUFFER, true);
+        closeIfEndedByFinalSize();
+    }
+
+    @Override
     void onTunnelLost() {
         gone = true;
         relay.abort();
@@ -320,13 +396,20 @@ public final class NativeStream extends CarriedStream implements TransportStream
             buf.release();
             return;
         }
+        if (finFromFinalSize) {
+            buf.release();
+            relay.reset(GtErrorCode.PROTOCOL_ERROR, "bytes past the FINAL_SIZE of " + finalSize);
+            return;
+        }
         int n = buf.readableBytes();
         tunnel.countReceived(n);
+        receivedBytes += n;
         unconsumed += n;
         if (unconsumed >= READ_AHEAD) {
             channel.config().setAutoRead(false);
         }
         relay.onData(buf, false);
+        endIfAllArrived();
     }
 
     @Override
@@ -397,6 +480,9 @@ public final class NativeStream extends CarriedStream implements TransportStream
                     stream.onBytes(rest);
                 } else {
                     rest.release();
+                    if (stream != null) {
+                        stream.endIfAllArrived();
+                    }
                 }
                 return;
             }
@@ -460,7 +546,9 @@ public final class NativeStream extends CarriedStream implements TransportStream
                 throw new ProtocolException("the answer on stream " + stream.id + " names stream " + sid);
             }
             if (type == Protocol.TYPE_ACCEPT) {
+                stream.started = true;
                 stream.relay.onAccept();
+                stream.queueFinalSize();
             } else if (type == Protocol.TYPE_RESET) {
                 if (f.readableBytes() < 2) {
                     throw new ProtocolException("RESET frame is too short");

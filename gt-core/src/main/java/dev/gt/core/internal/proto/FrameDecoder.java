@@ -168,6 +168,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 need(p, 12, type);
                 listener.onProbeAck(p.readInt(), p.readLong(), (flags & Protocol.FLAG_FIN) != 0);
                 break;
+            case Protocol.TYPE_FINAL_SIZE: {
+                need(p, 8, type);
+                long size = p.readLong();
+                if (size < 0) {
+                    throw new ProtocolException("FINAL_SIZE of " + Long.toUnsignedString(size)
+                            + " bytes (expected at most 2^63-1)");
+                }
+                listener.onFinalSize(stream, size);
+                break;
+            }
             default:
                 // Unknown control frames are skipped so that a newer peer can add optional frames.
                 break;

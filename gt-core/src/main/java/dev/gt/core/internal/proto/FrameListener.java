@@ -52,6 +52,13 @@ public interface FrameListener {
     default void onProbeAck(int probeId, long received, boolean fin) {
     }
 
+    /**
+     * FINAL_SIZE (optional): the other side ended transport stream {@code stream} after {@code size}
+     * raw bytes.
+     */
+    default void onFinalSize(int stream, long size) {
+    }
+
     /** ICE_SERVERS: STUN/TURN servers for peer-to-peer connections; a server receiving it breaks the protocol. */
     default void onIceServers(java.util.List<dev.gt.api.IceServer> servers) {
         throw new ProtocolException("unexpected ICE_SERVERS frame");

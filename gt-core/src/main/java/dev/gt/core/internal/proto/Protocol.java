@@ -45,6 +45,12 @@ public final class Protocol {
     public static final int TYPE_PROBE_ACK = 14;
     /** Server to client: STUN/TURN servers with short-lived credentials, for peer-to-peer connections. */
     public static final int TYPE_ICE_SERVERS = 11;
+    /**
+     * Both ways, optional: where the sender's FIN on a stream of the transport itself (a QUIC
+     * stream) came, repeated on the control stream, because the QUIC library may drop a FIN sent
+     * without data (PROTOCOL.md §5). A peer that does not know it skips it.
+     */
+    public static final int TYPE_FINAL_SIZE = 15;
 
     /** DATA flag: the sender will send no more data on this stream (half-close). */
     public static final int FLAG_FIN = 0x01;
@@ -151,6 +157,17 @@ public final class Protocol {
         return header(alloc, TYPE_PROBE_ACK, fin ? FLAG_FIN : 0, 0, 12, 12).writeInt(probeId).writeLong(received);
     }
 
+    /** Length of a FINAL_SIZE frame. */
+    public static final int FINAL_SIZE_LENGTH = HEADER_LENGTH + 8;
+
+    /**
+     * Appends FINAL_SIZE to {@code out} (several go in one write): size(8), the raw bytes the sender
+     * wrote on transport stream {@code stream} before its FIN.
+     */
+    public static void writeFinalSize(ByteBuf out, int stream, long size) {
+        out.writeByte(TYPE_FINAL_SIZE).writeByte(0).writeInt(stream).writeInt(8).writeLong(size);
+    }
+
     /** READY: window(4) timeoutMillis(4) tunnelId(4). */
     public static ByteBuf ready(ByteBufAllocator alloc, int window, long timeoutMillis, int tunnelId) {
         return header(alloc, TYPE_READY, 0, 0, 12, 12).writeInt(window)
@@ -247,6 +264,7 @@ public final class Protocol {
             case TYPE_PROBE: return "PROBE";
             case TYPE_PROBE_ACK: return "PROBE_ACK";
             case TYPE_ICE_SERVERS: return "ICE_SERVERS";
+            case TYPE_FINAL_SIZE: return "FINAL_SIZE";
             default: return "type " + type;
         }
     }

@@ -151,6 +151,26 @@ class MuxPairTest {
     }
 
     @Test
+    void aFinalSizeForAMultiplexedStreamResetsOnlyThatStream() {
+        pair();
+        StreamRelay[] r = new StreamRelay[1];
+        stream(b, bCh, 1, r);
+        DuplexEmbeddedChannel other = stream(b, bCh, 3, null);
+        ByteBuf finalSize = Unpooled.buffer();
+        Protocol.writeFinalSize(finalSize, 1, 0);
+        bCh.writeInbound(finalSize);
+        ByteBuf reset = bCh.readOutbound();
+        assertNotNull(reset);
+        assertEquals(Protocol.TYPE_RESET, reset.getUnsignedByte(0));
+        assertEquals(1, reset.getInt(2));
+        assertEquals(GtErrorCode.PROTOCOL_ERROR.code(), reset.getUnsignedShort(Protocol.HEADER_LENGTH));
+        reset.release();
+        assertTrue(r[0].isEnded());
+        assertTrue(other.isOpen(), "other streams go on");
+        assertTrue(bCh.isOpen(), "the tunnel stays up");
+    }
+
+    @Test
     void moreThanTheWindowIsAFlowControlError() {
         pair();
         DuplexEmbeddedChannel service = stream(b, bCh, 1, null);

@@ -134,6 +134,24 @@ class ProtocolGoldenTest {
     }
 
     @Test
+    void finalSizeMatchesTheTableAndANegativeSizeIsAProtocolError() {
+        ByteBuf two = A.buffer();
+        Protocol.writeFinalSize(two, 5, 300);
+        Protocol.writeFinalSize(two, 7, 0);
+        assertEquals("0F000000000500000008" + "000000000000012C" + "0F000000000700000008" + "0000000000000000",
+                hex(two));
+        Recorder r = new Recorder();
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(r, false));
+        ch.writeInbound(bytes("0F000000000500000008000000000000012C"));
+        assertEquals(List.of("final-size 5 300"), r.events);
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> ch.writeInbound(bytes("0F0000000005000000088000000000000000")));
+        assertTrue(e.getCause().getMessage().contains("FINAL_SIZE of 9223372036854775808 bytes"),
+                e.getCause().getMessage());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void decoderWaitsForSplitFrames() {
         Recorder r = new Recorder();
         EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(r, false));
@@ -233,6 +251,11 @@ class ProtocolGoldenTest {
         @Override
         public void onError(int code, int serviceIndex, String message) {
             events.add("error " + code + " " + serviceIndex + " " + message);
+        }
+
+        @Override
+        public void onFinalSize(int stream, long size) {
+            events.add("final-size " + stream + " " + size);
         }
     }
 }
