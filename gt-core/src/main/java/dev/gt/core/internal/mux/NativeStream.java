@@ -224,7 +224,6 @@ public final class NativeStream extends CarriedStream implements TransportStream
                     if (done.isSuccess()) {
                         outputShut = true;
                         queueFinalSize();
-                        closeIfEndedByFinalSize();
                     }
                 });
             }
@@ -237,8 +236,7 @@ public final class NativeStream extends CarriedStream implements TransportStream
      * when the ACK of the stream's last data is processed before the FIN is put in a packet (the
      * stream counts as complete and is forgotten; quiche issue 2525), and under loss a FIN was seen
      * never to arrive while everything before it did; the other side then waits for the end until
-     * its idle timeout. A stream whose other side's end came as FINAL_SIZE is left open by the
-     * transport (it waits for that FIN), so it is closed here once ours is out too.
+     * its idle timeout.
      */
     private void queueFinalSize() {
         // Not before the client has answered the OPEN: until it has read it, it does not know the
@@ -246,12 +244,6 @@ public final class NativeStream extends CarriedStream implements TransportStream
         if (outputShut && started && !finalSizeQueued) {
             finalSizeQueued = true;
             tunnel.queueFinalSize(id, sentBytes);
-        }
-    }
-
-    private void closeIfEndedByFinalSize() {
-        if (finFromFinalSize && outputShut) {
-            channel.close();
         }
     }
 
@@ -370,7 +362,12 @@ public final class NativeStream extends CarriedStream implements TransportStream
         finReceived = true;
         finFromFinalSize = true;
         relay.onData(Unpooled.EMPTY_BUFFER, true);
-        closeIfEndedByFinalSize();
+        // The channel stays open and reading: the transport closes it when the FIN comes after
+        // all, which it usually does (FINAL_SIZE overtook a FIN lost and sent again). Closed
+        // before, the channel would never read that FIN, and Netty's codec would look at the
+        // stream, readable forever, on every packet of the connection. One whose FIN never comes
+        // stays until the connection goes, neither readable nor writable.
+        channel.config().setAutoRead(true);
     }
 
     @Override
