@@ -144,6 +144,33 @@ class QuicStreamsTest {
         }
     }
 
+    /** A stream the raw client accepted, and its id. */
+    private record Accepted(RawQuicTunnel.ServerStream stream, int id) {
+    }
+
+    /**
+     * Accepts the stream the server opens for {@code visitor} (of the TCP service) and sends
+     * {@code bytes} bytes on it, which the visitor must read.
+     */
+    private static Accepted acceptAndRelay(RawQuicTunnel t, Socket visitor, int bytes) throws Exception {
+        visitor.setSoTimeout(10_000);
+        RawQuicTunnel.ServerStream s = t.awaitStream();
+        int id = readOpen(s, 1);
+        s.write(RawTunnel.frame(Protocol.TYPE_ACCEPT, 0, id, new byte[0]));
+        s.write(new byte[bytes]);
+        assertEquals(bytes, visitor.getInputStream().readNBytes(bytes).length);
+        return new Accepted(s, id);
+    }
+
+    /** The visitor's connection ends with a TCP reset, not an EOF. */
+    private static void assertReset(InputStream visitor) {
+        assertThrows(SocketException.class, () -> {
+            while (visitor.read() >= 0) {
+                // nothing more is expected
+            }
+        }, "the visitor's connection is reset, not ended");
+    }
+
     private static byte[] finalSizeFrame(int stream, long size) {
         return RawTunnel.frame(Protocol.TYPE_FINAL_SIZE, 0, stream, ByteBuffer.allocate(8).putLong(size).array());
     }
@@ -178,41 +205,22 @@ class QuicStreamsTest {
     @Test
     void aFinalSizeBelowTheBytesReceivedResetsTheStream() throws Exception {
         try (RawQuicTunnel t = login(); Socket visitor = new Socket("127.0.0.1", tcpPort)) {
-            visitor.setSoTimeout(10_000);
-            RawQuicTunnel.ServerStream s = t.awaitStream();
-            int id = readOpen(s, 1);
-            s.write(RawTunnel.frame(Protocol.TYPE_ACCEPT, 0, id, new byte[0]));
-            s.write(new byte[10]);
-            InputStream in = visitor.getInputStream();
-            assertEquals(10, in.readNBytes(10).length);
-            t.writeControl(finalSizeFrame(id, 5));
+            Accepted a = acceptAndRelay(t, visitor, 10);
+            RawQuicTunnel.ServerStream s = a.stream();
+            t.writeControl(finalSizeFrame(a.id(), 5));
             assertThrows(IOException.class, () -> s.in().stream().readAllBytes());
             assertEquals(GtErrorCode.PROTOCOL_ERROR.code(), s.in().resetCode());
-            assertThrows(SocketException.class, () -> {
-                while (in.read() >= 0) {
-                    // nothing more is expected
-                }
-            }, "the visitor's connection is reset, not ended");
+            assertReset(visitor.getInputStream());
         }
     }
 
     @Test
     void aResetFromTheClientResetsTheVisitor() throws Exception {
         try (RawQuicTunnel t = login(); Socket visitor = new Socket("127.0.0.1", tcpPort)) {
-            visitor.setSoTimeout(10_000);
-            RawQuicTunnel.ServerStream s = t.awaitStream();
-            int id = readOpen(s, 1);
-            s.write(RawTunnel.frame(Protocol.TYPE_ACCEPT, 0, id, new byte[0]));
-            s.write(new byte[1000]);
-            InputStream in = visitor.getInputStream();
-            assertEquals(1000, in.readNBytes(1000).length);
+            RawQuicTunnel.ServerStream s = acceptAndRelay(t, visitor, 1000).stream();
             s.channel().shutdown(GtErrorCode.STREAM_RESET.code()).syncUninterruptibly();
             // A truncated stream never looks complete: the visitor gets a TCP reset, not an EOF.
-            assertThrows(SocketException.class, () -> {
-                while (in.read() >= 0) {
-                    // nothing more is expected
-                }
-            });
+            assertReset(visitor.getInputStream());
         }
     }
 

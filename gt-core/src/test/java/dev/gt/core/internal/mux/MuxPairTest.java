@@ -139,15 +139,7 @@ class MuxPairTest {
         DuplexEmbeddedChannel other = stream(b, bCh, 3, null);
         bCh.writeInbound(data(1, "last", true), data(1, "more", false));
         assertEquals("last", text(service));
-        ByteBuf reset = bCh.readOutbound();
-        assertNotNull(reset);
-        assertEquals(Protocol.TYPE_RESET, reset.getUnsignedByte(0));
-        assertEquals(1, reset.getInt(2));
-        assertEquals(GtErrorCode.PROTOCOL_ERROR.code(), reset.getUnsignedShort(Protocol.HEADER_LENGTH));
-        reset.release();
-        assertTrue(r[0].isEnded());
-        assertTrue(other.isOpen(), "other streams go on");
-        assertTrue(bCh.isOpen(), "the tunnel stays up");
+        assertOnlyStream1WasResetForAProtocolError(r[0], other);
     }
 
     @Test
@@ -159,13 +151,18 @@ class MuxPairTest {
         ByteBuf finalSize = Unpooled.buffer();
         Protocol.writeFinalSize(finalSize, 1, 0);
         bCh.writeInbound(finalSize);
+        assertOnlyStream1WasResetForAProtocolError(r[0], other);
+    }
+
+    /** Stream 1 was reset with PROTOCOL_ERROR (a RESET frame went out); {@code other} and the tunnel go on. */
+    private void assertOnlyStream1WasResetForAProtocolError(StreamRelay stream1, DuplexEmbeddedChannel other) {
         ByteBuf reset = bCh.readOutbound();
         assertNotNull(reset);
         assertEquals(Protocol.TYPE_RESET, reset.getUnsignedByte(0));
         assertEquals(1, reset.getInt(2));
         assertEquals(GtErrorCode.PROTOCOL_ERROR.code(), reset.getUnsignedShort(Protocol.HEADER_LENGTH));
         reset.release();
-        assertTrue(r[0].isEnded());
+        assertTrue(stream1.isEnded());
         assertTrue(other.isOpen(), "other streams go on");
         assertTrue(bCh.isOpen(), "the tunnel stays up");
     }
