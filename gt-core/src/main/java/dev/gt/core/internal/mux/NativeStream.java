@@ -68,7 +68,10 @@ public final class NativeStream extends CarriedStream implements TransportStream
     private boolean finalSizeQueued;
     /** The other side's end came as FINAL_SIZE, not as the transport's FIN. */
     private boolean finFromFinalSize;
-    /** Server: the client's answer (ACCEPT) was read; the client's stream starts answered. */
+    /**
+     * The first frame was read: on the server the client's answer to OPEN, on the client (bound
+     * once its OPEN was read) from the start.
+     */
     private boolean started;
     /** Raw bytes written to and read from the transport stream, after its first frame. */
     private long sentBytes;
@@ -426,8 +429,6 @@ public final class NativeStream extends CarriedStream implements TransportStream
         NativeStream stream;
         /** The first frame, while it is incomplete. */
         private ByteBuf head;
-        /** Server: whether the client's answer was read. */
-        private boolean answerRead;
 
         Inbound(TunnelConnection connection, Opener opener) {
             this.connection = connection;
@@ -436,7 +437,7 @@ public final class NativeStream extends CarriedStream implements TransportStream
 
         /** Whether the first frame (OPEN, or the answer to it) is still to be read. */
         private boolean headerPending() {
-            return opener != null || stream != null && stream.opener && !answerRead;
+            return opener != null || stream != null && !stream.started;
         }
 
         @Override
@@ -538,12 +539,11 @@ public final class NativeStream extends CarriedStream implements TransportStream
                 }
                 return;
             }
-            answerRead = true;
+            stream.started = true;
             if (sid != stream.id) {
                 throw new ProtocolException("the answer on stream " + stream.id + " names stream " + sid);
             }
             if (type == Protocol.TYPE_ACCEPT) {
-                stream.started = true;
                 stream.relay.onAccept();
                 stream.queueFinalSize();
             } else if (type == Protocol.TYPE_RESET) {
