@@ -83,6 +83,7 @@ public final class Gt {
 
     /** Runs the command line and exits the JVM with the command's exit code. */
     public static void main(String[] args) {
+        nettyDefaults();
         int code = new Gt(System.out, System.err, Path.of("").toAbsolutePath(), true).run(args);
         System.out.flush();
         System.err.flush();
@@ -645,6 +646,19 @@ public final class Gt {
             }
         }
         return level;
+    }
+
+    /**
+     * Netty settings the runner picks for its own process, before any Netty class reads them (a
+     * {@code -D} on the command line wins): no object recycling, and no sampling leak detector
+     * (which records a stack trace for one buffer in 128). On the relay bench with one event loop
+     * per process (its quietest setting) each saved 3–4% of the CPU per request: 9.8 µs without
+     * recycling and 9.9 without the detector against 10.2. The library leaves Netty's defaults
+     * alone; the tests run the runner with paranoid leak detection.
+     */
+    static void nettyDefaults() {
+        setIfAbsent("io.netty.recycler.maxCapacityPerThread", "0");
+        setIfAbsent("io.netty.leakDetection.level", "disabled");
     }
 
     private static void setIfAbsent(String key, String value) {
