@@ -39,7 +39,16 @@ final class PathChooser {
     static final long MAX_PROBE = 16 << 20;
     /** A probe is sized to last about this long at the path's last throughput. */
     private static final double PROBE_SECONDS = 0.5;
+    /** The deadline of a path's first probe, which only warms it up (slow start, windows). */
     private static final Duration PROBE_DEADLINE = Duration.ofSeconds(10);
+    /**
+     * The deadline of a probe that counts, eight times what it should take: one cut off by it
+     * counts what was acknowledged by then. A path that has become far slower than at its last
+     * measurement (its probe sized for the old rate) is then known as slow within seconds; with
+     * the 10 s of a first probe, the test that trades the paths' speeds waited 10 to 20 s, and
+     * more on a loaded machine, for the switch.
+     */
+    private static final Duration MEASURE_DEADLINE = Duration.ofSeconds(4);
     private static final Duration WATCH = Duration.ofSeconds(2);
     static final Duration REEVALUATE_AFTER = Duration.ofSeconds(10);
 
@@ -217,7 +226,7 @@ final class PathChooser {
     private CompletableFuture<Void> measure(Path path, ClientTunnel t) {
         t.ping();
         long size = path.nextProbe;
-        return t.pathStats().thenCompose(before -> t.probe(size, PROBE_DEADLINE)
+        return t.pathStats().thenCompose(before -> t.probe(size, MEASURE_DEADLINE)
                 .thenCompose(result -> t.pathStats().thenAccept(after -> {
                     long sample = result.bytesPerSecond();
                     path.rate = path.rate < 0 ? sample : (path.rate + sample) / 2;
