@@ -381,7 +381,8 @@ public final class OptionTable<B> {
     private static <B> Option<B, Integer> workerThreads(BiConsumer<B, Integer> setter) {
         return Option.define("workerThreads", UINT).yaml().defaultText("0").range(0, 1024)
                 .help("Event-loop threads (GT for Java's own option); 0 picks the default (server: one per core, "
-                        + "client: two). One thread per process is the cheapest per request on a small machine.")
+                        + "but one on a machine with at most two cores; client: two). One thread per process is the "
+                        + "cheapest per request on a small machine.")
                 .to("workerThreads", (B b, Integer n) -> {
                     if (n > 0) {
                         setter.accept(b, n);

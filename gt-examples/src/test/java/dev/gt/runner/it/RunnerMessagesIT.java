@@ -35,6 +35,18 @@ class RunnerMessagesIT extends AcceptanceBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theServerSaysHowManyEventLoopsItRuns() {
+        // Without -workerThreads: one per processor, one on machines with at most two.
+        int cpus = Runtime.getRuntime().availableProcessors();
+        int loops = cpus <= 2 ? 1 : cpus;
+        GtProcess auto = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient");
+        auto.awaitMatch(Pattern.compile("GT server listening on .*, " + loops + " event loops?[;)]"), START);
+        GtProcess three = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient", "-workerThreads", "3");
+        three.awaitMatch(Pattern.compile("GT server listening on .*, 3 event loops[;)]"), START);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void allowAnyClientWithoutLimitsWarnsAboutTcpNumberAndHostNumber() {
         GtProcess server = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient");
         server.awaitMatch(Pattern.compile("WARN .*allow-any.*-tcpNumber.*-hostNumber"), START);
