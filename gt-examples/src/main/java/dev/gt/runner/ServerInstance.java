@@ -83,7 +83,8 @@ final class ServerInstance extends Instance {
      * happened to land on one loop, and 13.9 to 14.5 when they were spread over both (each loop then
      * wakes for fewer events and batches fewer frames per tunnel write), decided at random by the
      * order of accepts; with one loop 9.2 to 11.0 in every start. The kernel's network work still
-     * runs on the other core. The library keeps one loop per processor.
+     * runs on the other core. The library keeps one loop per processor. The server logs the number
+     * at start ("with N event loops").
      */
     static int eventLoops(int cpus) {
         return cpus <= 2 ? 1 : cpus;
@@ -155,11 +156,10 @@ final class ServerInstance extends Instance {
         }
         GtServerConfig c = built.config();
         boolean tcp = !c.tcpPortRanges().isEmpty() || c.users().values().stream().anyMatch(u -> !u.tcpPortRanges().isEmpty());
-        log.info("GT server listening on {} (users: {}, timeout {}, connections {}, {} event loop{}{})", Gt.listeners(built),
+        log.info("GT server listening on {} (users: {}, timeout {}, connections {}{})", Gt.listeners(built),
                 c.authUrl() != null ? "decided by the -authAPI at " + c.authUrl().getHost()
                         : o.userIds() + (c.allowAnyClient() || o.userIds().isEmpty() ? ", any client allowed" : ""),
-                Durations.format(c.idleTimeout()), c.maxTunnelsPerClient(), c.workerThreads(),
-                c.workerThreads() == 1 ? "" : "s", !tcp ? "" : c.tcpBindAddress() == null
+                Durations.format(c.idleTimeout()), c.maxTunnelsPerClient(), !tcp ? "" : c.tcpBindAddress() == null
                         ? "; TCP service ports on every interface" : "; TCP service ports on " + c.tcpBindAddress()
                                 + " (-tcpBindHost)");
     }

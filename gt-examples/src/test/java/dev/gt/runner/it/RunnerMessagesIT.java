@@ -40,9 +40,9 @@ class RunnerMessagesIT extends AcceptanceBase {
         int cpus = Runtime.getRuntime().availableProcessors();
         int loops = cpus <= 2 ? 1 : cpus;
         GtProcess auto = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient");
-        auto.awaitMatch(Pattern.compile("GT server listening on .*, " + loops + " event loops?[;)]"), START);
+        auto.awaitMatch(Pattern.compile("(?m)GT server using the \\w+ I/O engine with " + loops + " event loops?$"), START);
         GtProcess three = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient", "-workerThreads", "3");
-        three.awaitMatch(Pattern.compile("GT server listening on .*, 3 event loops[;)]"), START);
+        three.awaitMatch(Pattern.compile("(?m)GT server using the \\w+ I/O engine with 3 event loops$"), START);
     }
 
     @Test
