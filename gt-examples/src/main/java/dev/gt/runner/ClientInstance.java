@@ -77,6 +77,7 @@ final class ClientInstance extends Instance {
         ClientOptions o = ClientOptions.parse(args.toArray(new String[0]), workingDir);
         if (!o.helpRequested() && !o.versionRequested()) {
             o.builder().eventListener(listener).metricsRecorder(metrics.metricsRecorder());
+            applyDefaultEventLoops(o.values(), o.builder()::workerThreads);
         }
         return o;
     }

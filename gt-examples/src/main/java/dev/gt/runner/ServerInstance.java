@@ -68,26 +68,8 @@ final class ServerInstance extends Instance {
             o.builder().user(selfTest.userId(), User.of(selfTest.userSecret()));
         }
         o.builder().eventListener(listener).metricsRecorder(metrics.metricsRecorder());
-        if (o.values().number("workerThreads") == 0) {
-            o.builder().workerThreads(eventLoops(Runtime.getRuntime().availableProcessors()));
-        }
+        applyDefaultEventLoops(o.values(), o.builder()::workerThreads);
         return o;
-    }
-
-    /**
-     * The event loops of a server the runner starts without {@code -workerThreads}, on a machine
-     * with {@code cpus} processors: one per processor, but one on a machine with at most two.
-     *
-     * <p>Why: on a 2-core machine (relay bench: wrk, nginx, a GT server and a GT client sharing it)
-     * a server with two loops cost 10.3 to 10.9 µs of relay CPU a request when its client's tunnels
-     * happened to land on one loop, and 13.9 to 14.5 when they were spread over both (each loop then
-     * wakes for fewer events and batches fewer frames per tunnel write), decided at random by the
-     * order of accepts; with one loop 9.2 to 11.0 in every start. The kernel's network work still
-     * runs on the other core. The library keeps one loop per processor. The server logs the number
-     * at start ("with N event loops").
-     */
-    static int eventLoops(int cpus) {
-        return cpus <= 2 ? 1 : cpus;
     }
 
     ServerOptions parseOnly() {

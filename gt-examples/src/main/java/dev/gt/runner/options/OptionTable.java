@@ -380,9 +380,9 @@ public final class OptionTable<B> {
      */
     private static <B> Option<B, Integer> workerThreads(BiConsumer<B, Integer> setter) {
         return Option.define("workerThreads", UINT).yaml().defaultText("0").range(0, 1024)
-                .help("Event-loop threads (GT for Java's own option); 0 picks the default (server: one per core, "
-                        + "but one on a machine with at most two cores; client: two). One thread per process is the "
-                        + "cheapest per request on a small machine.")
+                .help("Event-loop threads (GT for Java's own option); 0 picks the default: one on a machine with at "
+                        + "most two cores (the cheapest per request there), else one per core for a server and two "
+                        + "for a client.")
                 .to("workerThreads", (B b, Integer n) -> {
                     if (n > 0) {
                         setter.accept(b, n);

@@ -35,12 +35,20 @@ class RunnerMessagesIT extends AcceptanceBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void theServerSaysHowManyEventLoopsItRuns() {
-        // Without -workerThreads: one per processor, one on machines with at most two.
+    void serverAndClientSayHowManyEventLoopsTheyRun() {
+        // Without -workerThreads: one on machines with at most two processors, else the library's
+        // default (server: one per processor, client: two).
         int cpus = Runtime.getRuntime().availableProcessors();
-        int loops = cpus <= 2 ? 1 : cpus;
-        GtProcess auto = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient");
-        auto.awaitMatch(Pattern.compile("(?m)GT server using the \\w+ I/O engine with " + loops + " event loops?$"), START);
+        int serverLoops = cpus <= 2 ? 1 : cpus;
+        int clientLoops = cpus <= 2 ? 1 : 2;
+        int p = Ports.free();
+        GtProcess auto = server("server", "-addr", "127.0.0.1:" + p, "-allowAnyClient");
+        auto.awaitMatch(Pattern.compile("(?m)GT server using the \\w+ I/O engine with " + serverLoops
+                + " event loops?$"), START);
+        GtProcess client = client("client", "-remote", "tcp://127.0.0.1:" + p, "-id", "id1", "-secret", "s1",
+                "-local", "http://127.0.0.1:1");
+        client.awaitMatch(Pattern.compile("GT client 'id1' using the \\w+ I/O engine with " + clientLoops
+                + " event loops?; "), START);
         GtProcess three = server("server", "-addr", "127.0.0.1:0", "-allowAnyClient", "-workerThreads", "3");
         three.awaitMatch(Pattern.compile("(?m)GT server using the \\w+ I/O engine with 3 event loops$"), START);
     }
