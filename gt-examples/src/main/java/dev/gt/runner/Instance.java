@@ -8,6 +8,7 @@ import dev.gt.runner.ops.OpsSettings;
 import dev.gt.runner.ops.SelfTest;
 import dev.gt.runner.ops.Secrets;
 import dev.gt.runner.ops.StatusApi;
+import dev.gt.runner.options.OptionValues;
 import dev.gt.runner.options.OptionsException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,8 +81,7 @@ abstract class Instance implements StatusApi.Observed, Dashboard.Managed {
     }
 
     /** Applies {@link #defaultEventLoops} through {@code setter} when {@code -workerThreads} is 0. */
-    static void applyDefaultEventLoops(dev.gt.runner.options.OptionValues values,
-            java.util.function.IntConsumer setter) {
+    static void applyDefaultEventLoops(OptionValues values, IntConsumer setter) {
         int loops = defaultEventLoops(Runtime.getRuntime().availableProcessors());
         if (values.number("workerThreads") == 0 && loops > 0) {
             setter.accept(loops);

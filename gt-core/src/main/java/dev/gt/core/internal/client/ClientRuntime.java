@@ -131,7 +131,8 @@ public final class ClientRuntime {
         }
         servers = usable;
         log.info("GT client '{}' using the {} I/O engine with {} event loop{}; {} service{}, server{} {}", config.id(),
-                io.name(), config.workerThreads(), config.workerThreads() == 1 ? "" : "s", config.services().size(), config.services().size() == 1 ? "" : "s",
+                io.name(), config.workerThreads(), config.workerThreads() == 1 ? "" : "s",
+                config.services().size(), config.services().size() == 1 ? "" : "s",
                 config.servers().size() > 1 ? "s" : "",
                 config.serverLookupUrl() != null ? "from the server lookup API at " + config.serverLookupUrl().getHost()
                         : config.servers());
