@@ -86,9 +86,12 @@ public final class Protocol {
 
     /** Writes a frame header into a new buffer with room for {@code extra} payload bytes. */
     public static ByteBuf header(ByteBufAllocator alloc, int type, int flags, int stream, int length, int extra) {
-        ByteBuf buf = alloc.directBuffer(HEADER_LENGTH + extra);
-        buf.writeByte(type).writeByte(flags).writeInt(stream).writeInt(length);
-        return buf;
+        return writeHeader(alloc.directBuffer(HEADER_LENGTH + extra), type, flags, stream, length);
+    }
+
+    /** Appends a frame header to {@code out}: type(1) flags(1) stream(4) length(4). */
+    private static ByteBuf writeHeader(ByteBuf out, int type, int flags, int stream, int length) {
+        return out.writeByte(type).writeByte(flags).writeInt(stream).writeInt(length);
     }
 
     /** DATA header only; the payload follows as its own buffer. */
@@ -165,7 +168,7 @@ public final class Protocol {
      * wrote on transport stream {@code stream} before its FIN.
      */
     public static void writeFinalSize(ByteBuf out, int stream, long size) {
-        out.writeByte(TYPE_FINAL_SIZE).writeByte(0).writeInt(stream).writeInt(8).writeLong(size);
+        writeHeader(out, TYPE_FINAL_SIZE, 0, stream, 8).writeLong(size);
     }
 
     /** READY: window(4) timeoutMillis(4) tunnelId(4). */
